@@ -1,0 +1,51 @@
+import type { OutputTag } from './output-tag.ts';
+import type { StateDescriptor, StateHandleFor } from '../state/descriptors.ts';
+
+/** Receives the records an operator emits. */
+export interface Collector<T> {
+  collect(record: T): void;
+}
+
+export type MapFunction<I, O> = (value: I) => O;
+export type FilterFunction<T> = (value: T) => boolean;
+/** Emits zero or more records per input: return an iterable, or push through the collector. */
+export type FlatMapFunction<I, O> = (value: I, out: Collector<O>) => Iterable<O> | void;
+export type KeySelector<T, K> = (value: T) => K;
+export type ReduceFunction<T> = (accumulator: T, value: T) => T;
+
+/** What every operator may ask about where it runs. */
+export interface RuntimeContext {
+  readonly jobName: string;
+  readonly operatorName: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  /** The worker thread running this subtask (worker_threads.threadId). */
+  readonly threadId: number;
+}
+
+export interface ProcessContext extends RuntimeContext {
+  /** Sends a record to the side output named by `tag`. */
+  output<X>(tag: OutputTag<X>, value: X): void;
+}
+
+export interface KeyedProcessContext<K> extends ProcessContext {
+  readonly currentKey: K;
+  /** The state handle for `descriptor`, scoped to the current key. */
+  getState<D extends StateDescriptor<unknown>>(descriptor: D): StateHandleFor<D>;
+}
+
+export type ProcessFunction<I, O> =
+  | ((value: I, ctx: ProcessContext, out: Collector<O>) => void)
+  | {
+      open?(ctx: RuntimeContext): void | Promise<void>;
+      processElement(value: I, ctx: ProcessContext, out: Collector<O>): void;
+      close?(): void | Promise<void>;
+    };
+
+export type KeyedProcessFunction<K, I, O> =
+  | ((value: I, ctx: KeyedProcessContext<K>, out: Collector<O>) => void)
+  | {
+      open?(ctx: RuntimeContext): void | Promise<void>;
+      processElement(value: I, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
+      close?(): void | Promise<void>;
+    };

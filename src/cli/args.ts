@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util';
+
+export interface RunCommand {
+  readonly command: 'run';
+  readonly job: string;
+  readonly parallelism: number | undefined;
+  readonly jobId: string | undefined;
+  readonly checkpointDir: string | undefined;
+  readonly fromSavepoint: string | undefined;
+  readonly metricsPort: number | undefined;
+  readonly params: unknown;
+}
+
+export type Command = RunCommand | { readonly command: 'help' };
+
+export const USAGE = `usage: weir run <job.ts|job.js> [--parallelism N] [--job-id ID] [--checkpoint-dir DIR]
+                [--from-savepoint DIR] [--metrics-port P] [--params JSON]`;
+
+/** A command line the CLI refuses; the message is printed as one line. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+function positiveInteger(flag: string, text: string | undefined, min = 1): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${flag} needs an integer >= ${min}, got '${text}'`);
+  return value;
+}
+
+export function parseCommand(argv: readonly string[]): Command {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (command !== 'run') throw new UsageError(`unknown command '${command}'; ${USAGE}`);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...rest],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        parallelism: { type: 'string', short: 'p' },
+        'job-id': { type: 'string' },
+        'checkpoint-dir': { type: 'string' },
+        'from-savepoint': { type: 'string' },
+        'metrics-port': { type: 'string' },
+        params: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) throw new UsageError(`weir run needs exactly one job file; ${USAGE}`);
+  let params: unknown;
+  if (values.params !== undefined) {
+    try {
+      params = JSON.parse(values.params);
+    } catch {
+      throw new UsageError(`--params needs JSON, got '${values.params}'`);
+    }
+  }
+  return {
+    command: 'run',
+    job: positionals[0]!,
+    parallelism: positiveInteger('parallelism', values.parallelism),
+    jobId: values['job-id'],
+    checkpointDir: values['checkpoint-dir'],
+    fromSavepoint: values['from-savepoint'],
+    metricsPort: positiveInteger('metrics-port', values['metrics-port'], 0),
+    params,
+  };
+}

@@ -1,0 +1,47 @@
+import type { RuntimeContext } from '../api/functions.ts';
+import type { PollResult, Source, SourceOutput, SourceReader } from './source.ts';
+import type { Sink, SinkWriter } from './sink.ts';
+import { sendToCoordinator } from '../runtime/worker/coordinator-link.ts';
+
+/** A bounded source of records held in the job module; one subtask reads them in order. */
+export class ElementsSource<T> implements Source<T> {
+  readonly boundedness = 'bounded';
+  readonly name = 'elements';
+  readonly maxParallelism = 1;
+  constructor(private readonly elements: readonly T[]) {}
+
+  createReader(): SourceReader<T> {
+    const elements = this.elements;
+    let next = 0;
+    return {
+      poll(output: SourceOutput<T>, max: number): PollResult {
+        const end = Math.min(elements.length, next + max);
+        for (; next < end; next++) output.collect(elements[next] as T);
+        return next < elements.length ? 'more' : 'end';
+      },
+    };
+  }
+}
+
+/**
+ * Sends every record to the coordinator, which returns them from `runJob` under the sink's name.
+ * For tests and small results only: the records cross to the main thread.
+ */
+export class CollectSink<T> implements Sink<T> {
+  constructor(readonly name: string) {}
+
+  createWriter(ctx: RuntimeContext): SinkWriter<T> {
+    const sink = this.name;
+    let buffer: T[] = [];
+    const flush = (): void => {
+      if (buffer.length === 0) return;
+      sendToCoordinator({ type: 'collect', sink, subtask: ctx.subtaskIndex, records: buffer });
+      buffer = [];
+    };
+    return {
+      write: (record) => void buffer.push(record),
+      flush,
+      finish: flush,
+    };
+  }
+}

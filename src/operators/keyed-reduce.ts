@@ -1,0 +1,41 @@
+import type { KeySelector, ReduceFunction } from '../api/functions.ts';
+import type { ValueState } from '../state/descriptors.ts';
+import type { KeyedStateBackend } from '../state/backend.ts';
+import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from './operator.ts';
+
+/** Flink's KeyedStream.reduce: keeps one accumulated value per key and emits it after every record. */
+class KeyedReduceOperator<K, T> implements StreamOperator<T, T> {
+  private op!: OperatorContext;
+  private out!: OperatorOutput<T>;
+  private backend!: KeyedStateBackend;
+  private accumulated!: ValueState<T>;
+
+  constructor(
+    private readonly keySelector: KeySelector<T, K>,
+    private readonly reduce: ReduceFunction<T>,
+  ) {}
+
+  open(ctx: OperatorContext, output: OperatorOutput<T>): void {
+    if (ctx.keyedState === undefined) throw new Error(`operator '${ctx.operatorName}' is keyed but has no keyed state`);
+    this.op = ctx;
+    this.out = output;
+    this.backend = ctx.keyedState;
+    this.accumulated = this.backend.valueState<T>('reduce');
+  }
+
+  process(record: T): void {
+    let next: T;
+    try {
+      this.backend.setCurrentKey(this.keySelector(record));
+      const previous = this.accumulated.value();
+      next = previous === undefined ? record : this.reduce(previous, record);
+    } catch (error) {
+      throw this.op.fail(error, record);
+    }
+    this.accumulated.update(next);
+    this.out.collect(next);
+  }
+}
+
+export const keyedReduceOperator = <K, T>(keySelector: KeySelector<T, K>, reduce: ReduceFunction<T>): OperatorFactory =>
+  () => new KeyedReduceOperator(keySelector, reduce) as StreamOperator;

@@ -1,0 +1,190 @@
+import { threadId } from 'node:worker_threads';
+import type { LogicalGraph } from '../api/graph.ts';
+import type { OperatorContext, OperatorOutput, StreamOperator } from '../operators/operator.ts';
+import type { PhysicalPlan, PlannedNode, Vertex } from './planner.ts';
+import type { RecordWriter } from './record-writer.ts';
+import type { StatsBoard } from './stats-board.ts';
+import { HeapKeyedStateBackend } from '../state/heap-backend.ts';
+import { OperatorError, describeError, previewRecord } from './errors.ts';
+
+type Push = (record: unknown) => void;
+
+/** Counters of one operator subtask, bumped on the hot path and published to the stats board once per batch. */
+interface Counters {
+  recordsIn: number;
+  recordsOut: number;
+}
+
+interface ChainMember {
+  readonly planned: PlannedNode;
+  readonly operator: StreamOperator | undefined;
+  readonly context: OperatorContext;
+  readonly output: OperatorOutput<unknown>;
+  readonly counters: Counters;
+  readonly statsSlot: number;
+}
+
+function fanOut(targets: Push[]): Push {
+  if (targets.length === 0) return () => {};
+  if (targets.length === 1) return targets[0]!;
+  return (record) => {
+    for (const target of targets) target(record);
+  };
+}
+
+/** Marks a failure outside any record (open, flush, finish). */
+export const NO_RECORD = Symbol('no record');
+
+export function operatorFailure(planned: PlannedNode, subtask: number, cause: unknown, record: unknown): Error {
+  if (cause instanceof OperatorError) return cause;
+  const preview = record === NO_RECORD ? undefined : previewRecord(record);
+  const error = new OperatorError(planned.name, `${subtask + 1}/${planned.parallelism}`, describeError(cause), preview);
+  error.cause = cause;
+  return error;
+}
+
+/**
+ * The operators of one vertex subtask wired as direct function calls (DESIGN decision 4): each node's output calls its
+ * chained successors and the record writers of the edges that leave it.
+ */
+export class OperatorChain {
+  /** Entry point of the chain: the head operator's process (or, for a source vertex, the source node's output). */
+  readonly head: (record: unknown, input: number) => void;
+  readonly headCounters: Counters;
+  private readonly members: ChainMember[] = [];
+
+  constructor(
+    graph: LogicalGraph,
+    plan: PhysicalPlan,
+    vertex: Vertex,
+    readonly subtask: number,
+    jobName: string,
+    writersByNode: ReadonlyMap<number, readonly { sideOutput: string | undefined; writer: RecordWriter }[]>,
+    private readonly stats: StatsBoard,
+  ) {
+    const byId = new Map<number, ChainMember>();
+    const entries = new Map<number, Push>();
+    // Build from the tail so each node's successors exist when its output is wired.
+    for (const nodeId of [...vertex.nodeIds].reverse()) {
+      const planned = plan.nodes.get(nodeId)!;
+      const logical = graph.node(nodeId);
+      const counters: Counters = { recordsIn: 0, recordsOut: 0 };
+      const targetsBySide = new Map<string | undefined, Push[]>();
+      const addTarget = (side: string | undefined, push: Push): void => {
+        const list = targetsBySide.get(side) ?? [];
+        list.push(push);
+        targetsBySide.set(side, list);
+      };
+      for (const successorId of vertex.nodeIds) {
+        const successor = plan.nodes.get(successorId)!;
+        if (successor.chainedFrom?.nodeId === nodeId) addTarget(successor.chainedFrom.sideOutput, entries.get(successorId)!);
+      }
+      for (const { sideOutput, writer } of writersByNode.get(nodeId) ?? []) addTarget(sideOutput, writer.emit);
+
+      const main = fanOut(targetsBySide.get(undefined) ?? []);
+      const sides = new Map<string, Push>();
+      for (const [side, targets] of targetsBySide) if (side !== undefined) sides.set(side, fanOut(targets));
+      const output: OperatorOutput<unknown> = {
+        collect(record) {
+          counters.recordsOut++;
+          main(record);
+        },
+        emitSide(tagId, record) {
+          // As in Flink, a side output that no stream reads is dropped by design.
+          sides.get(tagId)?.(record);
+        },
+      };
+      const context: OperatorContext = {
+        jobName,
+        operatorName: planned.name,
+        operatorId: planned.operatorId,
+        subtaskIndex: subtask,
+        parallelism: planned.parallelism,
+        threadId,
+        keyedState: logical.kind === 'operator' && logical.keySelector !== undefined ? new HeapKeyedStateBackend() : undefined,
+        fail: (cause, record) => operatorFailure(planned, subtask, cause, record),
+      };
+      const operator = logical.kind === 'operator' ? logical.createOperator() : undefined;
+      if (operator !== undefined) {
+        entries.set(nodeId, (record) => {
+          counters.recordsIn++;
+          operator.process(record, 0);
+        });
+      }
+      const member = { planned, operator, context, output, counters, statsSlot: stats.nodeSlot(nodeId, subtask) };
+      byId.set(nodeId, member);
+    }
+    for (const nodeId of vertex.nodeIds) this.members.push(byId.get(nodeId)!);
+
+    const head = this.members[0]!;
+    this.headCounters = head.counters;
+    if (head.operator === undefined) {
+      // Source vertex: the source reader's records enter through the source node's output.
+      const collect = head.output.collect;
+      this.head = (record) => collect(record);
+    } else {
+      const operator = head.operator;
+      this.head = (record, input) => operator.process(record, input);
+    }
+  }
+
+  /** The source node's output, where a source reader emits. */
+  get sourceOutput(): OperatorOutput<unknown> {
+    return this.members[0]!.output;
+  }
+
+  get headContext(): OperatorContext {
+    return this.members[0]!.context;
+  }
+
+  async open(): Promise<void> {
+    // Open from the tail, so that no operator emits into an unopened successor.
+    for (const member of [...this.members].reverse()) {
+      await this.guard(member, () => member.operator?.open?.(member.context, member.output));
+    }
+  }
+
+  /** After each input batch; returns a promise only when some operator needs to wait (async sinks). */
+  endOfBatch(): Promise<void> | undefined {
+    let pending: Promise<void>[] | undefined;
+    for (const member of this.members) {
+      if (member.operator?.endOfBatch === undefined) continue;
+      let result: void | Promise<void>;
+      try {
+        result = member.operator.endOfBatch();
+      } catch (error) {
+        throw operatorFailure(member.planned, this.subtask, error, NO_RECORD);
+      }
+      if (result !== undefined) (pending ??= []).push(this.guard(member, () => result));
+    }
+    return pending === undefined ? undefined : Promise.all(pending).then(() => {});
+  }
+
+  /** End of input: operators emit what they hold, head first so successors see it before they finish. */
+  async finish(): Promise<void> {
+    for (const member of this.members) await this.guard(member, () => member.operator?.finish?.());
+  }
+
+  async close(): Promise<void> {
+    for (const member of this.members) {
+      await this.guard(member, async () => {
+        await member.operator?.close?.();
+        await member.context.keyedState?.close();
+      });
+    }
+  }
+
+  publishStats(): void {
+    for (const member of this.members) {
+      this.stats.publishRecords(member.statsSlot, member.counters.recordsIn, member.counters.recordsOut);
+    }
+  }
+
+  private async guard(member: ChainMember, action: () => unknown): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      throw operatorFailure(member.planned, this.subtask, error, NO_RECORD);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import type { ChannelItem, StreamEvent } from '../messages.ts';
+import type { StatsBoard } from '../stats-board.ts';
+import { BatchingOutputChannel, type InputChannel } from './channel.ts';
+
+/** Both ends in one thread: batches are handed over by reference, no serialisation. */
+export class LocalChannel {
+  readonly input: LocalInputChannel;
+  readonly output: LocalOutputChannel;
+
+  constructor(key: string, inputIndex: number, batchSize: number, credits: number, stats: StatsBoard, slot: number) {
+    this.input = new LocalInputChannel(key, inputIndex, stats, slot);
+    this.output = new LocalOutputChannel(this.input, batchSize, credits, stats, slot);
+    this.input.sender = this.output;
+  }
+}
+
+export class LocalOutputChannel extends BatchingOutputChannel {
+  constructor(
+    private readonly receiver: LocalInputChannel,
+    batchSize: number,
+    credits: number,
+    stats: StatsBoard,
+    slot: number,
+  ) {
+    super(batchSize, credits, stats, slot);
+  }
+  protected transmitBatch(records: unknown[]): void {
+    this.receiver.deliver({ t: 'records', records });
+  }
+  protected transmitEvent(event: StreamEvent): void {
+    this.receiver.deliver(event);
+  }
+  /** Credit comes back by a direct call from the receiver. */
+  creditReturned(): void {
+    this.addCredit();
+  }
+  close(): void {}
+}
+
+export class LocalInputChannel implements InputChannel {
+  onData: () => void = () => {};
+  sender!: LocalOutputChannel;
+  private readonly queue: ChannelItem[] = [];
+  private head = 0;
+
+  constructor(
+    readonly key: string,
+    readonly inputIndex: number,
+    private readonly stats: StatsBoard,
+    private readonly slot: number,
+  ) {}
+
+  deliver(item: ChannelItem): void {
+    this.queue.push(item);
+    this.onData();
+  }
+
+  poll(): ChannelItem | undefined {
+    if (this.head === this.queue.length) return undefined;
+    const item = this.queue[this.head++]!;
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    }
+    return item;
+  }
+
+  release(count: number): void {
+    this.stats.removeInFlight(this.slot, count);
+    this.sender.creditReturned();
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,27 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isJobDefinition, type JobDefinition } from '../api/job.ts';
+import { JobDefinitionError, describeError } from './errors.ts';
+
+/** Absolute path of a job module, or a one-line error when it is missing. */
+export function resolveJobPath(path: string): string {
+  const absolute = resolve(path);
+  if (!existsSync(absolute) || !statSync(absolute).isFile()) throw new JobDefinitionError(`job file not found: ${path}`);
+  return absolute;
+}
+
+/** Imports a job module and returns its default export, which must come from defineJob. */
+export async function loadJob(absolutePath: string): Promise<JobDefinition> {
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(absolutePath).href)) as { default?: unknown };
+  } catch (error) {
+    throw new JobDefinitionError(`cannot load job module ${absolutePath}: ${describeError(error)}`, { cause: error });
+  }
+  const candidate = module.default;
+  if (!isJobDefinition(candidate)) {
+    throw new JobDefinitionError(`${absolutePath} does not export a job: add \`export default defineJob({ name: '...' }, (env) => { ... })\``);
+  }
+  return candidate;
+}

@@ -1,0 +1,106 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { StreamExecutionEnvironment } from '../../api/environment.ts';
+import type { InputChannel, OutputChannel } from '../channels/channel.ts';
+import type { PhysicalPlan } from '../planner.ts';
+import type { StatsBoard } from '../stats-board.ts';
+import { plannedNode } from '../planner.ts';
+import { type ChannelSpec, type Deployment, subtasksOfWorker } from '../deployment.ts';
+import { LocalChannel } from '../channels/local-channel.ts';
+import { RemoteInputChannel, RemoteOutputChannel } from '../channels/remote-channel.ts';
+import { RecordWriter } from '../record-writer.ts';
+import { OperatorChain, operatorFailure } from '../chain.ts';
+import { InputGate } from '../input-gate.ts';
+import { InputSubtask, SourceSubtask, type Subtask } from '../subtask.ts';
+
+export interface BuildContext {
+  readonly env: StreamExecutionEnvironment;
+  readonly plan: PhysicalPlan;
+  readonly deployment: Deployment;
+  readonly stats: StatsBoard;
+  readonly jobName: string;
+  readonly worker: number;
+  readonly ports: Record<string, MessagePort>;
+}
+
+export interface BuiltSubtask {
+  readonly name: string;
+  readonly runner: Subtask;
+  open(): Promise<void>;
+  closeChannels(): void;
+}
+
+function portFor(ctx: BuildContext, spec: ChannelSpec): MessagePort {
+  const port = ctx.ports[spec.key];
+  if (port === undefined) throw new Error(`worker ${ctx.worker} did not receive the port of channel ${spec.key}`);
+  return port;
+}
+
+/** Creates both ends of every channel that touches this worker: in-thread when both ends are here. */
+function buildChannels(ctx: BuildContext): { inputs: Map<string, InputChannel>; outputs: Map<string, OutputChannel> } {
+  const { batchSize, credits } = ctx.plan.exchange;
+  const inputs = new Map<string, InputChannel>();
+  const outputs = new Map<string, OutputChannel>();
+  for (const spec of ctx.deployment.channels) {
+    const sending = spec.fromWorker === ctx.worker;
+    const receiving = spec.toWorker === ctx.worker;
+    if (sending && receiving) {
+      const local = new LocalChannel(spec.key, spec.edge.inputIndex, batchSize, credits, ctx.stats, spec.slot);
+      inputs.set(spec.key, local.input);
+      outputs.set(spec.key, local.output);
+    } else if (sending) {
+      outputs.set(spec.key, new RemoteOutputChannel(portFor(ctx, spec), batchSize, credits, ctx.stats, spec.slot));
+    } else if (receiving) {
+      inputs.set(spec.key, new RemoteInputChannel(spec.key, spec.edge.inputIndex, portFor(ctx, spec), ctx.stats, spec.slot));
+    }
+  }
+  return { inputs, outputs };
+}
+
+/** Every subtask this worker runs, wired to its channels and ready to open. */
+export function buildSubtasks(ctx: BuildContext): BuiltSubtask[] {
+  const { plan, deployment } = ctx;
+  const { inputs, outputs } = buildChannels(ctx);
+  const built: BuiltSubtask[] = [];
+  for (const { vertexId, index } of subtasksOfWorker(plan, deployment, ctx.worker)) {
+    const vertex = plan.vertices[vertexId]!;
+    const head = plannedNode(plan, vertex.nodeIds[0]!);
+    const writersByNode = new Map<number, { sideOutput: string | undefined; writer: RecordWriter }[]>();
+    const ownOutputs: OutputChannel[] = [];
+    for (const edge of plan.edges.filter((e) => e.fromVertex === vertexId)) {
+      const channels = deployment.channels
+        .filter((spec) => spec.edge === edge && spec.from === index)
+        .sort((a, b) => a.to - b.to)
+        .map((spec) => outputs.get(spec.key)!);
+      ownOutputs.push(...channels);
+      const target = plannedNode(plan, plan.vertices[edge.toVertex]!.nodeIds[0]!);
+      const writer = new RecordWriter(channels, edge.partitioning, plan.maxParallelism, index, (cause, record) =>
+        operatorFailure(target, index, cause, record),
+      );
+      const list = writersByNode.get(edge.fromNode) ?? [];
+      list.push({ sideOutput: edge.sideOutput, writer });
+      writersByNode.set(edge.fromNode, list);
+    }
+    const ownInputs = deployment.channels
+      .filter((spec) => spec.edge.toVertex === vertexId && spec.to === index)
+      .map((spec) => inputs.get(spec.key)!);
+    const chain = new OperatorChain(ctx.env.graph, plan, vertex, index, ctx.jobName, writersByNode, ctx.stats);
+    const writers = [...writersByNode.values()].flat().map((entry) => entry.writer);
+    const logicalHead = ctx.env.graph.node(head.nodeId);
+    const runner =
+      logicalHead.kind === 'source'
+        ? new SourceSubtask(chain, head, writers, plan.exchange, logicalHead.source.createReader(chain.headContext))
+        : new InputSubtask(chain, head, writers, plan.exchange, new InputGate(ownInputs));
+    for (const channel of ownOutputs) channel.onAvailable = runner.notify;
+    for (const channel of ownInputs) channel.onData = runner.notify;
+    built.push({
+      name: `${head.name} ${index + 1}/${vertex.parallelism}`,
+      runner,
+      open: () => chain.open(),
+      closeChannels: () => {
+        for (const channel of ownOutputs) channel.close();
+        for (const channel of ownInputs) channel.close();
+      },
+    });
+  }
+  return built;
+}

@@ -1,0 +1,63 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { CoordinatorToWorker, WorkerTask } from '../messages.ts';
+import { buildJob } from '../../api/job.ts';
+import { loadJob } from '../job-loader.ts';
+import { planJob } from '../planner.ts';
+import { planDeployment } from '../deployment.ts';
+import { StatsBoard } from '../stats-board.ts';
+import { describeError, OperatorError } from '../errors.ts';
+import { setCoordinatorPort, sendToCoordinator } from './coordinator-link.ts';
+import { buildSubtasks } from './subtask-builder.ts';
+import { createLogger } from '../../observe/logger.ts';
+
+/**
+ * Entry of a worker thread's long-lived task: rebuild the job's graph from its module (functions are never
+ * serialised), check it matches the coordinator's plan, then run this worker's subtasks until all finish.
+ */
+export async function runWorkerTask(task: WorkerTask): Promise<void> {
+  const control: MessagePort = task.control;
+  setCoordinatorPort(control);
+  const log = createLogger(task.logLevel, { worker: task.workerIndex });
+  let subtasks: ReturnType<typeof buildSubtasks> = [];
+  const cancelAll = (): void => subtasks.forEach((subtask) => subtask.runner.cancel());
+  control.on('message', (message: CoordinatorToWorker) => {
+    if (message.type === 'cancel') cancelAll();
+  });
+  try {
+    const job = await loadJob(task.jobModule);
+    const env = buildJob(job, task.params);
+    const plan = planJob(env, { defaultParallelism: task.defaultParallelism });
+    if (plan.fingerprint !== task.fingerprint) {
+      throw new Error('the job module built a different graph in this worker than on the coordinator: build the same graph on every call (no randomness or I/O in the builder)');
+    }
+    const deployment = planDeployment(plan, task.threads);
+    const stats = new StatsBoard(plan, deployment, task.stats);
+    subtasks = buildSubtasks({ env, plan, deployment, stats, jobName: job.name, worker: task.workerIndex, ports: task.ports });
+    log.debug({ subtasks: subtasks.map((s) => s.name) }, 'worker starting subtasks');
+    for (const subtask of subtasks) await subtask.open();
+    await Promise.all(
+      subtasks.map((subtask) =>
+        subtask.runner.run().catch((error: unknown) => {
+          cancelAll();
+          throw error;
+        }),
+      ),
+    );
+    sendToCoordinator({ type: 'finished' });
+  } catch (error) {
+    cancelAll();
+    log.debug({ err: error }, 'worker failed');
+    sendToCoordinator({
+      type: 'failed',
+      failure: {
+        message: error instanceof Error ? error.message : describeError(error),
+        operator: error instanceof OperatorError ? error.operator : undefined,
+        stack: error instanceof Error ? error.stack : undefined,
+      },
+    });
+  } finally {
+    for (const subtask of subtasks) subtask.closeChannels();
+    setCoordinatorPort(undefined);
+    control.close();
+  }
+}

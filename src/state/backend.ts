@@ -1,0 +1,9 @@
+import type { ValueState } from './descriptors.ts';
+
+/** Keyed state of one operator subtask. Handles read the current key at access time, as in Flink. */
+export interface KeyedStateBackend {
+  setCurrentKey(key: unknown): void;
+  readonly currentKey: unknown;
+  valueState<T>(name: string): ValueState<T>;
+  close(): void | Promise<void>;
+}

@@ -1,0 +1,42 @@
+import type { KeyedStateBackend } from './backend.ts';
+import type { ValueState } from './descriptors.ts';
+import { canonicalKey } from './key-groups.ts';
+
+/** Map keys: primitives as they are, composite keys by their canonical string. */
+function mapKey(key: unknown): unknown {
+  return key !== null && typeof key === 'object' ? canonicalKey(key) : key;
+}
+
+/** Keyed state in the JS heap. Not durable: for unit tests and until the LMDB backend is in use. */
+export class HeapKeyedStateBackend implements KeyedStateBackend {
+  private readonly tables = new Map<string, Map<unknown, unknown>>();
+  private key: unknown = undefined;
+  private mapped: unknown = undefined;
+
+  get currentKey(): unknown {
+    return this.key;
+  }
+
+  setCurrentKey(key: unknown): void {
+    this.key = key;
+    this.mapped = mapKey(key);
+  }
+
+  valueState<T>(name: string): ValueState<T> {
+    let table = this.tables.get(name);
+    if (table === undefined) {
+      table = new Map();
+      this.tables.set(name, table);
+    }
+    const values = table;
+    return {
+      value: () => values.get(this.mapped) as T | undefined,
+      update: (value: T) => void values.set(this.mapped, value),
+      clear: () => void values.delete(this.mapped),
+    };
+  }
+
+  close(): void {
+    this.tables.clear();
+  }
+}
