@@ -7,6 +7,7 @@ export type {
   Collector,
   FilterFunction,
   FlatMapFunction,
+  KeyedEndOfInputContext,
   KeyedProcessContext,
   KeyedProcessFunction,
   KeySelector,
@@ -22,6 +23,6 @@ export type { Sink, SinkWriter } from './connectors/sink.ts';
 export { GeneratorSource, RecordRandom, type GeneratorOptions } from './connectors/generator.ts';
 export { ConsoleSink, type ConsoleSinkOptions } from './connectors/console.ts';
 export { FileSource, FileSink, JsonLinesFileSource, JsonLinesFileSink } from './connectors/files.ts';
-export { CollectSink } from './connectors/memory.ts';
+export { CollectSink, DiscardingSink } from './connectors/memory.ts';
 export { WeirError, JobDefinitionError, JobFailedError, OperatorError } from './runtime/errors.ts';
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from './runtime/coordinator.ts';

@@ -34,6 +34,12 @@ export interface KeyedProcessContext<K> extends ProcessContext {
   getState<D extends StateDescriptor<unknown>>(descriptor: D): StateHandleFor<D>;
 }
 
+/** Given to `endInput` of a keyed process function: the input is bounded and has ended. */
+export interface KeyedEndOfInputContext<K> extends RuntimeContext {
+  /** Runs `fn` once for every key that has state in this subtask, with that key current (Flink 2's applyToAllPartitions). */
+  applyToAllKeys(fn: (key: K, ctx: KeyedProcessContext<K>) => void): void;
+}
+
 export type ProcessFunction<I, O> =
   | ((value: I, ctx: ProcessContext, out: Collector<O>) => void)
   | {
@@ -47,5 +53,7 @@ export type KeyedProcessFunction<K, I, O> =
   | {
       open?(ctx: RuntimeContext): void | Promise<void>;
       processElement(value: I, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
+      /** Called once when all input has ended (bounded jobs): emit final per-key results here. */
+      endInput?(ctx: KeyedEndOfInputContext<K>, out: Collector<O>): void;
       close?(): void | Promise<void>;
     };

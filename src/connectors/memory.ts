@@ -45,3 +45,11 @@ export class CollectSink<T> implements Sink<T> {
     };
   }
 }
+
+/** Drops every record: the end of benchmark pipelines. */
+export class DiscardingSink<T> implements Sink<T> {
+  readonly name = 'discard';
+  createWriter(): SinkWriter<T> {
+    return { write: () => {} };
+  }
+}

@@ -1,4 +1,10 @@
-import type { Collector, KeyedProcessContext, KeyedProcessFunction, KeySelector } from '../api/functions.ts';
+import type {
+  Collector,
+  KeyedEndOfInputContext,
+  KeyedProcessContext,
+  KeyedProcessFunction,
+  KeySelector,
+} from '../api/functions.ts';
 import type { StateDescriptor, StateHandleFor } from '../state/descriptors.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from './operator.ts';
@@ -57,6 +63,27 @@ class KeyedProcessOperator<K, I, O> implements StreamOperator<I, O> {
     } catch (error) {
       throw this.op.fail(error, record);
     }
+  }
+
+  finish(): void {
+    const endInput = this.handlers.endInput;
+    if (endInput === undefined) return;
+    const context = this.context;
+    const backend = this.backend;
+    const endContext: KeyedEndOfInputContext<K> = {
+      jobName: context.jobName,
+      operatorName: context.operatorName,
+      subtaskIndex: context.subtaskIndex,
+      parallelism: context.parallelism,
+      threadId: context.threadId,
+      applyToAllKeys(fn) {
+        for (const key of [...backend.keys()]) {
+          backend.setCurrentKey(key);
+          fn(key as K, context);
+        }
+      },
+    };
+    endInput.call(this.handlers, endContext, this.collector);
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@ import type { CoordinatorToWorker, FailureReport, WorkerTask, WorkerToCoordinato
 import { buildJob } from '../api/job.ts';
 import { loadJob, resolveJobPath } from './job-loader.ts';
 import { planJob, type PhysicalPlan } from './planner.ts';
-import { planDeployment, type Deployment } from './deployment.ts';
+import { planDeployment, workerFor, type Deployment } from './deployment.ts';
 import { StatsBoard } from './stats-board.ts';
 import { JobFailedError, describeError } from './errors.ts';
 import { createLogger, defaultLogLevel } from '../observe/logger.ts';
@@ -31,13 +31,18 @@ export interface OperatorStats {
   readonly operator: string;
   readonly operatorId: string;
   readonly subtask: number;
+  /** The worker thread that ran this subtask. */
+  readonly threadId: number;
   readonly recordsIn: number;
   readonly recordsOut: number;
 }
 
 export interface JobResult {
   readonly jobName: string;
+  /** From the call until the job finished, start-up of workers included. */
   readonly durationMs: number;
+  /** From the moment every worker had opened its operators until the job finished: what throughput is measured on. */
+  readonly runningMs: number;
   /** Records received by each CollectSink, by sink name, in arrival order. */
   readonly outputs: ReadonlyMap<string, unknown[]>;
   /** Sum over channels of the most records each held in flight at once: an upper bound on what was buffered. */
@@ -76,6 +81,9 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
     atomics: 'disabled',
   });
   const outputs = new Map<string, unknown[]>();
+  let workersStarted = 0;
+  const workerThreadIds: number[] = [];
+  let runningSince: number | undefined;
   const controls: MessagePort[] = [];
   let failure: FailureReport | undefined;
   let cancelled!: () => void;
@@ -101,7 +109,10 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
         control.port1.on('message', (message: WorkerToCoordinator) => {
           if (message.type === 'collect') appendOutput(outputs, message.sink, message.records);
           else if (message.type === 'failed') fail(message.failure);
-          else resolve();
+          else if (message.type === 'started') {
+            workerThreadIds[worker] = message.threadId;
+            if (++workersStarted === deployment.workerCount) runningSince = performance.now();
+          } else resolve();
         });
         control.port1.on('close', resolve);
       });
@@ -131,14 +142,16 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
   }
   if (failure !== undefined) throw new JobFailedError(`job '${job.name}' failed: ${failure.message}`);
 
-  const durationMs = performance.now() - started;
+  const finished = performance.now();
+  const durationMs = finished - started;
   log.info({ durationMs: Math.round(durationMs) }, 'job finished');
   return {
     jobName: job.name,
     durationMs,
+    runningMs: finished - (runningSince ?? started),
     outputs,
     maxInFlightRecords: deployment.channels.reduce((sum, spec) => sum + stats.maxInFlightRecords(spec.slot), 0),
-    operators: operatorStats(plan, stats),
+    operators: operatorStats(plan, deployment, stats, workerThreadIds),
     plan,
   };
 }
@@ -161,7 +174,7 @@ function remotePorts(deployment: Deployment): Record<string, MessagePort>[] {
   return byWorker;
 }
 
-function operatorStats(plan: PhysicalPlan, stats: StatsBoard): OperatorStats[] {
+function operatorStats(plan: PhysicalPlan, deployment: Deployment, stats: StatsBoard, threadIds: number[]): OperatorStats[] {
   const result: OperatorStats[] = [];
   for (const node of plan.nodes.values()) {
     for (let subtask = 0; subtask < node.parallelism; subtask++) {
@@ -170,6 +183,7 @@ function operatorStats(plan: PhysicalPlan, stats: StatsBoard): OperatorStats[] {
         operator: node.name,
         operatorId: node.operatorId,
         subtask,
+        threadId: threadIds[workerFor(subtask, deployment.workerCount)] ?? -1,
         recordsIn: stats.recordsIn(slot),
         recordsOut: stats.recordsOut(slot),
       });

@@ -25,6 +25,8 @@ export interface FailureReport {
 export type WorkerToCoordinator =
   | { readonly type: 'collect'; readonly sink: string; readonly subtask: number; readonly records: unknown[] }
   | { readonly type: 'failed'; readonly failure: FailureReport }
+  /** Every subtask of the worker is open; records may flow. */
+  | { readonly type: 'started'; readonly threadId: number }
   | { readonly type: 'finished' };
 
 export type CoordinatorToWorker = { readonly type: 'cancel' };

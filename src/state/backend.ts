@@ -5,5 +5,7 @@ export interface KeyedStateBackend {
   setCurrentKey(key: unknown): void;
   readonly currentKey: unknown;
   valueState<T>(name: string): ValueState<T>;
+  /** Every key that has some state in this subtask. */
+  keys(): Iterable<unknown>;
   close(): void | Promise<void>;
 }

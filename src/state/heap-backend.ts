@@ -10,6 +10,8 @@ function mapKey(key: unknown): unknown {
 /** Keyed state in the JS heap. Not durable: for unit tests and until the LMDB backend is in use. */
 export class HeapKeyedStateBackend implements KeyedStateBackend {
   private readonly tables = new Map<string, Map<unknown, unknown>>();
+  /** Original keys by map key, so composite keys can be handed back as they were. */
+  private readonly originalKeys = new Map<unknown, unknown>();
   private key: unknown = undefined;
   private mapped: unknown = undefined;
 
@@ -31,12 +33,25 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const values = table;
     return {
       value: () => values.get(this.mapped) as T | undefined,
-      update: (value: T) => void values.set(this.mapped, value),
+      update: (value: T) => {
+        values.set(this.mapped, value);
+        this.originalKeys.set(this.mapped, this.key);
+      },
       clear: () => void values.delete(this.mapped),
     };
   }
 
+  *keys(): Iterable<unknown> {
+    for (const [mapped, key] of this.originalKeys) {
+      let present = false;
+      for (const table of this.tables.values()) if (table.has(mapped)) present = true;
+      if (present) yield key;
+      else this.originalKeys.delete(mapped);
+    }
+  }
+
   close(): void {
     this.tables.clear();
+    this.originalKeys.clear();
   }
 }

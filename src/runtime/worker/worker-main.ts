@@ -1,4 +1,4 @@
-import type { MessagePort } from 'node:worker_threads';
+import { threadId, type MessagePort } from 'node:worker_threads';
 import type { CoordinatorToWorker, WorkerTask } from '../messages.ts';
 import { buildJob } from '../../api/job.ts';
 import { loadJob } from '../job-loader.ts';
@@ -35,6 +35,7 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
     subtasks = buildSubtasks({ env, plan, deployment, stats, jobName: job.name, worker: task.workerIndex, ports: task.ports });
     log.debug({ subtasks: subtasks.map((s) => s.name) }, 'worker starting subtasks');
     for (const subtask of subtasks) await subtask.open();
+    sendToCoordinator({ type: 'started', threadId });
     await Promise.all(
       subtasks.map((subtask) =>
         subtask.runner.run().catch((error: unknown) => {

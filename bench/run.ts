@@ -1,0 +1,69 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { runJob } from '../src/runtime/coordinator.ts';
+
+/**
+ * `npm run bench -- <name> [--events N] [--parallelism 1,2]` runs one benchmark and prints one JSON line per result
+ * (DESIGN contracts). Each measurement runs in a child process, so peak RSS and CPU belong to that run alone.
+ */
+interface Benchmark {
+  readonly job: string;
+  readonly defaultEvents: number;
+  readonly params?: Record<string, unknown>;
+}
+
+const BENCHMARKS: Record<string, Benchmark> = {
+  'stateless-chain': { job: 'jobs/stateless-chain.ts', defaultEvents: 20_000_000 },
+  'keyed-count': { job: 'jobs/keyed-count.ts', defaultEvents: 10_000_000 },
+};
+
+function flag(args: string[], name: string): string | undefined {
+  const at = args.indexOf(`--${name}`);
+  return at === -1 ? undefined : args[at + 1];
+}
+
+async function measureOnce(name: string, parallelism: number, events: number): Promise<void> {
+  const bench = BENCHMARKS[name]!;
+  const cpuBefore = process.cpuUsage();
+  const result = await runJob({
+    jobModule: fileURLToPath(new URL(bench.job, import.meta.url)),
+    params: { events, ...bench.params },
+    parallelism,
+    logLevel: 'warn',
+  });
+  const cpu = process.cpuUsage(cpuBefore);
+  const line = {
+    bench: name,
+    engine: 'weir',
+    parallelism,
+    events,
+    eventsPerSec: Math.round(events / (result.runningMs / 1000)),
+    cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    runningSeconds: Number((result.runningMs / 1000).toFixed(3)),
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+async function main(args: string[]): Promise<number> {
+  if (args[0] === '--child') {
+    await measureOnce(args[1]!, Number(args[2]), Number(args[3]));
+    return 0;
+  }
+  const name = args[0];
+  if (name === undefined || BENCHMARKS[name] === undefined) {
+    process.stdout.write(`benchmarks: ${Object.keys(BENCHMARKS).join(', ')}\nusage: npm run bench -- <name> [--events N] [--parallelism 1,2]\n`);
+    return name === undefined ? 0 : 2;
+  }
+  const events = Number(flag(args, 'events') ?? BENCHMARKS[name]!.defaultEvents);
+  const parallelisms = (flag(args, 'parallelism') ?? '1,2').split(',').map(Number);
+  for (const parallelism of parallelisms) {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', name, String(parallelism), String(events)], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    if (child.status !== 0) return child.status ?? 1;
+  }
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
