@@ -21,10 +21,12 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-function positiveInteger(flag: string, text: string | undefined, min = 1): number | undefined {
+function integerFlag(flag: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${flag} needs an integer >= ${min}, got '${text}'`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${flag} needs an integer from ${min} to ${max}, got '${text}'`);
+  }
   return value;
 }
 
@@ -63,11 +65,11 @@ export function parseCommand(argv: readonly string[]): Command {
   return {
     command: 'run',
     job: positionals[0]!,
-    parallelism: positiveInteger('parallelism', values.parallelism),
+    parallelism: integerFlag('parallelism', values.parallelism, 1, 32_768),
     jobId: values['job-id'],
     checkpointDir: values['checkpoint-dir'],
     fromSavepoint: values['from-savepoint'],
-    metricsPort: positiveInteger('metrics-port', values['metrics-port'], 0),
+    metricsPort: integerFlag('metrics-port', values['metrics-port'], 0, 65_535),
     params,
   };
 }

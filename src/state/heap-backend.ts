@@ -2,9 +2,20 @@ import type { KeyedStateBackend } from './backend.ts';
 import type { ValueState } from './descriptors.ts';
 import { canonicalKey } from './key-groups.ts';
 
-/** Map keys: primitives as they are, composite keys by their canonical string. */
+/**
+ * Map keys: primitives as they are; a composite key by one token object per canonical form, so that the array
+ * ['a', 1] and the string '["a",1]' stay different keys.
+ */
+const compositeTokens = new Map<string, object>();
 function mapKey(key: unknown): unknown {
-  return key !== null && typeof key === 'object' ? canonicalKey(key) : key;
+  if (key === null || typeof key !== 'object') return key;
+  const canonical = canonicalKey(key);
+  let token = compositeTokens.get(canonical);
+  if (token === undefined) {
+    token = Object.freeze({ canonical });
+    compositeTokens.set(canonical, token);
+  }
+  return token;
 }
 
 /** Keyed state in the JS heap. Not durable: for unit tests and until the LMDB backend is in use. */

@@ -49,9 +49,22 @@ export function hashKey(key: unknown): number {
     case 'bigint':
       return hashString(key.toString(), 0x1b873593);
     case 'object':
-      if (key !== null) return hashString(canonicalKey(key), 0x3c6ef372);
+      if (isCompositeKey(key)) return hashString(canonicalKey(key), 0x3c6ef372);
   }
-  throw new TypeError(`a key must be a string, number, boolean, bigint, array or object, got ${String(key)}`);
+  throw new TypeError(`a key must be a string, number, boolean, bigint, array or plain object, got ${describeKey(key)}`);
+}
+
+/** Arrays and plain objects can be keys; a Map, Set, Date or class instance has no stable canonical form here. */
+export function isCompositeKey(key: unknown): key is object {
+  if (typeof key !== 'object' || key === null) return false;
+  if (Array.isArray(key)) return true;
+  const prototype: unknown = Object.getPrototypeOf(key);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function describeKey(key: unknown): string {
+  if (typeof key === 'object' && key !== null) return `a ${key.constructor?.name ?? 'null-prototype'} object`;
+  return String(key);
 }
 
 /** A canonical string for composite keys, so that equal arrays or objects hash and compare alike. */

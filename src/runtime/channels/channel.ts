@@ -98,14 +98,15 @@ export abstract class BatchingOutputChannel implements OutputChannel {
     this.credits++;
     while (this.waiting.length > 0) {
       const next = this.waiting[0]!;
+      if (next.kind === 'batch' && this.credits === 0) return;
+      // Dequeue before transmitting: a receiver in this thread may hand credit back from inside transmit.
+      this.waiting.shift();
       if (next.kind === 'batch') {
-        if (this.credits === 0) return;
         this.credits--;
         this.transmitBatch(next.records);
       } else {
         this.transmitEvent(next.event);
       }
-      this.waiting.shift();
     }
     this.onAvailable();
   }

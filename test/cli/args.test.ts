@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand, UsageError, type RunCommand } from '../../src/cli/args.ts';
+
+function run(...argv: string[]): RunCommand {
+  const command = parseCommand(['run', ...argv]);
+  if (command.command !== 'run') throw new Error(`expected a run command, got ${command.command}`);
+  return command;
+}
+
+function usageError(argv: string[]): UsageError {
+  try {
+    parseCommand(argv);
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return error as UsageError;
+  }
+  throw new Error(`parseCommand accepted ${JSON.stringify(argv)}`);
+}
+
+describe('parseCommand: help', () => {
+  it.each([[[]], [['help']], [['--help']], [['-h']]])('returns help for %j', (argv) => {
+    expect(parseCommand(argv)).toEqual({ command: 'help' });
+  });
+});
+
+describe('parseCommand: good run command lines', () => {
+  it('parses a bare job with every option left undefined', () => {
+    expect(run('jobs/count.ts')).toEqual({
+      command: 'run',
+      job: 'jobs/count.ts',
+      parallelism: undefined,
+      jobId: undefined,
+      checkpointDir: undefined,
+      fromSavepoint: undefined,
+      metricsPort: undefined,
+      params: undefined,
+    });
+  });
+
+  it('parses every flag, before or after the job', () => {
+    expect(
+      run(
+        '--parallelism', '4',
+        '--job-id', 'feedback',
+        'job.js',
+        '--checkpoint-dir', '/tmp/ckpt',
+        '--from-savepoint', '/tmp/sp-1',
+        '--metrics-port', '9464',
+        '--params', '{"topic":"in","limits":[1,2],"dry":false}',
+      ),
+    ).toEqual({
+      command: 'run',
+      job: 'job.js',
+      parallelism: 4,
+      jobId: 'feedback',
+      checkpointDir: '/tmp/ckpt',
+      fromSavepoint: '/tmp/sp-1',
+      metricsPort: 9464,
+      params: { topic: 'in', limits: [1, 2], dry: false },
+    });
+  });
+
+  it('accepts -p and --flag=value forms', () => {
+    expect(run('job.ts', '-p', '3').parallelism).toBe(3);
+    expect(run('job.ts', '--parallelism=2').parallelism).toBe(2);
+    expect(run('job.ts', '--params=[1,"x"]').params).toEqual([1, 'x']);
+  });
+
+  it('accepts JSON scalars as params and metrics port 0 (any free port)', () => {
+    expect(run('job.ts', '--params', '7').params).toBe(7);
+    expect(run('job.ts', '--params', 'null').params).toBeNull();
+    expect(run('job.ts', '--metrics-port', '0').metricsPort).toBe(0);
+  });
+});
+
+describe('parseCommand: bad command lines', () => {
+  it('rejects an unknown command', () => {
+    expect(usageError(['start', 'job.ts']).message).toMatch(/unknown command 'start'/);
+  });
+
+  it('rejects run without a job', () => {
+    expect(usageError(['run']).message).toMatch(/exactly one job file/);
+    expect(usageError(['run', '--parallelism', '2']).message).toMatch(/exactly one job file/);
+  });
+
+  it('rejects two jobs', () => {
+    expect(usageError(['run', 'a.ts', 'b.ts']).message).toMatch(/exactly one job file/);
+  });
+
+  it.each(['0', '-2', 'x', '1.5', ''])('rejects --parallelism %j', (value) => {
+    const error = usageError(['run', 'job.ts', `--parallelism=${value}`]);
+    expect(error.message).toMatch(/--parallelism/);
+  });
+
+  it.each(['-1', 'http', '80.5'])('rejects --metrics-port %j', (value) => {
+    expect(usageError(['run', 'job.ts', `--metrics-port=${value}`]).message).toMatch(/--metrics-port/);
+  });
+
+  // A TCP port is at most 65535; a larger one is accepted here and only fails later, when the metrics server
+  // listens, as an unexpected error instead of a usage error.
+  it('rejects a --metrics-port above 65535', () => {
+    expect(usageError(['run', 'job.ts', '--metrics-port', '70000']).message).toMatch(/--metrics-port/);
+  });
+
+  it('rejects an unknown flag', () => {
+    expect(usageError(['run', 'job.ts', '--paralelism', '2']).message).toMatch(/paralelism/);
+    expect(usageError(['run', 'job.ts', '-x']).message).toMatch(/-x/);
+  });
+
+  it('rejects a flag that needs a value but has none', () => {
+    usageError(['run', 'job.ts', '--job-id']);
+  });
+
+  it.each(['{topic: "in"}', "{'a':1}", '[1,2', 'undefined'])('rejects --params %s that is not JSON', (value) => {
+    const error = usageError(['run', 'job.ts', '--params', value]);
+    expect(error.message).toContain('--params needs JSON');
+    expect(error.message).toContain(value);
+  });
+
+  it('reports a bad flag value in a one-line message', () => {
+    expect(usageError(['run', 'job.ts', '--parallelism', 'x']).message).not.toContain('\n');
+  });
+});
