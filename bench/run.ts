@@ -13,8 +13,8 @@ interface Benchmark {
 }
 
 const BENCHMARKS: Record<string, Benchmark> = {
-  'stateless-chain': { job: 'jobs/stateless-chain.ts', defaultEvents: 20_000_000 },
-  'keyed-count': { job: 'jobs/keyed-count.ts', defaultEvents: 10_000_000 },
+  'stateless-chain': { job: 'jobs/stateless-chain.ts', defaultEvents: 100_000_000 },
+  'keyed-count': { job: 'jobs/keyed-count.ts', defaultEvents: 20_000_000 },
 };
 
 function flag(args: string[], name: string): string | undefined {
