@@ -88,7 +88,7 @@ function resolveParallelism(node: LogicalNode, env: StreamExecutionEnvironment, 
 export function planJob(env: StreamExecutionEnvironment, options: PlanOptions): PhysicalPlan {
   const graph = env.graph;
   const nodes = new Map<number, PlannedNode>();
-  const vertices: { id: number; parallelism: number; nodeIds: number[] }[] = [];
+  const vertices: { readonly id: number; readonly parallelism: number; readonly nodeIds: number[] }[] = [];
   const edges: PhysicalEdge[] = [];
   const uids = new Set<string>();
 
@@ -116,23 +116,10 @@ export function planJob(env: StreamExecutionEnvironment, options: PlanOptions): 
     });
 
     const only = inputs.length === 1 ? inputs[0] : undefined;
-    const chainable = only !== undefined && only.partitioning.kind === 'forward';
-    if (chainable) {
-      const vertex = vertices[only.fromPlanned.vertexId]!;
-      vertex.nodeIds.push(node.id);
-      nodes.set(node.id, {
-        nodeId: node.id,
-        name: node.name,
-        operatorId,
-        kind: node.kind === 'source' ? 'source' : 'operator',
-        parallelism,
-        vertexId: vertex.id,
-        chainedFrom: { nodeId: only.from, sideOutput: only.sideOutput },
-      });
-      continue;
-    }
-    const vertex = { id: vertices.length, parallelism, nodeIds: [node.id] };
-    vertices.push(vertex);
+    const chainedTo = only !== undefined && only.partitioning.kind === 'forward' ? only : undefined;
+    const vertex = chainedTo === undefined ? { id: vertices.length, parallelism, nodeIds: [] } : vertices[chainedTo.fromPlanned.vertexId]!;
+    if (chainedTo === undefined) vertices.push(vertex);
+    vertex.nodeIds.push(node.id);
     nodes.set(node.id, {
       nodeId: node.id,
       name: node.name,
@@ -140,8 +127,9 @@ export function planJob(env: StreamExecutionEnvironment, options: PlanOptions): 
       kind: node.kind === 'source' ? 'source' : 'operator',
       parallelism,
       vertexId: vertex.id,
-      chainedFrom: undefined,
+      chainedFrom: chainedTo === undefined ? undefined : { nodeId: chainedTo.from, sideOutput: chainedTo.sideOutput },
     });
+    if (chainedTo !== undefined) continue;
     for (const input of inputs) {
       edges.push({
         id: edges.length,

@@ -79,6 +79,21 @@ export abstract class Subtask {
     if (this.lingerError !== undefined) throw this.lingerError;
   }
 
+  private sliceStart = performance.now();
+
+  /** Starts a new time slice (after the subtask waited anyway). */
+  protected restartSlice(): void {
+    this.sliceStart = performance.now();
+  }
+
+  /** Gives the event loop a turn once the slice is used up, so credits, input and other subtasks get through. */
+  protected async yieldIfSliceUsed(): Promise<void> {
+    if (performance.now() - this.sliceStart <= SLICE_MS) return;
+    this.armLinger();
+    await yieldToEventLoop();
+    this.sliceStart = performance.now();
+  }
+
   protected async afterBatch(): Promise<void> {
     const pending = this.chain.endOfBatch();
     if (pending !== undefined) await pending;
@@ -102,7 +117,7 @@ export class SourceSubtask extends Subtask {
     const output = this.chain.sourceOutput;
     await this.reader.open?.();
     try {
-      let sliceStart = performance.now();
+      this.restartSlice();
       while (!this.cancelled) {
         this.checkLinger();
         if (!this.writersAvailable()) {
@@ -113,14 +128,12 @@ export class SourceSubtask extends Subtask {
         const result = polled instanceof Promise ? await polled : polled;
         await this.afterBatch();
         if (result === 'end') return;
-        if (result !== 'more') {
+        if (result === 'more') {
+          await this.yieldIfSliceUsed();
+        } else {
           this.armLinger();
           await sleep(result.waitMs);
-          sliceStart = performance.now();
-        } else if (performance.now() - sliceStart > SLICE_MS) {
-          this.armLinger();
-          await yieldToEventLoop();
-          sliceStart = performance.now();
+          this.restartSlice();
         }
       }
     } finally {
@@ -144,7 +157,7 @@ export class InputSubtask extends Subtask {
   protected async loop(): Promise<void> {
     const process = this.chain.head;
     const counters = this.chain.headCounters;
-    let sliceStart = performance.now();
+    this.restartSlice();
     while (!this.cancelled) {
       this.checkLinger();
       if (!this.writersAvailable()) {
@@ -155,7 +168,7 @@ export class InputSubtask extends Subtask {
       if (item === undefined) {
         this.armLinger();
         await this.wake.wait();
-        sliceStart = performance.now();
+        this.restartSlice();
         continue;
       }
       const channel = this.gate.current!;
@@ -170,11 +183,7 @@ export class InputSubtask extends Subtask {
         this.gate.markEnded(channel);
         if (this.gate.finished) return;
       }
-      if (performance.now() - sliceStart > SLICE_MS) {
-        this.armLinger();
-        await yieldToEventLoop();
-        sliceStart = performance.now();
-      }
+      await this.yieldIfSliceUsed();
     }
   }
 }

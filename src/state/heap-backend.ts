@@ -2,27 +2,13 @@ import type { KeyedStateBackend } from './backend.ts';
 import type { ValueState } from './descriptors.ts';
 import { canonicalKey } from './key-groups.ts';
 
-/**
- * Map keys: primitives as they are; a composite key by one token object per canonical form, so that the array
- * ['a', 1] and the string '["a",1]' stay different keys.
- */
-const compositeTokens = new Map<string, object>();
-function mapKey(key: unknown): unknown {
-  if (key === null || typeof key !== 'object') return key;
-  const canonical = canonicalKey(key);
-  let token = compositeTokens.get(canonical);
-  if (token === undefined) {
-    token = Object.freeze({ canonical });
-    compositeTokens.set(canonical, token);
-  }
-  return token;
-}
-
 /** Keyed state in the JS heap. Not durable: for unit tests and until the LMDB backend is in use. */
 export class HeapKeyedStateBackend implements KeyedStateBackend {
   private readonly tables = new Map<string, Map<unknown, unknown>>();
   /** Original keys by map key, so composite keys can be handed back as they were. */
   private readonly originalKeys = new Map<unknown, unknown>();
+  /** One token object per canonical composite key, so that ['a', 1] and the string '["a",1]' stay different keys. */
+  private readonly compositeTokens = new Map<string, object>();
   private key: unknown = undefined;
   private mapped: unknown = undefined;
 
@@ -32,7 +18,18 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
 
   setCurrentKey(key: unknown): void {
     this.key = key;
-    this.mapped = mapKey(key);
+    this.mapped = this.mapKey(key);
+  }
+
+  private mapKey(key: unknown): unknown {
+    if (key === null || typeof key !== 'object') return key;
+    const canonical = canonicalKey(key);
+    let token = this.compositeTokens.get(canonical);
+    if (token === undefined) {
+      token = Object.freeze({ canonical });
+      this.compositeTokens.set(canonical, token);
+    }
+    return token;
   }
 
   valueState<T>(name: string): ValueState<T> {
@@ -64,5 +61,6 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   close(): void {
     this.tables.clear();
     this.originalKeys.clear();
+    this.compositeTokens.clear();
   }
 }

@@ -1,4 +1,3 @@
 // weir/testing: run jobs in tests on the real worker-thread runtime and inspect what they produced.
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from '../runtime/coordinator.ts';
 export { CollectSink } from '../connectors/memory.ts';
-export { GeneratorSource, RecordRandom } from '../connectors/generator.ts';

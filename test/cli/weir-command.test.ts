@@ -12,7 +12,8 @@ interface Outcome {
   readonly stderr: string;
 }
 
-function weir(args: string[], whileRunning?: () => Promise<void>): Promise<Outcome> {
+/** Runs the weir command; `whileRunning` gets a function that tells whether the process is still alive. */
+function weir(args: string[], whileRunning?: (alive: () => boolean) => Promise<void>): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, WEIR_LOG_LEVEL: 'warn' } });
     let stdout = '';
@@ -20,8 +21,12 @@ function weir(args: string[], whileRunning?: () => Promise<void>): Promise<Outco
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    const during = whileRunning?.() ?? Promise.resolve();
-    child.on('close', (code) => during.then(() => resolve({ code, stdout, stderr }), reject));
+    let alive = true;
+    const during = whileRunning?.(() => alive) ?? Promise.resolve();
+    child.on('close', (code) => {
+      alive = false;
+      during.then(() => resolve({ code, stdout, stderr }), reject);
+    });
   });
 }
 
@@ -74,10 +79,12 @@ describe('weir run', () => {
   it('serves Prometheus metrics labelled by job, operator and subtask while the job runs', async () => {
     const port = await freePort();
     let scraped = '';
-    const outcome = await weir(['run', 'test/fixtures/metered-job.ts', '--parallelism', '2', '--metrics-port', String(port)], async () => {
-      for (let attempt = 0; attempt < 40 && !/latest-per-key.*subtask="1"[^\n]* [1-9]/.test(scraped); attempt++) {
+    const outcome = await weir(['run', 'test/fixtures/metered-job.ts', '--parallelism', '2', '--metrics-port', String(port)], async (alive) => {
+      // Scrape until a keyed subtask shows records, for as long as the job runs (start-up is slow on a loaded machine).
+      while (alive() && !/^weir_operator_records_in_total\{[^}]*operator="latest-per-key"[^}]*subtask="1"\} [1-9]/m.test(scraped)) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        scraped = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+        const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+        if (text !== '') scraped = text;
       }
     });
     expect(outcome.code).toBe(0);

@@ -1,6 +1,7 @@
 import type { ChannelItem, StreamEvent } from '../messages.ts';
 import type { StatsBoard } from '../stats-board.ts';
 import { BatchingOutputChannel, type InputChannel } from './channel.ts';
+import { Fifo } from './fifo.ts';
 
 /** Both ends in one thread: batches are handed over by reference, no serialisation. */
 export class LocalChannel {
@@ -40,8 +41,7 @@ export class LocalOutputChannel extends BatchingOutputChannel {
 export class LocalInputChannel implements InputChannel {
   onData: () => void = () => {};
   sender!: LocalOutputChannel;
-  private readonly queue: ChannelItem[] = [];
-  private head = 0;
+  private readonly queue = new Fifo<ChannelItem>();
 
   constructor(
     readonly key: string,
@@ -56,13 +56,7 @@ export class LocalInputChannel implements InputChannel {
   }
 
   poll(): ChannelItem | undefined {
-    if (this.head === this.queue.length) return undefined;
-    const item = this.queue[this.head++]!;
-    if (this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
-    }
-    return item;
+    return this.queue.shift();
   }
 
   release(count: number): void {

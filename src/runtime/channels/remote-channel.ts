@@ -3,6 +3,7 @@ import type { ChannelItem, StreamEvent, WireMessage } from '../messages.ts';
 import type { StatsBoard } from '../stats-board.ts';
 import { decodeBatch, encodeBatch } from '../codec.ts';
 import { BatchingOutputChannel, type InputChannel } from './channel.ts';
+import { Fifo } from './fifo.ts';
 
 /** Sending end across threads: batches are msgpackr-encoded and their buffers transferred, not copied. */
 export class RemoteOutputChannel extends BatchingOutputChannel {
@@ -37,8 +38,7 @@ export class RemoteOutputChannel extends BatchingOutputChannel {
 /** Receiving end across threads: decodes a batch only when the subtask polls it, so decoding follows processing. */
 export class RemoteInputChannel implements InputChannel {
   onData: () => void = () => {};
-  private readonly queue: WireMessage[] = [];
-  private head = 0;
+  private readonly queue = new Fifo<WireMessage>();
 
   constructor(
     readonly key: string,
@@ -54,12 +54,8 @@ export class RemoteInputChannel implements InputChannel {
   }
 
   poll(): ChannelItem | undefined {
-    if (this.head === this.queue.length) return undefined;
-    const message = this.queue[this.head++]!;
-    if (this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
-    }
+    const message = this.queue.shift();
+    if (message === undefined) return undefined;
     if (message.t === 'batch') return { t: 'records', records: decodeBatch(message.bytes) };
     if (message.t === 'credit') throw new Error(`channel ${this.key}: a credit arrived at the receiving end`);
     return message;
