@@ -1,13 +1,31 @@
 import { Packr } from 'msgpackr';
+import { WeirError, describeError, previewRecord } from './errors.ts';
 
 /**
  * Batch encoding for records that cross threads (DESIGN decision 3): msgpackr with record structures, each batch
  * self-describing. One packer per thread; its output is copied into a fresh buffer that can be transferred.
+ * Records must be plain data (objects, arrays, strings, numbers, booleans, null, undefined, bigint, Date, Map, Set,
+ * typed arrays): class instances arrive as plain objects and function-valued fields as undefined.
  */
 const packr = new Packr({ useRecords: true, moreTypes: true });
 
 export function encodeBatch(records: readonly unknown[]): Uint8Array {
-  return new Uint8Array(packr.pack(records));
+  try {
+    return new Uint8Array(packr.pack(records));
+  } catch (error) {
+    const culprit = records.find((record) => {
+      try {
+        packr.pack(record);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    throw new WeirError(
+      `cannot serialise a record to send it to another thread (records must be plain data): ${describeError(error)}` +
+        (culprit === undefined ? '' : ` [record: ${previewRecord(culprit)}]`),
+    );
+  }
 }
 
 export function decodeBatch(bytes: Uint8Array): unknown[] {

@@ -93,4 +93,10 @@ describe('encodeBatch / decodeBatch', () => {
       { numRuns: 200 },
     );
   });
+
+  it('names the cause and the record when a record cannot be serialised', () => {
+    expect(() => encodeBatch([{ ok: 1 }, { id: 7, tag: Symbol('x') }])).toThrow(
+      /^cannot serialise a record to send it to another thread \(records must be plain data\): .*symbol.* \[record: \{"id":7\}\]$/,
+    );
+  });
 });
