@@ -2,13 +2,18 @@ import type { KeyedStateBackend } from './backend.ts';
 import type { ValueState } from './descriptors.ts';
 import { canonicalKey } from './key-groups.ts';
 
+class CompositeKeyToken {
+  constructor(readonly key: object) {}
+}
+
 /** Keyed state in the JS heap. Not durable: for unit tests and until the LMDB backend is in use. */
 export class HeapKeyedStateBackend implements KeyedStateBackend {
   private readonly tables = new Map<string, Map<unknown, unknown>>();
-  /** Original keys by map key, so composite keys can be handed back as they were. */
-  private readonly originalKeys = new Map<unknown, unknown>();
-  /** One token object per canonical composite key, so that ['a', 1] and the string '["a",1]' stay different keys. */
-  private readonly compositeTokens = new Map<string, object>();
+  /**
+   * One token per canonical composite key, so that ['a', 1] and the string '["a",1]' stay different map keys; the token
+   * keeps the original key for `keys()`. Primitive keys are their own map keys.
+   */
+  private readonly compositeTokens = new Map<string, CompositeKeyToken>();
   private key: unknown = undefined;
   private mapped: unknown = undefined;
 
@@ -26,7 +31,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const canonical = canonicalKey(key);
     let token = this.compositeTokens.get(canonical);
     if (token === undefined) {
-      token = Object.freeze({ canonical });
+      token = new CompositeKeyToken(key);
       this.compositeTokens.set(canonical, token);
     }
     return token;
@@ -41,26 +46,24 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const values = table;
     return {
       value: () => values.get(this.mapped) as T | undefined,
-      update: (value: T) => {
-        values.set(this.mapped, value);
-        this.originalKeys.set(this.mapped, this.key);
-      },
+      update: (value: T) => void values.set(this.mapped, value),
       clear: () => void values.delete(this.mapped),
     };
   }
 
   *keys(): Iterable<unknown> {
-    for (const [mapped, key] of this.originalKeys) {
-      let present = false;
-      for (const table of this.tables.values()) if (table.has(mapped)) present = true;
-      if (present) yield key;
-      else this.originalKeys.delete(mapped);
+    const seen = new Set<unknown>();
+    for (const table of this.tables.values()) {
+      for (const mapped of table.keys()) {
+        if (seen.has(mapped)) continue;
+        seen.add(mapped);
+        yield mapped instanceof CompositeKeyToken ? mapped.key : mapped;
+      }
     }
   }
 
   close(): void {
     this.tables.clear();
-    this.originalKeys.clear();
     this.compositeTokens.clear();
   }
 }

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { StreamExecutionEnvironment } from '../../src/api/environment.ts';
 import { OutputTag } from '../../src/api/output-tag.ts';
 import { CollectSink } from '../../src/connectors/memory.ts';
-import { planJob, plannedNode } from '../../src/runtime/planner.ts';
+import { planJob, plannedNode, type PhysicalPlan } from '../../src/runtime/planner.ts';
+
+/** (upstream node, partitioning) of every edge into the vertex that `nodeId` heads. */
+const edgesInto = (plan: PhysicalPlan, nodeId: number): [number, string][] =>
+  plan.edges
+    .filter((edge) => edge.toVertex === plannedNode(plan, nodeId).vertexId)
+    .map((edge) => [edge.fromNode, edge.partitioning.kind]);
 
 describe('planJob with union', () => {
   it('resolves a union into one edge per branch, all feeding the consumer vertex', () => {
@@ -48,9 +54,7 @@ describe('planJob with union', () => {
     const b = env.fromElements(2);
     const merged = a.rebalance().union(b).map((x) => x);
     merged.sinkTo(new CollectSink<number>('out'));
-    const plan = planJob(env, { defaultParallelism: 1 });
-    const into = plan.edges.filter((edge) => edge.toVertex === plannedNode(plan, merged.nodeId).vertexId);
-    expect(into.map((edge) => [edge.fromNode, edge.partitioning.kind])).toEqual([
+    expect(edgesInto(planJob(env, { defaultParallelism: 1 }), merged.nodeId)).toEqual([
       [a.nodeId, 'rebalance'],
       [b.nodeId, 'forward'],
     ]);
@@ -61,9 +65,7 @@ describe('planJob with union', () => {
     const [a, b, c] = [env.fromElements(1), env.fromElements(2), env.fromElements(3)];
     const merged = a.union(b).union(c).keyBy((x) => x).reduce((x, y) => x + y);
     merged.sinkTo(new CollectSink<number>('out'));
-    const plan = planJob(env, { defaultParallelism: 1 });
-    const into = plan.edges.filter((edge) => edge.toVertex === plannedNode(plan, merged.nodeId).vertexId);
-    expect(into.map((edge) => [edge.fromNode, edge.partitioning.kind])).toEqual([
+    expect(edgesInto(planJob(env, { defaultParallelism: 1 }), merged.nodeId)).toEqual([
       [a.nodeId, 'hash'],
       [b.nodeId, 'hash'],
       [c.nodeId, 'hash'],
