@@ -85,9 +85,9 @@ describe('encodeBatch / decodeBatch', () => {
   });
 
   it('round-trips arbitrary JSON-like records as JSON would', () => {
+    // Known limit, documented in the README: msgpackr renames a '__proto__' field (prototype-pollution guard).
+    const withoutProtoKey = fc.jsonValue({ maxDepth: 4 }).filter((value) => !JSON.stringify(value).includes('"__proto__"'));
     fc.assert(
-      // Known limit, documented in the README: msgpackr renames a '__proto__' field (prototype-pollution guard).
-      const withoutProtoKey = fc.jsonValue({ maxDepth: 4 }).filter((value) => !JSON.stringify(value).includes('"__proto__"'));
       fc.property(fc.array(withoutProtoKey), (batch) => {
         // compared with the JSON round trip: msgpack, like JSON, turns -0 into 0
         expect(decodeBatch(encodeBatch(batch))).toEqual(JSON.parse(JSON.stringify(batch)));
