@@ -10,6 +10,9 @@ export type {
   KeyedEndOfInputContext,
   KeyedProcessContext,
   KeyedProcessFunction,
+  KeyedCoProcessFunction,
+  OnTimerContext,
+  TimerService,
   KeySelector,
   MapFunction,
   ProcessContext,
@@ -17,8 +20,62 @@ export type {
   ReduceFunction,
   RuntimeContext,
 } from './api/functions.ts';
-export { ValueStateDescriptor, type ValueState } from './state/descriptors.ts';
-export type { Source, SourceReader, SourceOutput, PollResult } from './connectors/source.ts';
+export {
+  ValueStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  AggregatingStateDescriptor,
+  type ValueState,
+  type ListState,
+  type MapState,
+  type ReducingState,
+  type AggregatingState,
+  type AggregateFunction,
+  type StateTtlConfig,
+  type StateOptions,
+} from './state/descriptors.ts';
+export {
+  WatermarkStrategy,
+  NO_TIMESTAMP,
+  MIN_WATERMARK,
+  MAX_WATERMARK,
+  type WatermarkGenerator,
+  type WatermarkOutput,
+  type TimestampAssigner,
+} from './api/watermark-strategy.ts';
+export { Time } from './api/time.ts';
+export { WindowedStream, type ProcessWindowFunction } from './api/windowed-stream.ts';
+export { ConnectedStreams, ConnectedKeyedStreams } from './api/connected-streams.ts';
+export { JoinedStreams, WindowJoin, type JoinFunction } from './api/joined-streams.ts';
+export { IntervalJoin, IntervalJoined } from './api/interval-join.ts';
+export type { IntervalJoinContext, IntervalJoinFunction } from './operators/join/interval-join.ts';
+export {
+  TumblingEventTimeWindows,
+  TumblingProcessingTimeWindows,
+  SlidingEventTimeWindows,
+  SlidingProcessingTimeWindows,
+  EventTimeSessionWindows,
+  ProcessingTimeSessionWindows,
+  GlobalWindows,
+  type WindowAssigner,
+} from './operators/window/assigners.ts';
+export {
+  EventTimeTrigger,
+  ProcessingTimeTrigger,
+  CountTrigger,
+  ContinuousEventTimeTrigger,
+  ContinuousProcessingTimeTrigger,
+  PurgingTrigger,
+  EndOfStreamTrigger,
+  type Trigger,
+  type TriggerContext,
+  type TriggerResult,
+  type OnMergeContext,
+} from './operators/window/triggers.ts';
+export type { TimeWindow, GlobalWindow, Window } from './operators/window/windows.ts';
+export type { WindowContext } from './operators/window/window-operator.ts';
+export type { Source, SourceReader, SourceOutput, ReaderOutput, PollResult } from './connectors/source.ts';
 export type { Sink, SinkWriter } from './connectors/sink.ts';
 export { GeneratorSource, RecordRandom, type GeneratorOptions } from './connectors/generator.ts';
 export { ConsoleSink, type ConsoleSinkOptions } from './connectors/console.ts';

@@ -16,19 +16,25 @@ import { processOperator } from '../operators/process.ts';
 import { keyedProcessOperator } from '../operators/keyed-process.ts';
 import { keyedReduceOperator } from '../operators/keyed-reduce.ts';
 import { sinkOperator } from '../operators/sink.ts';
+import { WindowedStream } from './windowed-stream.ts';
+import { ConnectedStreams } from './connected-streams.ts';
+import { JoinedStreams } from './joined-streams.ts';
+import { IntervalJoin } from './interval-join.ts';
+import type { WindowAssigner } from '../operators/window/assigners.ts';
+import type { Window } from '../operators/window/windows.ts';
 
 /** Where a stream's records come from: a node's main or side output, with the partitioning its consumer will use. */
-interface StreamOrigin {
+export interface StreamOrigin {
   readonly nodeId: number;
   readonly sideOutput: string | undefined;
   readonly partitioning: Partitioning | undefined;
 }
 
-function inputOf(origin: StreamOrigin, inputIndex = 0): NodeInput {
+export function inputOf(origin: StreamOrigin, inputIndex = 0): NodeInput {
   return { from: origin.nodeId, sideOutput: origin.sideOutput, partitioning: origin.partitioning, inputIndex };
 }
 
-function appendOperator<O>(
+export function appendOperator<O>(
   graph: LogicalGraph,
   inputs: NodeInput[],
   name: string,
@@ -99,6 +105,16 @@ export class DataStream<T> {
     return new DataStream<T>(this.graph, { ...this.origin, partitioning: { kind: 'forward' } });
   }
 
+  /** Pairs this stream with another of any type, for a two-input function (custom joins). */
+  connect<U>(other: DataStream<U>): ConnectedStreams<T, U> {
+    return new ConnectedStreams<T, U>(this.graph, this.origin, other.origin);
+  }
+
+  /** A window join with another stream: `.where(key).equalTo(key).window(assigner).apply(fn)`. */
+  join<U>(other: DataStream<U>): JoinedStreams<T, U> {
+    return new JoinedStreams<T, U>(this, other);
+  }
+
   /** Merges streams of the same type. */
   union(...others: DataStream<T>[]): DataStream<T> {
     const inputs = [this, ...others].map((stream) => inputOf(stream.origin));
@@ -161,9 +177,32 @@ export class KeyedStream<T, K> {
     private readonly keySelector: KeySelector<T, K>,
   ) {}
 
-  private keyed<O>(name: string, createOperator: OperatorFactory): SingleOutputStream<O> {
+  private readonly keyed = <O>(name: string, createOperator: OperatorFactory): SingleOutputStream<O> => {
     const keySelector = this.keySelector as KeySelector<unknown, unknown>;
     return appendOperator<O>(this.graph, [inputOf(this.origin)], name, createOperator, keySelector, false);
+  };
+
+  /** @internal */
+  get keyedOrigin(): StreamOrigin {
+    return this.origin;
+  }
+
+  /** @internal */
+  get selector(): KeySelector<T, K> {
+    return this.keySelector;
+  }
+
+  /**
+   * Joins each element with the other stream's elements of the same key whose timestamps lie within an interval of
+   * its own: `.between(lowerMs, upperMs).process(fn)` (Flink's interval join, inner).
+   */
+  intervalJoin<R>(other: KeyedStream<R, K>): IntervalJoin<T, R, K> {
+    return new IntervalJoin<T, R, K>(this.graph, this.origin, other.keyedOrigin, this.keySelector, other.selector);
+  }
+
+  /** Cuts the keyed stream into windows (tumbling, sliding, session or global). */
+  window<W extends Window>(assigner: WindowAssigner<W>): WindowedStream<T, K, W> {
+    return new WindowedStream<T, K, W>(this.keyed, this.keySelector, assigner);
   }
 
   process<O>(fn: KeyedProcessFunction<K, T, O>): SingleOutputStream<O> {

@@ -1,6 +1,7 @@
 import { LogicalGraph, type SourceNode } from './graph.ts';
 import { SingleOutputStream } from './data-stream.ts';
 import type { Source } from '../connectors/source.ts';
+import type { WatermarkStrategy } from './watermark-strategy.ts';
 import { ElementsSource } from '../connectors/memory.ts';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
 
@@ -30,6 +31,10 @@ export class StreamExecutionEnvironment {
   maxParallelism = DEFAULT_MAX_PARALLELISM;
   /** @internal */
   readonly exchange: ExchangeOptions = { ...DEFAULT_EXCHANGE };
+  /** @internal */
+  autoWatermarkIntervalMs = 200;
+  /** @internal */
+  stateCacheEntries = 100_000;
 
   /** Default parallelism of this job's operators; overrides the `--parallelism` flag, as in Flink. */
   setParallelism(parallelism: number): this {
@@ -55,7 +60,25 @@ export class StreamExecutionEnvironment {
     return this;
   }
 
-  fromSource<T>(source: Source<T>, name: string = source.name): SingleOutputStream<T> {
+  /**
+   * How often sources emit watermarks (ms of processing time), as Flink's auto-watermark interval. 0 emits after
+   * every poll: useful in tests that want event time to advance within small inputs.
+   */
+  setAutoWatermarkInterval(intervalMs: number): this {
+    if (!(Number.isFinite(intervalMs) && intervalMs >= 0)) throw new RangeError(`watermark interval must be >= 0, got ${intervalMs}`);
+    this.autoWatermarkIntervalMs = intervalMs;
+    return this;
+  }
+
+  /** Keyed state: entries each operator subtask keeps in memory in front of LMDB (the write-back cache). */
+  setStateCacheEntries(entries: number): this {
+    checkPositiveInteger('state cache entries', entries);
+    this.stateCacheEntries = entries;
+    return this;
+  }
+
+  /** Reads a source; a watermark strategy gives its records event time and its splits watermarks. */
+  fromSource<T>(source: Source<T>, watermarkStrategy?: WatermarkStrategy<T>, name: string = source.name): SingleOutputStream<T> {
     const node = this.graph.add<SourceNode>((id) => ({
       id,
       kind: 'source',
@@ -64,16 +87,17 @@ export class StreamExecutionEnvironment {
       parallelism: undefined,
       inputs: [],
       source: source as Source<unknown>,
+      watermarkStrategy: watermarkStrategy as WatermarkStrategy<unknown> | undefined,
     }));
     return new SingleOutputStream<T>(this.graph, { nodeId: node.id, sideOutput: undefined, partitioning: undefined });
   }
 
   /** A bounded stream of the given records, read by one subtask. */
   fromElements<T>(...elements: T[]): SingleOutputStream<T> {
-    return this.fromSource(new ElementsSource(elements), 'elements');
+    return this.fromSource(new ElementsSource(elements), undefined, 'elements');
   }
 
   fromCollection<T>(elements: Iterable<T>): SingleOutputStream<T> {
-    return this.fromSource(new ElementsSource([...elements]), 'collection');
+    return this.fromSource(new ElementsSource([...elements]), undefined, 'collection');
   }
 }

@@ -1,5 +1,5 @@
 import type { OutputTag } from './output-tag.ts';
-import type { StateDescriptor, StateHandleFor } from '../state/descriptors.ts';
+import type { AnyStateDescriptor, StateHandleFor } from '../state/descriptors.ts';
 
 /** Receives the records an operator emits. */
 export interface Collector<T> {
@@ -24,14 +24,32 @@ export interface RuntimeContext {
 }
 
 export interface ProcessContext extends RuntimeContext {
+  /** Event time of the record being processed (or of the timer firing); NO_TIMESTAMP when it has none. */
+  readonly timestamp: number;
   /** Sends a record to the side output named by `tag`. */
   output<X>(tag: OutputTag<X>, value: X): void;
+}
+
+/** Timers of the current key (Flink's TimerService); a timer fires once per key and timestamp, in `onTimer`. */
+export interface TimerService {
+  currentWatermark(): number;
+  currentProcessingTime(): number;
+  registerEventTimeTimer(timestamp: number): void;
+  deleteEventTimeTimer(timestamp: number): void;
+  registerProcessingTimeTimer(timestamp: number): void;
+  deleteProcessingTimeTimer(timestamp: number): void;
 }
 
 export interface KeyedProcessContext<K> extends ProcessContext {
   readonly currentKey: K;
   /** The state handle for `descriptor`, scoped to the current key. */
-  getState<D extends StateDescriptor<unknown>>(descriptor: D): StateHandleFor<D>;
+  getState<D extends AnyStateDescriptor>(descriptor: D): StateHandleFor<D>;
+  readonly timerService: TimerService;
+}
+
+/** Given to `onTimer`: the firing timer's key is current; `timestamp` is the timer's time. */
+export interface OnTimerContext<K> extends KeyedProcessContext<K> {
+  readonly timeDomain: 'event' | 'processing';
 }
 
 /** Given to `endInput` of a keyed process function: the input is bounded and has ended. */
@@ -53,7 +71,19 @@ export type KeyedProcessFunction<K, I, O> =
   | {
       open?(ctx: RuntimeContext): void | Promise<void>;
       processElement(value: I, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
+      /** A timer registered through `ctx.timerService` fired. */
+      onTimer?(timestamp: number, ctx: OnTimerContext<K>, out: Collector<O>): void;
       /** Called once when all input has ended (bounded jobs): emit final per-key results here. */
       endInput?(ctx: KeyedEndOfInputContext<K>, out: Collector<O>): void;
       close?(): void | Promise<void>;
     };
+
+/** Flink's KeyedCoProcessFunction: two keyed inputs sharing per-key state and timers (custom joins). */
+export interface KeyedCoProcessFunction<K, I1, I2, O> {
+  open?(ctx: RuntimeContext): void | Promise<void>;
+  processElement1(value: I1, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
+  processElement2(value: I2, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
+  onTimer?(timestamp: number, ctx: OnTimerContext<K>, out: Collector<O>): void;
+  endInput?(ctx: KeyedEndOfInputContext<K>, out: Collector<O>): void;
+  close?(): void | Promise<void>;
+}

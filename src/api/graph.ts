@@ -1,6 +1,7 @@
 import type { KeySelector } from './functions.ts';
 import type { OperatorFactory } from '../operators/operator.ts';
 import type { Source } from '../connectors/source.ts';
+import type { WatermarkStrategy } from './watermark-strategy.ts';
 
 export type Partitioning =
   | { readonly kind: 'forward' }
@@ -29,6 +30,7 @@ interface NodeBase {
 export interface SourceNode extends NodeBase {
   readonly kind: 'source';
   readonly source: Source<unknown>;
+  readonly watermarkStrategy: WatermarkStrategy<unknown> | undefined;
 }
 
 export interface OperatorNode extends NodeBase {

@@ -3,15 +3,24 @@ import type { RuntimeContext } from '../api/functions.ts';
 /** What a reader's poll reports: more to read now, finished, or nothing until `waitMs` has passed. */
 export type PollResult = 'more' | 'end' | { readonly waitMs: number };
 
-/** Where a source reader emits its records. */
+/** Where a source reader emits its records, with the source's own timestamp when it has one (Kafka's). */
 export interface SourceOutput<T> {
-  collect(record: T): void;
+  collect(record: T, sourceTimestamp?: number): void;
+}
+
+/**
+ * What a reader polls into. Readers that read several splits (files, partitions) emit each split's records through
+ * `forSplit`, so that each split gets its own watermarks, and release a split when it is done.
+ */
+export interface ReaderOutput<T> extends SourceOutput<T> {
+  forSplit(splitId: string): SourceOutput<T>;
+  releaseSplit(splitId: string): void;
 }
 
 /** One subtask's reader. `poll` emits at most `max` records per call, so the runtime can check backpressure between calls. */
 export interface SourceReader<T> {
   open?(): void | Promise<void>;
-  poll(output: SourceOutput<T>, max: number): PollResult | Promise<PollResult>;
+  poll(output: ReaderOutput<T>, max: number): PollResult | Promise<PollResult>;
   close?(): void | Promise<void>;
 }
 

@@ -1,41 +1,16 @@
-import type {
-  Collector,
-  KeyedEndOfInputContext,
-  KeyedProcessContext,
-  KeyedProcessFunction,
-  KeySelector,
-} from '../api/functions.ts';
-import type { StateDescriptor, StateHandleFor } from '../state/descriptors.ts';
+import type { Collector, KeyedProcessFunction, KeySelector } from '../api/functions.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from './operator.ts';
-import { ProcessContextImpl, processHandlers } from './process.ts';
+import { NO_RECORD } from '../runtime/chain.ts';
+import { processHandlers } from './process.ts';
+import { KeyedContextImpl, guarded } from './keyed-context.ts';
+import { VOID_NAMESPACE } from '../state/backend.ts';
 
-class KeyedContextImpl<K> extends ProcessContextImpl implements KeyedProcessContext<K> {
-  private readonly handles = new Map<StateDescriptor<unknown>, unknown>();
-  constructor(
-    op: OperatorContext,
-    out: OperatorOutput<unknown>,
-    private readonly backend: KeyedStateBackend,
-  ) {
-    super(op, out);
-  }
-  get currentKey(): K {
-    return this.backend.currentKey as K;
-  }
-  getState<D extends StateDescriptor<unknown>>(descriptor: D): StateHandleFor<D> {
-    let handle = this.handles.get(descriptor);
-    if (handle === undefined) {
-      handle = this.backend.valueState(descriptor.name);
-      this.handles.set(descriptor, handle);
-    }
-    return handle as StateHandleFor<D>;
-  }
-}
-
-/** Runs a keyed process function: sets the current key, then calls the user function. */
+/** Runs a keyed process function: sets the current key, then calls the user function; fires its timers. */
 class KeyedProcessOperator<K, I, O> implements StreamOperator<I, O> {
   private readonly handlers: Exclude<KeyedProcessFunction<K, I, O>, (...args: never[]) => void>;
   private op!: OperatorContext;
+  private out!: OperatorOutput<O>;
   private backend!: KeyedStateBackend;
   private context!: KeyedContextImpl<K>;
   private collector!: Collector<O>;
@@ -50,40 +25,37 @@ class KeyedProcessOperator<K, I, O> implements StreamOperator<I, O> {
   async open(ctx: OperatorContext, output: OperatorOutput<O>): Promise<void> {
     if (ctx.keyedState === undefined) throw new Error(`operator '${ctx.operatorName}' is keyed but has no keyed state`);
     this.op = ctx;
+    this.out = output;
     this.backend = ctx.keyedState;
-    this.context = new KeyedContextImpl<K>(ctx, output as OperatorOutput<unknown>, this.backend);
     this.collector = output;
+    const onTimer = this.handlers.onTimer;
+    this.context = new KeyedContextImpl<K>(
+      ctx,
+      output as OperatorOutput<unknown>,
+      this.backend,
+      onTimer === undefined ? undefined : (timestamp, timerContext) => onTimer.call(this.handlers, timestamp, timerContext, this.collector),
+    );
     await this.handlers.open?.(ctx);
   }
 
   process(record: I): void {
     try {
       this.backend.setCurrentKey(this.keySelector(record));
+      this.backend.setCurrentNamespace(VOID_NAMESPACE);
       this.handlers.processElement(record, this.context, this.collector);
     } catch (error) {
       throw this.op.fail(error, record);
     }
   }
 
+  processWatermark(timestamp: number): void {
+    guarded(this.op, NO_RECORD, () => this.context.timers.advanceWatermark(timestamp));
+    this.out.emitWatermark(timestamp);
+  }
+
   finish(): void {
-    const endInput = this.handlers.endInput;
-    if (endInput === undefined) return;
-    const context = this.context;
-    const backend = this.backend;
-    const endContext: KeyedEndOfInputContext<K> = {
-      jobName: context.jobName,
-      operatorName: context.operatorName,
-      subtaskIndex: context.subtaskIndex,
-      parallelism: context.parallelism,
-      threadId: context.threadId,
-      applyToAllKeys(fn) {
-        for (const key of [...backend.keys()]) {
-          backend.setCurrentKey(key);
-          fn(key as K, context);
-        }
-      },
-    };
-    endInput.call(this.handlers, endContext, this.collector);
+    // As in Flink, pending processing-time timers do not fire at the end of input; endInput is the place for that.
+    guarded(this.op, NO_RECORD, () => this.handlers.endInput?.call(this.handlers, this.context.endOfInput(), this.collector));
   }
 
   async close(): Promise<void> {

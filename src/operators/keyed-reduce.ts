@@ -1,5 +1,5 @@
 import type { KeySelector, ReduceFunction } from '../api/functions.ts';
-import type { ValueState } from '../state/descriptors.ts';
+import { ValueStateDescriptor, type ValueState } from '../state/descriptors.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from './operator.ts';
 
@@ -20,7 +20,7 @@ class KeyedReduceOperator<K, T> implements StreamOperator<T, T> {
     this.op = ctx;
     this.out = output;
     this.backend = ctx.keyedState;
-    this.accumulated = this.backend.valueState<T>('reduce');
+    this.accumulated = this.backend.getState(new ValueStateDescriptor<T>('reduce'));
   }
 
   process(record: T): void {

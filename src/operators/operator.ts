@@ -1,10 +1,28 @@
 import type { RuntimeContext } from '../api/functions.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
 
-/** Where an operator sends what it emits: the main output and any side outputs by tag id. */
+/** Where an operator sends what it emits: the main output, side outputs by tag id, and watermarks. */
 export interface OperatorOutput<T> {
   collect(record: T): void;
   emitSide(tagId: string, record: unknown): void;
+  /** Forwards event-time progress to every downstream operator (main and side outputs). */
+  emitWatermark(timestamp: number): void;
+}
+
+/**
+ * The event timestamp of the record being processed, shared by the operators of a subtask: set by the source (or the
+ * input) before a record enters the chain, read by event-time operators, and sent along with every emitted record.
+ * An operator that emits a record with another time (a window result) sets it first.
+ */
+export interface RecordTime {
+  timestamp: number;
+}
+
+/** Processing-time callbacks, run by the subtask between batches (never in the middle of one). */
+export interface ProcessingTimeService {
+  now(): number;
+  /** Runs `callback` once the wall clock reaches `timestamp` (ms since the epoch). */
+  schedule(timestamp: number, callback: () => void): void;
 }
 
 export interface OperatorContext extends RuntimeContext {
@@ -12,6 +30,8 @@ export interface OperatorContext extends RuntimeContext {
   readonly operatorId: string;
   /** Present for operators after keyBy. */
   readonly keyedState: KeyedStateBackend | undefined;
+  readonly time: RecordTime;
+  readonly processingTime: ProcessingTimeService;
   /** Wraps a throw from user code so the failure names this operator and the record. */
   fail(cause: unknown, record: unknown): Error;
 }
@@ -24,6 +44,11 @@ export interface StreamOperator<I = unknown, O = unknown> {
   open?(ctx: OperatorContext, output: OperatorOutput<O>): void | Promise<void>;
   /** `input` is the logical input index (0, or 1 for the second input of a two-input operator). */
   process(record: I, input: number): void;
+  /**
+   * Event time advanced to `timestamp` on all inputs. An operator that implements this fires its event-time work and
+   * then forwards the watermark itself; without it, the chain forwards the watermark unchanged.
+   */
+  processWatermark?(timestamp: number): void;
   /** After each input batch: sinks flush here; a returned promise holds back further input (backpressure). */
   endOfBatch?(): void | Promise<void>;
   /** All input has ended: emit what is held back. */

@@ -30,6 +30,9 @@ export class ProcessContextImpl implements ProcessContext {
   get threadId(): number {
     return this.op.threadId;
   }
+  get timestamp(): number {
+    return this.op.time.timestamp;
+  }
   output<X>(tag: OutputTag<X>, value: X): void {
     this.out.emitSide(tag.id, value);
   }

@@ -1,13 +1,28 @@
 import { threadId } from 'node:worker_threads';
 import type { LogicalGraph } from '../api/graph.ts';
-import type { OperatorContext, OperatorOutput, StreamOperator } from '../operators/operator.ts';
+import type { OperatorContext, OperatorOutput, ProcessingTimeService, RecordTime, StreamOperator } from '../operators/operator.ts';
+import type { KeyedStateBackend } from '../state/backend.ts';
 import type { PhysicalPlan, PlannedNode, Vertex } from './planner.ts';
 import type { RecordWriter } from './record-writer.ts';
 import type { StatsBoard } from './stats-board.ts';
-import { HeapKeyedStateBackend } from '../state/heap-backend.ts';
+import { NO_TIMESTAMP } from '../api/watermark-strategy.ts';
 import { OperatorError, describeError, previewRecord } from './errors.ts';
 
 type Push = (record: unknown) => void;
+type PushWatermark = (timestamp: number) => void;
+
+/** Where one node's output goes: a chained successor or a record writer. */
+interface Target {
+  readonly record: Push;
+  readonly watermark: PushWatermark;
+}
+
+/** What a chain needs from the subtask that runs it. */
+export interface ChainServices {
+  readonly processingTime: ProcessingTimeService;
+  /** Opens the keyed state of a keyed operator subtask (one LMDB environment each). */
+  openKeyedState(planned: PlannedNode, subtask: number): Promise<KeyedStateBackend>;
+}
 
 /** Counters of one operator subtask, bumped on the hot path and published to the stats board once per batch. */
 interface Counters {
@@ -18,17 +33,19 @@ interface Counters {
 interface ChainMember {
   readonly planned: PlannedNode;
   readonly operator: StreamOperator | undefined;
-  readonly context: OperatorContext;
+  readonly keyed: boolean;
+  readonly context: { -readonly [P in keyof OperatorContext]: OperatorContext[P] };
   readonly output: OperatorOutput<unknown>;
   readonly counters: Counters;
   readonly statsSlot: number;
 }
 
-function fanOut(targets: Push[]): Push {
+function fanOut(targets: readonly Target[]): Push {
   if (targets.length === 0) return () => {};
-  if (targets.length === 1) return targets[0]!;
+  if (targets.length === 1) return targets[0]!.record;
+  const pushes = targets.map((target) => target.record);
   return (record) => {
-    for (const target of targets) target(record);
+    for (const push of pushes) push(record);
   };
 }
 
@@ -50,6 +67,8 @@ export function operatorFailure(planned: PlannedNode, subtask: number, cause: un
 export class OperatorChain {
   /** Entry point of the chain: the head operator's process (or, for a source vertex, the source node's output). */
   readonly head: (record: unknown, input: number) => void;
+  /** Event-time progress into the head of the chain. */
+  readonly headWatermark: PushWatermark;
   readonly headCounters: Counters;
   private readonly members: ChainMember[] = [];
 
@@ -61,25 +80,36 @@ export class OperatorChain {
     jobName: string,
     writersByNode: ReadonlyMap<number, readonly { sideOutput: string | undefined; writer: RecordWriter }[]>,
     private readonly stats: StatsBoard,
+    /** The timestamp of the record in flight, shared by every operator and writer of this subtask. */
+    readonly time: RecordTime,
+    private readonly services: ChainServices,
   ) {
+    time.timestamp = NO_TIMESTAMP;
     const byId = new Map<number, ChainMember>();
-    const entries = new Map<number, Push>();
+    const entries = new Map<number, Target>();
     // Build from the tail so each node's successors exist when its output is wired.
     for (const nodeId of [...vertex.nodeIds].reverse()) {
       const planned = plan.nodes.get(nodeId)!;
       const logical = graph.node(nodeId);
       const counters: Counters = { recordsIn: 0, recordsOut: 0 };
-      const targetsBySide = new Map<string | undefined, Push[]>();
-      const addTarget = (side: string | undefined, push: Push): void => {
+      const targetsBySide = new Map<string | undefined, Target[]>();
+      const allTargets: Target[] = [];
+      const addTarget = (side: string | undefined, target: Target): void => {
         const list = targetsBySide.get(side) ?? [];
-        list.push(push);
+        list.push(target);
         targetsBySide.set(side, list);
+        allTargets.push(target);
       };
       for (const successorId of vertex.nodeIds) {
         const successor = plan.nodes.get(successorId)!;
         if (successor.chainedFrom?.nodeId === nodeId) addTarget(successor.chainedFrom.sideOutput, entries.get(successorId)!);
       }
-      for (const { sideOutput, writer } of writersByNode.get(nodeId) ?? []) addTarget(sideOutput, writer.emit);
+      for (const { sideOutput, writer } of writersByNode.get(nodeId) ?? []) {
+        addTarget(sideOutput, {
+          record: writer.emit,
+          watermark: (timestamp) => writer.broadcastEvent({ t: 'watermark', timestamp }),
+        });
+      }
 
       const main = fanOut(targetsBySide.get(undefined) ?? []);
       const sides = new Map<string, Push>();
@@ -93,25 +123,41 @@ export class OperatorChain {
           // As in Flink, a side output that no stream reads is dropped by design.
           sides.get(tagId)?.(record);
         },
+        emitWatermark(timestamp) {
+          for (const target of allTargets) target.watermark(timestamp);
+        },
       };
-      const context: OperatorContext = {
+      const keyed = logical.kind === 'operator' && logical.keySelector !== undefined;
+      const context: ChainMember['context'] = {
         jobName,
         operatorName: planned.name,
         operatorId: planned.operatorId,
         subtaskIndex: subtask,
         parallelism: planned.parallelism,
         threadId,
-        keyedState: logical.kind === 'operator' && logical.keySelector !== undefined ? new HeapKeyedStateBackend() : undefined,
+        keyedState: undefined,
+        time: this.time,
+        processingTime: services.processingTime,
         fail: (cause, record) => operatorFailure(planned, subtask, cause, record),
       };
       const operator = logical.kind === 'operator' ? logical.createOperator() : undefined;
       if (operator !== undefined) {
-        entries.set(nodeId, (record) => {
-          counters.recordsIn++;
-          operator.process(record, 0);
+        const processWatermark = operator.processWatermark?.bind(operator) ?? output.emitWatermark;
+        entries.set(nodeId, {
+          record: (record) => {
+            counters.recordsIn++;
+            operator.process(record, 0);
+          },
+          watermark: (timestamp) => {
+            try {
+              processWatermark(timestamp);
+            } catch (error) {
+              throw operatorFailure(planned, subtask, error, NO_RECORD);
+            }
+          },
         });
       }
-      const member = { planned, operator, context, output, counters, statsSlot: stats.nodeSlot(nodeId, subtask) };
+      const member = { planned, operator, keyed, context, output, counters, statsSlot: stats.nodeSlot(nodeId, subtask) };
       byId.set(nodeId, member);
     }
     for (const nodeId of vertex.nodeIds) this.members.push(byId.get(nodeId)!);
@@ -122,9 +168,11 @@ export class OperatorChain {
       // Source vertex: the source reader's records enter through the source node's output.
       const collect = head.output.collect;
       this.head = (record) => collect(record);
+      this.headWatermark = head.output.emitWatermark;
     } else {
       const operator = head.operator;
       this.head = (record, input) => operator.process(record, input);
+      this.headWatermark = entries.get(head.planned.nodeId)!.watermark;
     }
   }
 
@@ -140,7 +188,10 @@ export class OperatorChain {
   async open(): Promise<void> {
     // Open from the tail, so that no operator emits into an unopened successor.
     for (const member of [...this.members].reverse()) {
-      await this.guard(member, () => member.operator?.open?.(member.context, member.output));
+      await this.guard(member, async () => {
+        if (member.keyed) member.context.keyedState = await this.services.openKeyedState(member.planned, this.subtask);
+        await member.operator?.open?.(member.context, member.output);
+      });
     }
   }
 
@@ -165,7 +216,11 @@ export class OperatorChain {
     for (const member of this.members) await this.guard(member, () => member.operator?.finish?.());
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     for (const member of this.members) {
       await this.guard(member, async () => {
         await member.operator?.close?.();

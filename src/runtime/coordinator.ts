@@ -1,4 +1,6 @@
-import { availableParallelism } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { Registry } from 'prom-client';
@@ -25,6 +27,8 @@ export interface RunOptions {
   /** Serve Prometheus metrics at http://127.0.0.1:<port>/metrics while the job runs. */
   readonly metricsPort?: number;
   readonly logLevel?: string;
+  /** Parent directory of the run's working state (LMDB files); the system temp directory by default. */
+  readonly stateDir?: string;
 }
 
 export interface OperatorStats {
@@ -66,6 +70,8 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
   const deployment = planDeployment(plan, threads);
   const stats = new StatsBoard(plan, deployment);
   const log = createLogger(logLevel, { job: job.name });
+  // Working keyed state of this run; checkpoints (not this directory) are what survives a run.
+  const stateDir = await mkdtemp(join(options.stateDir ?? tmpdir(), `weir-${job.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}-`));
   const registry = new Registry();
   registerJobMetrics(registry, job.name, plan, deployment, stats);
   const server = options.metricsPort === undefined ? undefined : await startMetricsServer(registry, options.metricsPort);
@@ -128,6 +134,7 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
         control: control.port2,
         ports,
         logLevel,
+        stateDir,
       };
       const run = pool.run(task, { transferList: [control.port2, ...Object.values(ports)] }).catch((error: unknown) => {
         fail({ message: `worker thread ${worker} died: ${describeError(error)}`, operator: undefined, stack: undefined });
@@ -139,6 +146,7 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
     for (const control of controls) control.close();
     await pool.destroy();
     await server?.close();
+    await rm(stateDir, { recursive: true, force: true });
   }
   if (failure !== undefined) throw new JobFailedError(`job '${job.name}' failed: ${failure.message}`);
 

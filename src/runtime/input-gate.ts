@@ -3,11 +3,13 @@ import type { ChannelItem } from './messages.ts';
 
 /**
  * Merges the input channels of a subtask, round-robin so no channel starves.
- * Barrier alignment and watermark tracking hang off this gate in later stages.
+ * Barrier alignment hangs off this gate in a later stage.
  */
 export class InputGate {
   /** The channel the last polled item came from. */
   current: InputChannel | undefined;
+  /** Index of `current` in `channels`. */
+  currentIndex = -1;
   private cursor = 0;
   private readonly ended = new Set<InputChannel>();
 
@@ -16,11 +18,13 @@ export class InputGate {
   poll(): ChannelItem | undefined {
     const count = this.channels.length;
     for (let tried = 0; tried < count; tried++) {
-      const channel = this.channels[this.cursor]!;
+      const index = this.cursor;
+      const channel = this.channels[index]!;
       this.cursor = this.cursor + 1 === count ? 0 : this.cursor + 1;
       const item = channel.poll();
       if (item !== undefined) {
         this.current = channel;
+        this.currentIndex = index;
         return item;
       }
     }

@@ -1,17 +1,23 @@
 import type { MessagePort } from 'node:worker_threads';
 
 /**
- * Control events that travel in order with the records of a channel.
- * Watermarks and checkpoint barriers join this union; every consumer switches on `t`.
+ * Control events that travel in order with the records of a channel; every consumer switches on `t`.
+ * A watermark says no record older than `timestamp` follows on this channel; `idle` takes the channel out of (or back
+ * into) the watermark minimum of its receiver. Checkpoint barriers join this union.
  */
-export type StreamEvent = { readonly t: 'end' };
+export type StreamEvent =
+  | { readonly t: 'end' }
+  | { readonly t: 'watermark'; readonly timestamp: number }
+  | { readonly t: 'idle'; readonly idle: boolean };
 
-/** What an input channel yields: a batch of records, or an event. */
-export type ChannelItem = { readonly t: 'records'; readonly records: unknown[] } | StreamEvent;
+/** What an input channel yields: a batch of records with their event timestamps (parallel arrays), or an event. */
+export type ChannelItem =
+  | { readonly t: 'records'; readonly records: unknown[]; readonly timestamps: ArrayLike<number> }
+  | StreamEvent;
 
 /** What crosses a MessagePort between threads: encoded batches, events, and credits flowing back. */
 export type WireMessage =
-  | { readonly t: 'batch'; readonly bytes: Uint8Array; readonly count: number }
+  | { readonly t: 'batch'; readonly bytes: Uint8Array; readonly timestamps: Float64Array; readonly count: number }
   | { readonly t: 'credit' }
   | StreamEvent;
 
@@ -44,4 +50,6 @@ export interface WorkerTask {
   /** Ports of the channels that cross threads, by channel key; in-thread channels are built by the worker. */
   readonly ports: Record<string, MessagePort>;
   readonly logLevel: string;
+  /** The attempt's directory for keyed state. */
+  readonly stateDir: string;
 }

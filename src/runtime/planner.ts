@@ -38,6 +38,8 @@ export interface PhysicalEdge {
 export interface PhysicalPlan {
   readonly maxParallelism: number;
   readonly exchange: ExchangeOptions;
+  readonly autoWatermarkIntervalMs: number;
+  readonly stateCacheEntries: number;
   readonly nodes: ReadonlyMap<number, PlannedNode>;
   readonly vertices: readonly Vertex[];
   readonly edges: readonly PhysicalEdge[];
@@ -146,11 +148,22 @@ export function planJob(env: StreamExecutionEnvironment, options: PlanOptions): 
   const fingerprint = JSON.stringify({
     maxParallelism: env.maxParallelism,
     exchange: env.exchange,
+    autoWatermarkIntervalMs: env.autoWatermarkIntervalMs,
+    stateCacheEntries: env.stateCacheEntries,
     nodes: [...nodes.values()],
     vertices,
     edges: edges.map((edge) => ({ ...edge, partitioning: edge.partitioning.kind })),
   });
-  return { maxParallelism: env.maxParallelism, exchange: { ...env.exchange }, nodes, vertices, edges, fingerprint };
+  return {
+    maxParallelism: env.maxParallelism,
+    exchange: { ...env.exchange },
+    autoWatermarkIntervalMs: env.autoWatermarkIntervalMs,
+    stateCacheEntries: env.stateCacheEntries,
+    nodes,
+    vertices,
+    edges,
+    fingerprint,
+  };
 }
 
 /** The planned node by id; a missing one is a planner bug. */

@@ -1,6 +1,7 @@
 import type { Partitioning } from '../api/graph.ts';
 import type { OutputChannel } from './channels/channel.ts';
 import type { StreamEvent } from './messages.ts';
+import type { RecordTime } from '../operators/operator.ts';
 import { keyGroupFor, subtaskForKeyGroup } from '../state/key-groups.ts';
 
 /** Routes one subtask's output on one edge to the channels of the downstream subtasks. */
@@ -10,6 +11,7 @@ export class RecordWriter {
 
   /**
    * @param channels indexed by downstream subtask; for forward, the single channel to the same index.
+   * @param time the subtask's current record timestamp, sent along with each record.
    * @param failKey wraps a key selector failure so that it names the keyed operator.
    */
   constructor(
@@ -17,26 +19,27 @@ export class RecordWriter {
     partitioning: Partitioning,
     maxParallelism: number,
     upstreamSubtask: number,
+    time: RecordTime,
     failKey: (cause: unknown, record: unknown) => Error,
   ) {
     const count = channels.length;
     switch (partitioning.kind) {
       case 'forward': {
         const only = channels[0]!;
-        this.emit = (record) => only.push(record);
+        this.emit = (record) => only.push(record, time.timestamp);
         break;
       }
       case 'rebalance': {
         let next = upstreamSubtask % count;
         this.emit = (record) => {
-          channels[next]!.push(record);
+          channels[next]!.push(record, time.timestamp);
           next = next + 1 === count ? 0 : next + 1;
         };
         break;
       }
       case 'broadcast':
         this.emit = (record) => {
-          for (let i = 0; i < count; i++) channels[i]!.push(record);
+          for (let i = 0; i < count; i++) channels[i]!.push(record, time.timestamp);
         };
         break;
       case 'hash': {
@@ -50,7 +53,7 @@ export class RecordWriter {
           } catch (error) {
             throw failKey(error, record);
           }
-          channels[target]!.push(record);
+          channels[target]!.push(record, time.timestamp);
         };
         break;
       }

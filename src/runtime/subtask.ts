@@ -1,12 +1,18 @@
 import { performance } from 'node:perf_hooks';
 import type { ExchangeOptions } from '../api/environment.ts';
-import type { SourceReader } from '../connectors/source.ts';
+import type { ReaderOutput, SourceReader } from '../connectors/source.ts';
+import type { WatermarkStrategy } from '../api/watermark-strategy.ts';
 import type { OperatorChain } from './chain.ts';
 import type { InputGate } from './input-gate.ts';
 import type { RecordWriter } from './record-writer.ts';
+import type { ProcessingTimeScheduler } from './processing-time.ts';
+import type { ValveOutput } from './watermark-valve.ts';
+import { MAX_WATERMARK } from '../api/watermark-strategy.ts';
 import { NO_RECORD, operatorFailure } from './chain.ts';
 import { OperatorError } from './errors.ts';
 import { Signal, sleep, yieldToEventLoop } from './signal.ts';
+import { SourceWatermarks } from './source-watermarks.ts';
+import { WatermarkValve } from './watermark-valve.ts';
 import type { PlannedNode } from './planner.ts';
 
 /** How long a subtask runs before it lets the event loop deliver messages and run other subtasks. */
@@ -27,7 +33,16 @@ export abstract class Subtask {
     protected readonly head: PlannedNode,
     protected readonly writers: readonly RecordWriter[],
     protected readonly exchange: ExchangeOptions,
+    protected readonly timers: ProcessingTimeScheduler,
   ) {}
+
+  /** Where the subtask's event-time progress goes: watermarks through the chain, idleness straight to the writers. */
+  protected readonly progress: ValveOutput = {
+    emitWatermark: (timestamp) => this.chain.headWatermark(timestamp),
+    emitIdle: (idle) => {
+      for (const writer of this.writers) writer.broadcastEvent({ t: 'idle', idle });
+    },
+  };
 
   /** Wired to every output channel's `onAvailable` and input channel's `onData`. */
   readonly notify = (): void => this.wake.notify();
@@ -42,6 +57,7 @@ export abstract class Subtask {
     try {
       await this.loop();
       if (this.cancelled) return;
+      await this.endOfInput();
       await this.chain.finish();
       for (const writer of this.writers) writer.broadcastEvent({ t: 'end' });
       while (!this.cancelled && !this.writers.every((writer) => writer.isDrained())) await this.wake.wait();
@@ -50,11 +66,20 @@ export abstract class Subtask {
       throw error instanceof OperatorError ? error : operatorFailure(this.head, this.chain.subtask, error, NO_RECORD);
     } finally {
       clearTimeout(this.lingerTimer);
+      this.timers.close();
       await this.chain.close();
     }
   }
 
   protected abstract loop(): Promise<void>;
+
+  /** Input is exhausted: sources announce the end of event time; inputs already received it upstream. */
+  protected async endOfInput(): Promise<void> {}
+
+  /** Runs processing-time callbacks that are due, then lets sinks flush what they emitted. */
+  protected async runTimers(): Promise<void> {
+    if (this.timers.runDue()) await this.afterBatch();
+  }
 
   protected writersAvailable(): boolean {
     for (const writer of this.writers) if (!writer.isAvailable()) return false;
@@ -103,36 +128,52 @@ export abstract class Subtask {
 
 /** A subtask whose head is a source: polls the reader while every output has credit. */
 export class SourceSubtask extends Subtask {
+  private readonly watermarks: SourceWatermarks<unknown>;
+  private readonly output: ReaderOutput<unknown>;
+  private lastWatermarkAt = Number.NEGATIVE_INFINITY;
+
   constructor(
     chain: OperatorChain,
     head: PlannedNode,
     writers: readonly RecordWriter[],
     exchange: ExchangeOptions,
+    timers: ProcessingTimeScheduler,
     private readonly reader: SourceReader<unknown>,
+    strategy: WatermarkStrategy<unknown> | undefined,
+    private readonly watermarkIntervalMs: number,
   ) {
-    super(chain, head, writers, exchange);
+    super(chain, head, writers, exchange, timers);
+    const watermarks = new SourceWatermarks(strategy, chain.time, chain.sourceOutput.collect, Date.now);
+    const defaultSplit = watermarks.defaultOutput;
+    this.watermarks = watermarks;
+    this.output = {
+      collect: (record, sourceTimestamp) => defaultSplit.collect(record, sourceTimestamp),
+      forSplit: (splitId) => watermarks.forSplit(splitId),
+      releaseSplit: (splitId) => watermarks.releaseSplit(splitId),
+    };
   }
 
   protected async loop(): Promise<void> {
-    const output = this.chain.sourceOutput;
     await this.reader.open?.();
     try {
       this.restartSlice();
       while (!this.cancelled) {
         this.checkLinger();
+        await this.runTimers();
         if (!this.writersAvailable()) {
           await this.wake.wait();
           continue;
         }
-        const polled = this.reader.poll(output, this.exchange.batchSize);
+        const polled = this.reader.poll(this.output, this.exchange.batchSize);
         const result = polled instanceof Promise ? await polled : polled;
+        this.emitWatermarkIfDue();
         await this.afterBatch();
         if (result === 'end') return;
         if (result === 'more') {
           await this.yieldIfSliceUsed();
         } else {
           this.armLinger();
-          await sleep(result.waitMs);
+          await sleep(Math.min(result.waitMs, Math.max(1, this.watermarkIntervalMs)));
           this.restartSlice();
         }
       }
@@ -140,26 +181,47 @@ export class SourceSubtask extends Subtask {
       await this.reader.close?.();
     }
   }
+
+  /** Watermarks go out at the auto-watermark interval, not per poll, so they do not cut batches short. */
+  private emitWatermarkIfDue(): void {
+    const now = performance.now();
+    if (now - this.lastWatermarkAt < this.watermarkIntervalMs) return;
+    this.lastWatermarkAt = now;
+    this.watermarks.emitPeriodic(this.progress);
+  }
+
+  /** As in Flink, a bounded source ends event time: every event-time timer downstream fires. */
+  protected override async endOfInput(): Promise<void> {
+    this.chain.headWatermark(MAX_WATERMARK);
+    await this.afterBatch();
+  }
 }
 
 /** A subtask fed by input channels: processes one batch at a time, then returns its credit. */
 export class InputSubtask extends Subtask {
+  private readonly valve: WatermarkValve;
+
   constructor(
     chain: OperatorChain,
     head: PlannedNode,
     writers: readonly RecordWriter[],
     exchange: ExchangeOptions,
+    timers: ProcessingTimeScheduler,
     private readonly gate: InputGate,
   ) {
-    super(chain, head, writers, exchange);
+    super(chain, head, writers, exchange, timers);
+    this.valve = new WatermarkValve(gate.channels.length, this.progress);
   }
 
   protected async loop(): Promise<void> {
     const process = this.chain.head;
     const counters = this.chain.headCounters;
+    const time = this.chain.time;
+    const valve = this.valve;
     this.restartSlice();
     while (!this.cancelled) {
       this.checkLinger();
+      await this.runTimers();
       if (!this.writersAvailable()) {
         await this.wake.wait();
         continue;
@@ -172,16 +234,35 @@ export class InputSubtask extends Subtask {
         continue;
       }
       const channel = this.gate.current!;
-      if (item.t === 'records') {
-        const records = item.records;
-        const input = channel.inputIndex;
-        counters.recordsIn += records.length;
-        for (let i = 0; i < records.length; i++) process(records[i], input);
-        await this.afterBatch();
-        channel.release(records.length);
-      } else if (item.t === 'end') {
-        this.gate.markEnded(channel);
-        if (this.gate.finished) return;
+      const index = this.gate.currentIndex;
+      switch (item.t) {
+        case 'records': {
+          const { records, timestamps } = item;
+          const input = channel.inputIndex;
+          valve.onRecords(index);
+          counters.recordsIn += records.length;
+          for (let i = 0; i < records.length; i++) {
+            time.timestamp = timestamps[i]!;
+            process(records[i], input);
+          }
+          await this.afterBatch();
+          channel.release(records.length);
+          break;
+        }
+        case 'watermark':
+          valve.onWatermark(index, item.timestamp);
+          await this.afterBatch();
+          break;
+        case 'idle':
+          valve.onIdle(index, item.idle);
+          await this.afterBatch();
+          break;
+        case 'end':
+          valve.onEnd(index);
+          await this.afterBatch();
+          this.gate.markEnded(channel);
+          if (this.gate.finished) return;
+          break;
       }
       await this.yieldIfSliceUsed();
     }

@@ -3,8 +3,8 @@ import type { StatsBoard } from '../stats-board.ts';
 
 /** The sending end of a channel: batches records and sends a batch only while the receiver has granted credit. */
 export interface OutputChannel {
-  /** Appends a record to the open batch; a full batch is closed and sent (or queued without credit). */
-  push(record: unknown): void;
+  /** Appends a record and its event timestamp to the open batch; a full batch is closed and sent (or queued). */
+  push(record: unknown, timestamp: number): void;
   /** Closes the open batch, if any. */
   flush(): void;
   /** Sends an event after everything pushed before it. */
@@ -33,7 +33,9 @@ export interface InputChannel {
   close(): void;
 }
 
-type Outgoing = { readonly kind: 'batch'; readonly records: unknown[] } | { readonly kind: 'event'; readonly event: StreamEvent };
+type Outgoing =
+  | { readonly kind: 'batch'; readonly records: unknown[]; readonly timestamps: number[] }
+  | { readonly kind: 'event'; readonly event: StreamEvent };
 
 /**
  * Batching, credits and in-flight accounting shared by in-thread and cross-thread channels.
@@ -42,6 +44,7 @@ type Outgoing = { readonly kind: 'batch'; readonly records: unknown[] } | { read
 export abstract class BatchingOutputChannel implements OutputChannel {
   onAvailable: () => void = () => {};
   private batch: unknown[] = [];
+  private timestamps: number[] = [];
   private readonly waiting: Outgoing[] = [];
   private credits: number;
 
@@ -54,24 +57,27 @@ export abstract class BatchingOutputChannel implements OutputChannel {
     this.credits = initialCredits;
   }
 
-  protected abstract transmitBatch(records: unknown[]): void;
+  protected abstract transmitBatch(records: unknown[], timestamps: number[]): void;
   protected abstract transmitEvent(event: StreamEvent): void;
   abstract close(): void;
 
-  push(record: unknown): void {
+  push(record: unknown, timestamp: number): void {
+    this.timestamps.push(timestamp);
     if (this.batch.push(record) >= this.batchSize) this.flush();
   }
 
   flush(): void {
     if (this.batch.length === 0) return;
     const records = this.batch;
+    const timestamps = this.timestamps;
     this.batch = [];
+    this.timestamps = [];
     this.stats.addInFlight(this.slot, records.length);
     if (this.waiting.length === 0 && this.credits > 0) {
       this.credits--;
-      this.transmitBatch(records);
+      this.transmitBatch(records, timestamps);
     } else {
-      this.waiting.push({ kind: 'batch', records });
+      this.waiting.push({ kind: 'batch', records, timestamps });
     }
   }
 
@@ -103,7 +109,7 @@ export abstract class BatchingOutputChannel implements OutputChannel {
       this.waiting.shift();
       if (next.kind === 'batch') {
         this.credits--;
-        this.transmitBatch(next.records);
+        this.transmitBatch(next.records, next.timestamps);
       } else {
         this.transmitEvent(next.event);
       }

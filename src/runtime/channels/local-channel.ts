@@ -25,8 +25,8 @@ export class LocalOutputChannel extends BatchingOutputChannel {
   ) {
     super(batchSize, credits, stats, slot);
   }
-  protected transmitBatch(records: unknown[]): void {
-    this.receiver.deliver({ t: 'records', records });
+  protected transmitBatch(records: unknown[], timestamps: number[]): void {
+    this.receiver.deliver({ t: 'records', records, timestamps });
   }
   protected transmitEvent(event: StreamEvent): void {
     this.receiver.deliver(event);

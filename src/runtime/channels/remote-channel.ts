@@ -20,10 +20,11 @@ export class RemoteOutputChannel extends BatchingOutputChannel {
     });
   }
 
-  protected transmitBatch(records: unknown[]): void {
+  protected transmitBatch(records: unknown[], timestamps: number[]): void {
     const bytes = encodeBatch(records);
-    const message: WireMessage = { t: 'batch', bytes, count: records.length };
-    this.port.postMessage(message, [bytes.buffer as ArrayBuffer]);
+    const times = Float64Array.from(timestamps);
+    const message: WireMessage = { t: 'batch', bytes, timestamps: times, count: records.length };
+    this.port.postMessage(message, [bytes.buffer as ArrayBuffer, times.buffer]);
   }
 
   protected transmitEvent(event: StreamEvent): void {
@@ -56,7 +57,7 @@ export class RemoteInputChannel implements InputChannel {
   poll(): ChannelItem | undefined {
     const message = this.queue.shift();
     if (message === undefined) return undefined;
-    if (message.t === 'batch') return { t: 'records', records: decodeBatch(message.bytes) };
+    if (message.t === 'batch') return { t: 'records', records: decodeBatch(message.bytes), timestamps: message.timestamps };
     if (message.t === 'credit') throw new Error(`channel ${this.key}: a credit arrived at the receiving end`);
     return message;
   }

@@ -11,6 +11,9 @@ import { RecordWriter } from '../record-writer.ts';
 import { OperatorChain, operatorFailure } from '../chain.ts';
 import { InputGate } from '../input-gate.ts';
 import { InputSubtask, SourceSubtask, type Subtask } from '../subtask.ts';
+import { ProcessingTimeScheduler } from '../processing-time.ts';
+import { openKeyedState } from './keyed-state.ts';
+import type { RecordTime } from '../../operators/operator.ts';
 
 export interface BuildContext {
   readonly env: StreamExecutionEnvironment;
@@ -20,12 +23,16 @@ export interface BuildContext {
   readonly jobName: string;
   readonly worker: number;
   readonly ports: Record<string, MessagePort>;
+  /** This attempt's directory for keyed state (one LMDB environment per keyed operator subtask). */
+  readonly stateDir: string;
 }
 
 export interface BuiltSubtask {
   readonly name: string;
   readonly runner: Subtask;
   open(): Promise<void>;
+  /** Closes the operator chain if the run did not (idempotent). */
+  close(): Promise<void>;
   closeChannels(): void;
 }
 
@@ -65,6 +72,10 @@ export function buildSubtasks(ctx: BuildContext): BuiltSubtask[] {
     const vertex = plan.vertices[vertexId]!;
     const head = plannedNode(plan, vertex.nodeIds[0]!);
     const writersByNode = new Map<number, { sideOutput: string | undefined; writer: RecordWriter }[]>();
+    // The chain owns the record time; writers are built first, so they share it through this cell.
+    const time: RecordTime = { timestamp: 0 };
+    let runner: Subtask | undefined;
+    const timers = new ProcessingTimeScheduler(() => runner?.notify());
     const ownOutputs: OutputChannel[] = [];
     for (const edge of plan.edges.filter((e) => e.fromVertex === vertexId)) {
       const channels = deployment.channels
@@ -73,7 +84,7 @@ export function buildSubtasks(ctx: BuildContext): BuiltSubtask[] {
         .map((spec) => outputs.get(spec.key)!);
       ownOutputs.push(...channels);
       const target = plannedNode(plan, plan.vertices[edge.toVertex]!.nodeIds[0]!);
-      const writer = new RecordWriter(channels, edge.partitioning, plan.maxParallelism, index, (cause, record) =>
+      const writer = new RecordWriter(channels, edge.partitioning, plan.maxParallelism, index, time, (cause, record) =>
         operatorFailure(target, index, cause, record),
       );
       const list = writersByNode.get(edge.fromNode) ?? [];
@@ -83,19 +94,32 @@ export function buildSubtasks(ctx: BuildContext): BuiltSubtask[] {
     const ownInputs = deployment.channels
       .filter((spec) => spec.edge.toVertex === vertexId && spec.to === index)
       .map((spec) => inputs.get(spec.key)!);
-    const chain = new OperatorChain(ctx.env.graph, plan, vertex, index, ctx.jobName, writersByNode, ctx.stats);
+    const chain = new OperatorChain(ctx.env.graph, plan, vertex, index, ctx.jobName, writersByNode, ctx.stats, time, {
+      processingTime: timers,
+      openKeyedState: (planned, subtask) => openKeyedState(ctx.stateDir, plan, planned, subtask),
+    });
     const writers = [...writersByNode.values()].flat().map((entry) => entry.writer);
     const logicalHead = ctx.env.graph.node(head.nodeId);
-    const runner =
+    runner =
       logicalHead.kind === 'source'
-        ? new SourceSubtask(chain, head, writers, plan.exchange, logicalHead.source.createReader(chain.headContext))
-        : new InputSubtask(chain, head, writers, plan.exchange, new InputGate(ownInputs));
+        ? new SourceSubtask(
+            chain,
+            head,
+            writers,
+            plan.exchange,
+            timers,
+            logicalHead.source.createReader(chain.headContext),
+            logicalHead.watermarkStrategy,
+            plan.autoWatermarkIntervalMs,
+          )
+        : new InputSubtask(chain, head, writers, plan.exchange, timers, new InputGate(ownInputs));
     for (const channel of ownOutputs) channel.onAvailable = runner.notify;
     for (const channel of ownInputs) channel.onData = runner.notify;
     built.push({
       name: `${head.name} ${index + 1}/${vertex.parallelism}`,
       runner,
       open: () => chain.open(),
+      close: () => chain.close(),
       closeChannels: () => {
         for (const channel of ownOutputs) channel.close();
         for (const channel of ownInputs) channel.close();

@@ -32,7 +32,16 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
     }
     const deployment = planDeployment(plan, task.threads);
     const stats = new StatsBoard(plan, deployment, task.stats);
-    subtasks = buildSubtasks({ env, plan, deployment, stats, jobName: job.name, worker: task.workerIndex, ports: task.ports });
+    subtasks = buildSubtasks({
+      env,
+      plan,
+      deployment,
+      stats,
+      jobName: job.name,
+      worker: task.workerIndex,
+      ports: task.ports,
+      stateDir: task.stateDir,
+    });
     log.debug({ subtasks: subtasks.map((s) => s.name) }, 'worker starting subtasks');
     for (const subtask of subtasks) await subtask.open();
     sendToCoordinator({ type: 'started', threadId });
@@ -57,6 +66,8 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
       },
     });
   } finally {
+    // Subtasks that never ran (a failed open elsewhere) still hold open state environments.
+    for (const subtask of subtasks) await subtask.close().catch((error: unknown) => log.debug({ err: error }, 'close failed'));
     for (const subtask of subtasks) subtask.closeChannels();
     setCoordinatorPort(undefined);
     control.close();

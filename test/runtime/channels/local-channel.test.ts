@@ -36,19 +36,20 @@ function setup() {
   return { stats, channel, calls, drain, input: channel.input, output: channel.output };
 }
 
-const records = (...values: number[]): ChannelItem => ({ t: 'records', records: values });
+/** Each test record's event timestamp is ten times its value, so the parallel timestamps array is checked too. */
+const records = (...values: number[]): ChannelItem => ({ t: 'records', records: values, timestamps: values.map((v) => v * 10) });
 
 describe('LocalChannel credit-based flow control', () => {
   it('closes a batch at batchSize and delivers it while credit lasts', () => {
     const { output, input, calls, drain } = setup();
-    output.push(1);
+    output.push(1, 1 * 10);
     expect(output.hasOpenBatch()).toBe(true);
     expect(input.poll()).toBeUndefined();
-    output.push(2);
+    output.push(2, 2 * 10);
     expect(output.hasOpenBatch()).toBe(false);
     expect(calls.data).toBe(1);
-    output.push(3);
-    output.push(4);
+    output.push(3, 3 * 10);
+    output.push(4, 4 * 10);
     expect(drain()).toEqual([records(1, 2), records(3, 4)]);
     expect(output.isAvailable()).toBe(true);
     expect(output.isDrained()).toBe(true);
@@ -56,7 +57,7 @@ describe('LocalChannel credit-based flow control', () => {
 
   it('holds the third batch until the receiver releases a batch, then delivers it and fires onAvailable', () => {
     const { output, input, calls, drain } = setup();
-    for (let value = 1; value <= 6; value++) output.push(value);
+    for (let value = 1; value <= 6; value++) output.push(value, value * 10);
     expect(calls.data).toBe(2);
     expect(output.isAvailable()).toBe(false);
     expect(output.isDrained()).toBe(false);
@@ -73,7 +74,7 @@ describe('LocalChannel credit-based flow control', () => {
 
   it('does not send beyond the credit returned: one release lets exactly one waiting batch through', () => {
     const { output, input, calls, drain } = setup();
-    for (let value = 1; value <= 8; value++) output.push(value); // batches 1-2 and 3-4 sent, 5-6 and 7-8 wait
+    for (let value = 1; value <= 8; value++) output.push(value, value * 10); // batches 1-2 and 3-4 sent, 5-6 and 7-8 wait
     drain();
     input.release(2);
     expect(drain()).toEqual([records(5, 6)]);
@@ -89,14 +90,14 @@ describe('LocalChannel credit-based flow control', () => {
     const { output, calls, drain } = setup();
     output.flush();
     expect(calls.data).toBe(0);
-    output.push(1);
+    output.push(1, 1 * 10);
     output.flush();
     expect(drain()).toEqual([records(1)]);
   });
 
   it('keeps events in order behind batches that wait for credit', () => {
     const { output, input, drain } = setup();
-    for (let value = 1; value <= 5; value++) output.push(value); // 1-2, 3-4 sent; 5 open
+    for (let value = 1; value <= 5; value++) output.push(value, value * 10); // 1-2, 3-4 sent; 5 open
     output.sendEvent({ t: 'end' }); // flushes [5], which waits, and the event waits behind it
     expect(drain()).toEqual([records(1, 2), records(3, 4)]);
     expect(output.isAvailable()).toBe(false);
@@ -108,7 +109,7 @@ describe('LocalChannel credit-based flow control', () => {
 
   it('sends an event at once when nothing waits, even without credit', () => {
     const { output, drain } = setup();
-    for (let value = 1; value <= 4; value++) output.push(value); // both credits used
+    for (let value = 1; value <= 4; value++) output.push(value, value * 10); // both credits used
     output.sendEvent({ t: 'end' });
     expect(drain()).toEqual([records(1, 2), records(3, 4), { t: 'end' }]);
   });
@@ -118,11 +119,11 @@ describe('StatsBoard in-flight counters on a LocalChannel', () => {
   it('raise on flush (sent or waiting), fall on release, and keep the high-water mark', () => {
     const { stats, output, input } = setup();
     expect(stats.inFlightRecords(0)).toBe(0);
-    output.push(1);
+    output.push(1, 1 * 10);
     expect(stats.inFlightRecords(0)).toBe(0); // an open batch is not in flight yet
-    output.push(2);
+    output.push(2, 2 * 10);
     expect(stats.inFlightRecords(0)).toBe(2);
-    for (let value = 3; value <= 7; value++) output.push(value);
+    for (let value = 3; value <= 7; value++) output.push(value, value * 10);
     output.flush(); // batches 1-2, 3-4 sent; 5-6 and 7 waiting
     expect(stats.inFlightRecords(0)).toBe(7);
     expect(stats.maxInFlightRecords(0)).toBe(7);
@@ -135,7 +136,7 @@ describe('StatsBoard in-flight counters on a LocalChannel', () => {
     expect(stats.inFlightRecords(0)).toBe(3);
     expect(stats.maxInFlightRecords(0)).toBe(7);
 
-    output.push(8);
+    output.push(8, 8 * 10);
     output.flush();
     expect(stats.inFlightRecords(0)).toBe(4);
     expect(stats.maxInFlightRecords(0)).toBe(7);
@@ -146,8 +147,8 @@ describe('StatsBoard in-flight counters on a LocalChannel', () => {
 
   it('shares counters through its SharedArrayBuffer', () => {
     const { stats, output } = setup();
-    output.push(1);
-    output.push(2);
+    output.push(1, 1 * 10);
+    output.push(2, 2 * 10);
     const env = new StreamExecutionEnvironment();
     env.fromElements(1).keyBy((x) => x).reduce((a, b) => a + b).sinkTo(new CollectSink<number>('out'));
     const plan = planJob(env, { defaultParallelism: 2 });

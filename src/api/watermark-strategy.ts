@@ -1,0 +1,78 @@
+/** Event time is milliseconds since the epoch; a record without one carries NO_TIMESTAMP. */
+export const NO_TIMESTAMP = Number.NEGATIVE_INFINITY;
+/** The watermark before any: every timestamp is ahead of it. */
+export const MIN_WATERMARK = Number.NEGATIVE_INFINITY;
+/** The watermark at the end of bounded input: every event-time timer fires. */
+export const MAX_WATERMARK = Number.POSITIVE_INFINITY;
+
+/** Where a watermark generator reports progress. */
+export interface WatermarkOutput {
+  emitWatermark(timestamp: number): void;
+}
+
+/** Flink's WatermarkGenerator: sees every event of one split, and is asked periodically for a watermark. */
+export interface WatermarkGenerator<T> {
+  onEvent(event: T, timestamp: number, output: WatermarkOutput): void;
+  onPeriodicEmit(output: WatermarkOutput): void;
+}
+
+/** Reads an event's time; `sourceTimestamp` is the source's own (a Kafka record's timestamp), or NO_TIMESTAMP. */
+export type TimestampAssigner<T> = (event: T, sourceTimestamp: number) => number;
+
+/** Watermarks trail the largest timestamp seen by a fixed delay, as Flink's BoundedOutOfOrdernessWatermarks. */
+class BoundedOutOfOrdernessGenerator<T> implements WatermarkGenerator<T> {
+  private maxTimestamp = Number.NEGATIVE_INFINITY;
+  constructor(private readonly delayMs: number) {}
+  onEvent(_event: T, timestamp: number): void {
+    if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
+  }
+  onPeriodicEmit(output: WatermarkOutput): void {
+    if (this.maxTimestamp !== Number.NEGATIVE_INFINITY) output.emitWatermark(this.maxTimestamp - this.delayMs - 1);
+  }
+}
+
+/**
+ * How a source assigns event time and generates watermarks. Each source split (a file, a Kafka partition, a
+ * generator subtask) gets its own generator; a source subtask emits the minimum over its active splits.
+ */
+export class WatermarkStrategy<T> {
+  private constructor(
+    /** @internal */ readonly createGenerator: (() => WatermarkGenerator<T>) | undefined,
+    /** @internal */ readonly timestampAssigner: TimestampAssigner<T> | undefined,
+    /** @internal */ readonly idleTimeoutMs: number | undefined,
+  ) {}
+
+  /** Events arrive at most `maxOutOfOrdernessMs` behind the latest one seen. */
+  static boundedOutOfOrderness<T>(maxOutOfOrdernessMs: number): WatermarkStrategy<T> {
+    if (!(Number.isFinite(maxOutOfOrdernessMs) && maxOutOfOrdernessMs >= 0)) {
+      throw new RangeError(`maxOutOfOrdernessMs must be a non-negative number, got ${maxOutOfOrdernessMs}`);
+    }
+    return new WatermarkStrategy<T>(() => new BoundedOutOfOrdernessGenerator<T>(maxOutOfOrdernessMs), undefined, undefined);
+  }
+
+  /** Timestamps never decrease within a split. */
+  static monotonousTimestamps<T>(): WatermarkStrategy<T> {
+    return WatermarkStrategy.boundedOutOfOrderness<T>(0);
+  }
+
+  /** A generator of your own (punctuated watermarks, for example). */
+  static custom<T>(createGenerator: () => WatermarkGenerator<T>): WatermarkStrategy<T> {
+    return new WatermarkStrategy<T>(createGenerator, undefined, undefined);
+  }
+
+  /** Timestamps without watermarks: event-time windows then fire only at the end of bounded input. */
+  static noWatermarks<T>(): WatermarkStrategy<T> {
+    return new WatermarkStrategy<T>(undefined, undefined, undefined);
+  }
+
+  /** Reads event time from the record; without it, the source's own timestamp is used. */
+  withTimestamp(assigner: TimestampAssigner<T>): WatermarkStrategy<T> {
+    return new WatermarkStrategy<T>(this.createGenerator, assigner, this.idleTimeoutMs);
+  }
+
+  /** A split without records for `timeoutMs` (processing time) no longer holds the watermark back. */
+  withIdleness(timeoutMs: number): WatermarkStrategy<T> {
+    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new RangeError(`idle timeout must be a positive number, got ${timeoutMs}`);
+    return new WatermarkStrategy<T>(this.createGenerator, this.timestampAssigner, timeoutMs);
+  }
+}

@@ -1,0 +1,105 @@
+import type { Collector, KeySelector, ReduceFunction } from './functions.ts';
+import type { OutputTag } from './output-tag.ts';
+import type { SingleOutputStream } from './data-stream.ts';
+import type { AggregateFunction } from '../state/descriptors.ts';
+import type { OperatorFactory } from '../operators/operator.ts';
+import type { WindowAssigner } from '../operators/window/assigners.ts';
+import type { Trigger } from '../operators/window/triggers.ts';
+import type { Window } from '../operators/window/windows.ts';
+import type { WindowContents } from '../operators/window/window-contents.ts';
+import type { KeyedStateBackend } from '../state/backend.ts';
+import { type WindowContext, type WindowEmitter, windowOperator } from '../operators/window/window-operator.ts';
+import { aggregatingContents, listContents, reducingContents } from '../operators/window/window-contents.ts';
+
+/** Flink's ProcessWindowFunction: all of a window's elements (or its one reduced/aggregated value), with the window. */
+export type ProcessWindowFunction<IN, OUT, K, W extends Window> = (
+  key: K,
+  context: WindowContext<W>,
+  elements: IN[],
+  out: Collector<OUT>,
+) => void;
+
+/** Adds a keyed operator to the graph; given by KeyedStream so that windows need not see its internals. */
+export type AddKeyedOperator = <O>(name: string, createOperator: OperatorFactory) => SingleOutputStream<O>;
+
+/** A keyed stream cut into windows; ends with reduce, aggregate or process, as in Flink. */
+export class WindowedStream<T, K, W extends Window> {
+  private windowTrigger: Trigger<T, W> | undefined;
+  private lateness = 0;
+  private lateTag: OutputTag<T> | undefined;
+
+  /** @internal */
+  constructor(
+    private readonly addKeyed: AddKeyedOperator,
+    private readonly keySelector: KeySelector<T, K>,
+    private readonly assigner: WindowAssigner<W>,
+  ) {}
+
+  /** Replaces the assigner's default trigger. */
+  trigger(trigger: Trigger<T, W>): this {
+    this.windowTrigger = trigger;
+    return this;
+  }
+
+  /** Keeps event-time windows for `ms` after their end: late elements update them and they fire again. */
+  allowedLateness(ms: number): this {
+    if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`allowed lateness must be >= 0 ms, got ${ms}`);
+    this.lateness = ms;
+    return this;
+  }
+
+  /** Elements that arrive after their windows were purged go to this side output instead of being dropped. */
+  sideOutputLateData(tag: OutputTag<T>): this {
+    this.lateTag = tag;
+    return this;
+  }
+
+  /** Folds each window's elements with `reduce`; `windowFunction` (optional) sees the result with the window. */
+  reduce(reduce: ReduceFunction<T>): SingleOutputStream<T>;
+  reduce<O>(reduce: ReduceFunction<T>, windowFunction: ProcessWindowFunction<T, O, K, W>): SingleOutputStream<O>;
+  reduce<O>(reduce: ReduceFunction<T>, windowFunction?: ProcessWindowFunction<T, O, K, W>): SingleOutputStream<O> {
+    return this.build<T, O>('window-reduce', (backend) => reducingContents(backend, reduce), single(windowFunction));
+  }
+
+  /** Aggregates each window's elements incrementally; `windowFunction` (optional) sees the result with the window. */
+  aggregate<ACC, R>(aggregate: AggregateFunction<T, ACC, R>): SingleOutputStream<R>;
+  aggregate<ACC, R, O>(aggregate: AggregateFunction<T, ACC, R>, windowFunction: ProcessWindowFunction<R, O, K, W>): SingleOutputStream<O>;
+  aggregate<ACC, R, O>(
+    aggregate: AggregateFunction<T, ACC, R>,
+    windowFunction?: ProcessWindowFunction<R, O, K, W>,
+  ): SingleOutputStream<O> {
+    return this.build<R, O>('window-aggregate', (backend) => aggregatingContents(backend, aggregate), single(windowFunction));
+  }
+
+  /** Gives every element of a window to `fn` when it fires (the window keeps them all until then). */
+  process<O>(fn: ProcessWindowFunction<T, O, K, W>): SingleOutputStream<O> {
+    return this.build<T[], O>('window-process', (backend) => listContents<T>(backend), fn);
+  }
+
+  private build<R, O>(
+    name: string,
+    contents: (backend: KeyedStateBackend) => WindowContents<T, R>,
+    emit: WindowEmitter<K, W, R, O>,
+  ): SingleOutputStream<O> {
+    const assigner = this.assigner;
+    if (this.lateness > 0 && !assigner.eventTime) throw new TypeError('allowed lateness applies to event-time windows only');
+    return this.addKeyed<O>(
+      name,
+      windowOperator({
+        keySelector: this.keySelector,
+        assigner,
+        trigger: this.windowTrigger ?? (assigner.defaultTrigger() as Trigger<T, W>),
+        allowedLatenessMs: this.lateness,
+        lateDataTag: this.lateTag,
+        contents,
+        emit,
+      }),
+    );
+  }
+}
+
+/** Emits a single result as is, or hands it to the window function as a one-element list. */
+function single<R, O, K, W extends Window>(fn: ProcessWindowFunction<R, O, K, W> | undefined): WindowEmitter<K, W, R, O> {
+  if (fn === undefined) return (_key, _context, result, out) => out.collect(result as unknown as O);
+  return (key, context, result, out) => fn(key, context, [result], out);
+}

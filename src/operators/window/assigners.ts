@@ -1,0 +1,169 @@
+import type { Trigger } from './triggers.ts';
+import { EndOfStreamTrigger, EventTimeTrigger, ProcessingTimeTrigger } from './triggers.ts';
+import {
+  type GlobalWindow,
+  type TimeWindow,
+  type Window,
+  type WindowCodec,
+  GLOBAL_WINDOW,
+  fixedSizeCodec,
+  globalCodec,
+  variableSizeCodec,
+} from './windows.ts';
+
+/** Flink's WindowAssigner: which windows an element belongs to, in which time domain, and their default trigger. */
+export interface WindowAssigner<W extends Window = Window> {
+  readonly eventTime: boolean;
+  /** Session windows merge: the operator keeps each key's windows and merges overlapping ones. */
+  readonly merging: boolean;
+  readonly codec: WindowCodec<W>;
+  /** `time` is the element's timestamp (event time) or the current processing time. */
+  assignWindows(time: number): readonly W[];
+  defaultTrigger(): Trigger<unknown, W>;
+}
+
+function checkPositive(what: string, value: number): void {
+  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`${what} must be a positive number of milliseconds, got ${value}`);
+}
+
+/** Start of the window of `size` (shifted by `offset`) that holds `timestamp`; correct for negative timestamps too. */
+function windowStart(timestamp: number, offset: number, size: number): number {
+  const remainder = (timestamp - offset) % size;
+  return timestamp - (remainder < 0 ? remainder + size : remainder);
+}
+
+abstract class TumblingWindows implements WindowAssigner<TimeWindow> {
+  abstract readonly eventTime: boolean;
+  readonly merging = false;
+  readonly codec: WindowCodec<TimeWindow>;
+  protected constructor(
+    private readonly size: number,
+    private readonly offset: number,
+  ) {
+    checkPositive('window size', size);
+    if (!(Math.abs(offset) < size)) throw new RangeError(`window offset must be smaller than the size, got ${offset}`);
+    this.codec = fixedSizeCodec(size);
+  }
+  assignWindows(time: number): readonly TimeWindow[] {
+    const start = windowStart(time, this.offset, this.size);
+    return [{ start, end: start + this.size }];
+  }
+  abstract defaultTrigger(): Trigger<unknown, TimeWindow>;
+}
+
+/** Fixed-size, non-overlapping windows of event time. */
+export class TumblingEventTimeWindows extends TumblingWindows {
+  readonly eventTime = true;
+  static of(sizeMs: number, offsetMs = 0): TumblingEventTimeWindows {
+    return new TumblingEventTimeWindows(sizeMs, offsetMs);
+  }
+  defaultTrigger(): Trigger<unknown, TimeWindow> {
+    return EventTimeTrigger.create();
+  }
+}
+
+/** Fixed-size, non-overlapping windows of processing time. */
+export class TumblingProcessingTimeWindows extends TumblingWindows {
+  readonly eventTime = false;
+  static of(sizeMs: number, offsetMs = 0): TumblingProcessingTimeWindows {
+    return new TumblingProcessingTimeWindows(sizeMs, offsetMs);
+  }
+  defaultTrigger(): Trigger<unknown, TimeWindow> {
+    return ProcessingTimeTrigger.create();
+  }
+}
+
+abstract class SlidingWindows implements WindowAssigner<TimeWindow> {
+  abstract readonly eventTime: boolean;
+  readonly merging = false;
+  readonly codec: WindowCodec<TimeWindow>;
+  protected constructor(
+    private readonly size: number,
+    private readonly slide: number,
+    private readonly offset: number,
+  ) {
+    checkPositive('window size', size);
+    checkPositive('window slide', slide);
+    if (!(Math.abs(offset) < slide)) throw new RangeError(`window offset must be smaller than the slide, got ${offset}`);
+    this.codec = fixedSizeCodec(size);
+  }
+  assignWindows(time: number): readonly TimeWindow[] {
+    const windows: TimeWindow[] = [];
+    const last = windowStart(time, this.offset, this.slide);
+    for (let start = last; start > time - this.size; start -= this.slide) windows.push({ start, end: start + this.size });
+    return windows;
+  }
+  abstract defaultTrigger(): Trigger<unknown, TimeWindow>;
+}
+
+/** Windows of `size` starting every `slide` of event time: an element belongs to size/slide windows. */
+export class SlidingEventTimeWindows extends SlidingWindows {
+  readonly eventTime = true;
+  static of(sizeMs: number, slideMs: number, offsetMs = 0): SlidingEventTimeWindows {
+    return new SlidingEventTimeWindows(sizeMs, slideMs, offsetMs);
+  }
+  defaultTrigger(): Trigger<unknown, TimeWindow> {
+    return EventTimeTrigger.create();
+  }
+}
+
+export class SlidingProcessingTimeWindows extends SlidingWindows {
+  readonly eventTime = false;
+  static of(sizeMs: number, slideMs: number, offsetMs = 0): SlidingProcessingTimeWindows {
+    return new SlidingProcessingTimeWindows(sizeMs, slideMs, offsetMs);
+  }
+  defaultTrigger(): Trigger<unknown, TimeWindow> {
+    return ProcessingTimeTrigger.create();
+  }
+}
+
+abstract class SessionWindows implements WindowAssigner<TimeWindow> {
+  abstract readonly eventTime: boolean;
+  readonly merging = true;
+  readonly codec = variableSizeCodec;
+  protected constructor(private readonly gap: number) {
+    checkPositive('session gap', gap);
+  }
+  assignWindows(time: number): readonly TimeWindow[] {
+    return [{ start: time, end: time + this.gap }];
+  }
+  abstract defaultTrigger(): Trigger<unknown, TimeWindow>;
+}
+
+/** A window per burst of activity of a key: it closes after `gap` without elements (event time). */
+export class EventTimeSessionWindows extends SessionWindows {
+  readonly eventTime = true;
+  static withGap(gapMs: number): EventTimeSessionWindows {
+    return new EventTimeSessionWindows(gapMs);
+  }
+  defaultTrigger(): Trigger<unknown, TimeWindow> {
+    return EventTimeTrigger.create();
+  }
+}
+
+export class ProcessingTimeSessionWindows extends SessionWindows {
+  readonly eventTime = false;
+  static withGap(gapMs: number): ProcessingTimeSessionWindows {
+    return new ProcessingTimeSessionWindows(gapMs);
+  }
+  defaultTrigger(): Trigger<unknown, TimeWindow> {
+    return ProcessingTimeTrigger.create();
+  }
+}
+
+/** One window per key for all time; it fires on its trigger (at the end of input by default). */
+export class GlobalWindows implements WindowAssigner<GlobalWindow> {
+  readonly eventTime = false;
+  readonly merging = false;
+  readonly codec = globalCodec;
+  private static readonly windows: readonly GlobalWindow[] = [GLOBAL_WINDOW];
+  static create(): GlobalWindows {
+    return new GlobalWindows();
+  }
+  assignWindows(): readonly GlobalWindow[] {
+    return GlobalWindows.windows;
+  }
+  defaultTrigger(): Trigger<unknown, GlobalWindow> {
+    return EndOfStreamTrigger.create();
+  }
+}

@@ -1,0 +1,126 @@
+import type { SourceOutput } from '../connectors/source.ts';
+import type { RecordTime } from '../operators/operator.ts';
+import type { ValveOutput } from './watermark-valve.ts';
+import { MIN_WATERMARK, NO_TIMESTAMP, type WatermarkGenerator, type WatermarkStrategy } from '../api/watermark-strategy.ts';
+
+/** One split's event-time progress: its generator, its watermark, and whether it saw records lately. */
+class SplitOutput<T> implements SourceOutput<T> {
+  watermark = MIN_WATERMARK;
+  records = 0;
+  recordsAtLastCheck = 0;
+  lastActiveAt: number;
+  idle = false;
+  private readonly generator: WatermarkGenerator<T> | undefined;
+  private readonly watermarkOutput = { emitWatermark: (timestamp: number) => this.advance(timestamp) };
+
+  constructor(
+    strategy: WatermarkStrategy<T> | undefined,
+    private readonly time: RecordTime,
+    private readonly push: (record: unknown) => void,
+    now: number,
+  ) {
+    this.generator = strategy?.createGenerator?.();
+    const assign = strategy?.timestampAssigner;
+    this.lastActiveAt = now;
+    if (assign !== undefined) {
+      this.timestampOf = (record, sourceTimestamp) => {
+        const timestamp = assign(record, sourceTimestamp);
+        if (typeof timestamp !== 'number' || Number.isNaN(timestamp)) {
+          throw new TypeError(`the timestamp assigner returned ${String(timestamp)}: event time must be a number (ms)`);
+        }
+        return timestamp;
+      };
+    }
+  }
+
+  private readonly timestampOf: (record: T, sourceTimestamp: number) => number = (_record, sourceTimestamp) => sourceTimestamp;
+
+  collect(record: T, sourceTimestamp: number = NO_TIMESTAMP): void {
+    const timestamp = this.timestampOf(record, sourceTimestamp);
+    this.records++;
+    this.generator?.onEvent(record, timestamp, this.watermarkOutput);
+    this.time.timestamp = timestamp;
+    this.push(record);
+  }
+
+  periodic(): void {
+    this.generator?.onPeriodicEmit(this.watermarkOutput);
+  }
+
+  private advance(timestamp: number): void {
+    if (timestamp > this.watermark) this.watermark = timestamp;
+  }
+}
+
+/**
+ * Event time at a source subtask: every split (a file, a partition, a generator subtask) has its own watermark
+ * generator, and the subtask's watermark is the minimum over its splits that are not idle (Flink's per-split
+ * watermarks). Splits without records for the strategy's idle timeout stop holding it back.
+ */
+export class SourceWatermarks<T> {
+  private readonly splits = new Map<string, SplitOutput<T>>();
+  private emitted = MIN_WATERMARK;
+  private idle = false;
+  private readonly startedAt: number;
+
+  constructor(
+    private readonly strategy: WatermarkStrategy<T> | undefined,
+    private readonly time: RecordTime,
+    private readonly push: (record: unknown) => void,
+    private readonly clock: () => number,
+  ) {
+    this.startedAt = clock();
+  }
+
+  /** The output of a source whose subtask reads one split. */
+  get defaultOutput(): SourceOutput<T> {
+    return this.forSplit('');
+  }
+
+  forSplit(splitId: string): SourceOutput<T> {
+    let split = this.splits.get(splitId);
+    if (split === undefined) {
+      split = new SplitOutput<T>(this.strategy, this.time, this.push, this.clock());
+      this.splits.set(splitId, split);
+    }
+    return split;
+  }
+
+  /** A finished split no longer holds back the watermark (its last one was emitted already). */
+  releaseSplit(splitId: string): void {
+    this.splits.delete(splitId);
+  }
+
+  /** Asks every split's generator for its watermark and reports the subtask's progress or idleness. */
+  emitPeriodic(output: ValveOutput): void {
+    if (this.strategy?.createGenerator === undefined) return;
+    const now = this.clock();
+    const timeout = this.strategy.idleTimeoutMs;
+    let minimum = Number.POSITIVE_INFINITY;
+    let active = 0;
+    for (const split of this.splits.values()) {
+      split.periodic();
+      if (split.records !== split.recordsAtLastCheck) {
+        split.recordsAtLastCheck = split.records;
+        split.lastActiveAt = now;
+        split.idle = false;
+      } else if (timeout !== undefined && now - split.lastActiveAt >= timeout) {
+        split.idle = true;
+      }
+      if (split.idle) continue;
+      active++;
+      if (split.watermark < minimum) minimum = split.watermark;
+    }
+    // A subtask with no splits at all is idle once the timeout has passed since it started.
+    const idle = timeout !== undefined && active === 0 && (this.splits.size > 0 || now - this.startedAt >= timeout);
+    if (idle !== this.idle) {
+      this.idle = idle;
+      output.emitIdle(idle);
+    }
+    if (idle || active === 0) return;
+    if (minimum > this.emitted) {
+      this.emitted = minimum;
+      output.emitWatermark(minimum);
+    }
+  }
+}
