@@ -15,6 +15,8 @@ interface Benchmark {
 const BENCHMARKS: Record<string, Benchmark> = {
   'stateless-chain': { job: 'jobs/stateless-chain.ts', defaultEvents: 100_000_000 },
   'keyed-count': { job: 'jobs/keyed-count.ts', defaultEvents: 20_000_000 },
+  'window-count': { job: 'jobs/window-count.ts', defaultEvents: 20_000_000, params: { keys: 10_000 } },
+  'window-count-1m-keys': { job: 'jobs/window-count.ts', defaultEvents: 20_000_000, params: { keys: 1_000_000 } },
 };
 
 function flag(args: string[], name: string): string | undefined {
