@@ -60,6 +60,11 @@ class TimerQueue {
   }
 }
 
+/** Raw key parts must be finite: a timer at infinity (a global window's end) is stored as a string, after all numbers. */
+function timePart(timestamp: number): string | number {
+  return Number.isFinite(timestamp) ? timestamp : timestamp > 0 ? '+inf' : '-inf';
+}
+
 /** Key parts for timer rows in the backend's raw tables: a type tag, then the key as a string or number. */
 function keyParts(key: unknown): [number, string | number] {
   switch (typeof key) {
@@ -137,21 +142,21 @@ export class InternalTimerService {
   private register(queue: TimerQueue, table: string, namespace: Namespace, timestamp: number): boolean {
     const key = this.backend.currentKey;
     if (!queue.add(mappedKey(key), { key, namespace, timestamp })) return false;
-    this.backend.putRaw(table, this.backend.currentKeyGroup, [timestamp, ...keyParts(key), namespace], null);
+    this.backend.putRaw(table, this.backend.currentKeyGroup, [timePart(timestamp), ...keyParts(key), namespace], null);
     return true;
   }
 
   private unregister(queue: TimerQueue, table: string, namespace: Namespace, timestamp: number): void {
     const key = this.backend.currentKey;
     if (!queue.remove(mappedKey(key), namespace, timestamp)) return;
-    this.backend.deleteRaw(table, this.backend.currentKeyGroup, [timestamp, ...keyParts(key), namespace]);
+    this.backend.deleteRaw(table, this.backend.currentKeyGroup, [timePart(timestamp), ...keyParts(key), namespace]);
   }
 
   private fireDue(queue: TimerQueue, table: string, time: number, fire: (timer: Timer) => void): void {
     for (let due = queue.pollDue(time); due !== undefined; due = queue.pollDue(time)) {
       for (const timer of due) {
         this.backend.setCurrentKey(timer.key);
-        this.backend.deleteRaw(table, this.backend.currentKeyGroup, [timer.timestamp, ...keyParts(timer.key), timer.namespace]);
+        this.backend.deleteRaw(table, this.backend.currentKeyGroup, [timePart(timer.timestamp), ...keyParts(timer.key), timer.namespace]);
         fire(timer);
       }
     }

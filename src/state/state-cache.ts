@@ -1,0 +1,141 @@
+import { VOID_NAMESPACE, type Namespace } from './backend.ts';
+import type { AnyStateDescriptor, StateTtlConfig } from './descriptors.ts';
+import type { CacheKey } from './key-codec.ts';
+
+/** How a state kind's cached value maps to what LMDB stores (MapState: a JS Map in the cache, an array on disk). */
+export interface ValueCodec {
+  encode(value: unknown): unknown;
+  decode(stored: unknown): unknown;
+}
+
+/**
+ * One cached (state, key, namespace) value. `value === undefined` means absent: a clean absent entry is a cached
+ * miss, a dirty one is a tombstone that removes the LMDB record at the next write-back.
+ */
+export class CacheEntry {
+  dirty = false;
+  /** Second-chance bit: set by a cache hit, cleared when the eviction hand passes. */
+  ref = false;
+  constructor(
+    readonly table: StateTable,
+    readonly ns: Namespace,
+    readonly ck: CacheKey,
+    readonly kg: number,
+    public value: unknown,
+    /** TTL timestamp (ms of the backend clock); 0 without TTL. */
+    public ts: number,
+  ) {}
+}
+
+/** The cached entries of one state name. VOID namespace entries live in a flat map so the common case is one lookup. */
+export class StateTable {
+  readonly plain = new Map<CacheKey, CacheEntry>();
+  readonly namespaced = new Map<Namespace, Map<CacheKey, CacheEntry>>();
+  /** The entry of the backend's current key/namespace, valid while `memoGen` equals the backend's generation. */
+  memoGen = -1;
+  memo: CacheEntry | undefined = undefined;
+  constructor(
+    readonly name: string,
+    readonly kind: AnyStateDescriptor['kind'],
+    readonly ttl: StateTtlConfig | undefined,
+    readonly codec: ValueCodec,
+  ) {}
+
+  mapFor(ns: Namespace): Map<CacheKey, CacheEntry> {
+    if (ns === VOID_NAMESPACE) return this.plain;
+    let map = this.namespaced.get(ns);
+    if (map === undefined) {
+      map = new Map();
+      this.namespaced.set(ns, map);
+    }
+    return map;
+  }
+
+  remove(entry: CacheEntry): void {
+    if (entry.ns === VOID_NAMESPACE) {
+      this.plain.delete(entry.ck);
+      return;
+    }
+    const map = this.namespaced.get(entry.ns);
+    if (map === undefined) return;
+    map.delete(entry.ck);
+    // Window namespaces come and go; do not keep an empty map per window ever seen.
+    if (map.size === 0) this.namespaced.delete(entry.ns);
+  }
+}
+
+export interface CacheHooks {
+  /** Staged writes outside the cache (raw tables) that count toward the bound. */
+  backlog(): number;
+  /** Writes the dirty victims and the staged raw writes in one LMDB transaction. */
+  spill(victims: readonly CacheEntry[]): void;
+  /** Called after victims left the cache, so that memoised entries are dropped. */
+  evicted(): void;
+}
+
+/**
+ * Bounded write-back cache across all states of one subtask. Eviction is a clock (second chance) over insertion
+ * order: a chunk of about 10% goes at once, in one transaction, so LMDB sees few large batches instead of one
+ * write per record; entries hit since the hand last passed are moved to the back instead.
+ */
+export class StateCache {
+  private readonly order = new Set<CacheEntry>();
+  readonly chunk: number;
+
+  constructor(
+    readonly capacity: number,
+    private readonly hooks: CacheHooks,
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`cacheEntries must be a positive integer, got ${capacity}`);
+    }
+    this.chunk = Math.max(1, Math.ceil(capacity / 10));
+  }
+
+  get size(): number {
+    return this.order.size;
+  }
+
+  /** Makes room for one more entry or staged write; call before inserting. */
+  reserve(): void {
+    if (this.order.size + this.hooks.backlog() >= this.capacity) this.evictChunk();
+  }
+
+  insert(entry: CacheEntry): void {
+    entry.table.mapFor(entry.ns).set(entry.ck, entry);
+    this.order.add(entry);
+  }
+
+  evictChunk(): void {
+    const victims: CacheEntry[] = [];
+    // Moving a referenced entry to the back while iterating is fine: a Set visits re-added entries again, by then
+    // with the bit cleared, so the loop ends within two passes.
+    for (const entry of this.order) {
+      if (victims.length >= this.chunk) break;
+      if (entry.ref) {
+        entry.ref = false;
+        this.order.delete(entry);
+        this.order.add(entry);
+      } else {
+        victims.push(entry);
+      }
+    }
+    // Spill first: if the write fails, the victims (and their dirty values) stay cached.
+    this.hooks.spill(victims);
+    for (const entry of victims) {
+      this.order.delete(entry);
+      entry.table.remove(entry);
+    }
+    this.hooks.evicted();
+  }
+
+  *dirtyEntries(): Generator<CacheEntry> {
+    for (const entry of this.order) if (entry.dirty) yield entry;
+  }
+
+  clear(): void {
+    for (const entry of this.order) entry.table.remove(entry);
+    this.order.clear();
+    this.hooks.evicted();
+  }
+}
