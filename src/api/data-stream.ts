@@ -197,7 +197,13 @@ export class KeyedStream<T, K> {
    * its own: `.between(lowerMs, upperMs).process(fn)` (Flink's interval join, inner).
    */
   intervalJoin<R>(other: KeyedStream<R, K>): IntervalJoin<T, R, K> {
-    return new IntervalJoin<T, R, K>(this.graph, this.origin, other.keyedOrigin, this.keySelector, other.selector);
+    return new IntervalJoin<T, R, K>({
+      graph: this.graph,
+      left: this.origin,
+      right: other.keyedOrigin,
+      leftKey: this.keySelector,
+      rightKey: other.selector,
+    });
   }
 
   /** Cuts the keyed stream into windows (tumbling, sliding, session or global). */

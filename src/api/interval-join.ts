@@ -4,22 +4,25 @@ import type { OutputTag } from './output-tag.ts';
 import { type SingleOutputStream, type StreamOrigin, appendOperator, inputOf } from './data-stream.ts';
 import { type IntervalJoinFunction, intervalJoinOperator } from '../operators/join/interval-join.ts';
 
+/** The two keyed inputs of an interval join. */
+export interface JoinSides<L, R, K> {
+  readonly graph: LogicalGraph;
+  readonly left: StreamOrigin;
+  readonly right: StreamOrigin;
+  readonly leftKey: KeySelector<L, K>;
+  readonly rightKey: KeySelector<R, K>;
+}
+
 /** `left.keyBy(k).intervalJoin(right.keyBy(k)).between(lower, upper)`: right.ts - left.ts within [lower, upper]. */
 export class IntervalJoin<L, R, K> {
   /** @internal */
-  constructor(
-    private readonly graph: LogicalGraph,
-    private readonly left: StreamOrigin,
-    private readonly right: StreamOrigin,
-    private readonly leftKey: KeySelector<L, K>,
-    private readonly rightKey: KeySelector<R, K>,
-  ) {}
+  constructor(private readonly sides: JoinSides<L, R, K>) {}
 
   between(lowerMs: number, upperMs: number): IntervalJoined<L, R, K> {
     if (!(Number.isFinite(lowerMs) && Number.isFinite(upperMs) && lowerMs <= upperMs)) {
       throw new RangeError(`interval join bounds must be finite with lower <= upper, got [${lowerMs}, ${upperMs}]`);
     }
-    return new IntervalJoined(this.graph, this.left, this.right, this.leftKey, this.rightKey, lowerMs, upperMs);
+    return new IntervalJoined(this.sides, lowerMs, upperMs);
   }
 }
 
@@ -29,11 +32,7 @@ export class IntervalJoined<L, R, K> {
 
   /** @internal */
   constructor(
-    private readonly graph: LogicalGraph,
-    private readonly left: StreamOrigin,
-    private readonly right: StreamOrigin,
-    private readonly leftKey: KeySelector<L, K>,
-    private readonly rightKey: KeySelector<R, K>,
+    private readonly sides: JoinSides<L, R, K>,
     private readonly lowerMs: number,
     private readonly upperMs: number,
   ) {}
@@ -50,21 +49,21 @@ export class IntervalJoined<L, R, K> {
   }
 
   process<O>(fn: IntervalJoinFunction<L, R, O>): SingleOutputStream<O> {
-    const inputs = [inputOf(this.left, 0), inputOf(this.right, 1)];
+    const { graph, left, right, leftKey, rightKey } = this.sides;
     return appendOperator<O>(
-      this.graph,
-      inputs,
+      graph,
+      [inputOf(left, 0), inputOf(right, 1)],
       'interval-join',
       intervalJoinOperator({
-        leftKey: this.leftKey,
-        rightKey: this.rightKey,
+        leftKey,
+        rightKey,
         lowerMs: this.lowerMs,
         upperMs: this.upperMs,
         fn,
         leftLateTag: this.leftLateTag,
         rightLateTag: this.rightLateTag,
       }),
-      this.leftKey as KeySelector<unknown, unknown>,
+      leftKey as KeySelector<unknown, unknown>,
       false,
     );
   }

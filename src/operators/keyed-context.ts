@@ -1,5 +1,4 @@
 import type {
-  Collector,
   KeyedEndOfInputContext,
   KeyedProcessContext,
   OnTimerContext,
@@ -102,4 +101,3 @@ export function guarded(op: OperatorContext, record: unknown, call: () => void):
   }
 }
 
-export type { Collector };

@@ -5,7 +5,6 @@ import type { KeyedStateBackend } from '../state/backend.ts';
 import type { PhysicalPlan, PlannedNode, Vertex } from './planner.ts';
 import type { RecordWriter } from './record-writer.ts';
 import type { StatsBoard } from './stats-board.ts';
-import { NO_TIMESTAMP } from '../api/watermark-strategy.ts';
 import { OperatorError, describeError, previewRecord } from './errors.ts';
 
 type Push = (record: unknown) => void;
@@ -84,7 +83,6 @@ export class OperatorChain {
     readonly time: RecordTime,
     private readonly services: ChainServices,
   ) {
-    time.timestamp = NO_TIMESTAMP;
     const byId = new Map<number, ChainMember>();
     const entries = new Map<number, Target>();
     // Build from the tail so each node's successors exist when its output is wired.

@@ -12,6 +12,8 @@ class SplitOutput<T> implements SourceOutput<T> {
   idle = false;
   private readonly generator: WatermarkGenerator<T> | undefined;
   private readonly watermarkOutput = { emitWatermark: (timestamp: number) => this.advance(timestamp) };
+  /** The strategy's assigner (checked), or the source's own timestamp. */
+  private readonly timestampOf: (record: T, sourceTimestamp: number) => number = (_record, sourceTimestamp) => sourceTimestamp;
 
   constructor(
     strategy: WatermarkStrategy<T> | undefined,
@@ -32,8 +34,6 @@ class SplitOutput<T> implements SourceOutput<T> {
       };
     }
   }
-
-  private readonly timestampOf: (record: T, sourceTimestamp: number) => number = (_record, sourceTimestamp) => sourceTimestamp;
 
   collect(record: T, sourceTimestamp: number = NO_TIMESTAMP): void {
     const timestamp = this.timestampOf(record, sourceTimestamp);

@@ -7,14 +7,18 @@ import { isCompositeKey } from './key-groups.ts';
  */
 export type CacheKey = string | number | boolean | bigint;
 
-/** One key part as stored in LMDB (ordered-binary): numbers, booleans and strings only. */
-export type StoredKeyPart = string | number | boolean;
+/**
+ * One key part as stored in LMDB (ordered-binary): finite numbers and strings only, so that record keys, state keys
+ * and raw-table (timer) keys share one encoding.
+ */
+export type StoredKeyPart = string | number;
 
 const TAG_CODE = 1;
 const STRING = '\u0001s';
 const COMPOSITE = '\u0001c';
 const BIGINT = '\u0001n';
 const NON_FINITE = '\u0001f';
+const BOOLEAN = '\u0001b';
 
 /** Hot path: must stay a handful of type checks for primitive keys. */
 export function cacheKeyOf(key: unknown): CacheKey {
@@ -46,7 +50,8 @@ export function keyOfCacheKey(ck: CacheKey): unknown {
 
 /**
  * ordered-binary cannot store -0 (garbles it), NaN or ±Infinity (read back as null), and turns bigints into doubles;
- * those get a tag. Everything else is stored as is, so plain keys cost nothing to encode.
+ * those get a tag, and so do booleans (raw-table keys take strings and numbers only). Strings and finite numbers are
+ * stored as is, so plain keys cost nothing to encode.
  */
 export function storedPartOf(ck: CacheKey): StoredKeyPart {
   switch (typeof ck) {
@@ -55,6 +60,8 @@ export function storedPartOf(ck: CacheKey): StoredKeyPart {
       return NON_FINITE + String(ck);
     case 'bigint':
       return BIGINT + ck.toString();
+    case 'boolean':
+      return BOOLEAN + (ck ? '1' : '0');
     default:
       return ck;
   }
@@ -67,6 +74,8 @@ export function cacheKeyOfStoredPart(part: StoredKeyPart): CacheKey {
       return BigInt(part.slice(2));
     case 'f':
       return Number(part.slice(2));
+    case 'b':
+      return part[2] === '1';
     default:
       return part;
   }

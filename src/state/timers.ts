@@ -1,7 +1,7 @@
 import type { KeyedStateBackend, Namespace } from './backend.ts';
 import type { ProcessingTimeService } from '../operators/operator.ts';
 import { MIN_WATERMARK } from '../api/watermark-strategy.ts';
-import { canonicalKey, isCompositeKey } from './key-groups.ts';
+import { cacheKeyOf, storedPartOf, type CacheKey } from './key-codec.ts';
 import { MinHeap } from './min-heap.ts';
 
 export interface Timer {
@@ -18,28 +18,28 @@ export interface TimerTarget {
 
 /** Timers of one time domain: buckets per timestamp (many keys share a window end), the timestamps in a heap. */
 class TimerQueue {
-  private readonly buckets = new Map<number, Map<unknown, Map<Namespace, Timer>>>();
+  private readonly buckets = new Map<number, Map<CacheKey, Map<Namespace, Timer>>>();
   private readonly times = new MinHeap();
 
   /** Adds a timer; false when the same (key, namespace, timestamp) is already set. */
-  add(mappedKey: unknown, timer: Timer): boolean {
+  add(identity: CacheKey, timer: Timer): boolean {
     let byKey = this.buckets.get(timer.timestamp);
     if (byKey === undefined) {
       byKey = new Map();
       this.buckets.set(timer.timestamp, byKey);
       this.times.push(timer.timestamp);
     }
-    let byNamespace = byKey.get(mappedKey);
+    let byNamespace = byKey.get(identity);
     if (byNamespace === undefined) {
       byNamespace = new Map();
-      byKey.set(mappedKey, byNamespace);
+      byKey.set(identity, byNamespace);
     } else if (byNamespace.has(timer.namespace)) return false;
     byNamespace.set(timer.namespace, timer);
     return true;
   }
 
-  remove(mappedKey: unknown, namespace: Namespace, timestamp: number): boolean {
-    const byNamespace = this.buckets.get(timestamp)?.get(mappedKey);
+  remove(identity: CacheKey, namespace: Namespace, timestamp: number): boolean {
+    const byNamespace = this.buckets.get(timestamp)?.get(identity);
     return byNamespace?.delete(namespace) ?? false;
   }
 
@@ -63,22 +63,6 @@ class TimerQueue {
 /** Raw key parts must be finite: a timer at infinity (a global window's end) is stored as a string, after all numbers. */
 function timePart(timestamp: number): string | number {
   return Number.isFinite(timestamp) ? timestamp : timestamp > 0 ? '+inf' : '-inf';
-}
-
-/** Key parts for timer rows in the backend's raw tables: a type tag, then the key as a string or number. */
-function keyParts(key: unknown): [number, string | number] {
-  switch (typeof key) {
-    case 'string':
-      return [0, key];
-    case 'number':
-      return [1, key];
-    case 'boolean':
-      return [2, key ? 1 : 0];
-    case 'bigint':
-      return [3, key.toString()];
-    default:
-      return [4, canonicalKey(key as object)];
-  }
 }
 
 /**
@@ -141,22 +125,24 @@ export class InternalTimerService {
 
   private register(queue: TimerQueue, table: string, namespace: Namespace, timestamp: number): boolean {
     const key = this.backend.currentKey;
-    if (!queue.add(mappedKey(key), { key, namespace, timestamp })) return false;
-    this.backend.putRaw(table, this.backend.currentKeyGroup, [timePart(timestamp), ...keyParts(key), namespace], null);
+    const identity = cacheKeyOf(key);
+    if (!queue.add(identity, { key, namespace, timestamp })) return false;
+    this.backend.putRaw(table, this.backend.currentKeyGroup, [timePart(timestamp), storedPartOf(identity), namespace], null);
     return true;
   }
 
   private unregister(queue: TimerQueue, table: string, namespace: Namespace, timestamp: number): void {
     const key = this.backend.currentKey;
-    if (!queue.remove(mappedKey(key), namespace, timestamp)) return;
-    this.backend.deleteRaw(table, this.backend.currentKeyGroup, [timePart(timestamp), ...keyParts(key), namespace]);
+    const identity = cacheKeyOf(key);
+    if (!queue.remove(identity, namespace, timestamp)) return;
+    this.backend.deleteRaw(table, this.backend.currentKeyGroup, [timePart(timestamp), storedPartOf(identity), namespace]);
   }
 
   private fireDue(queue: TimerQueue, table: string, time: number, fire: (timer: Timer) => void): void {
     for (let due = queue.pollDue(time); due !== undefined; due = queue.pollDue(time)) {
       for (const timer of due) {
         this.backend.setCurrentKey(timer.key);
-        this.backend.deleteRaw(table, this.backend.currentKeyGroup, [timePart(timer.timestamp), ...keyParts(timer.key), timer.namespace]);
+        this.backend.deleteRaw(table, this.backend.currentKeyGroup, [timePart(timer.timestamp), storedPartOf(cacheKeyOf(timer.key)), timer.namespace]);
         fire(timer);
       }
     }
@@ -174,7 +160,3 @@ export class InternalTimerService {
   }
 }
 
-/** Equal composite keys must meet in the queue's maps: they are compared by canonical form. */
-function mappedKey(key: unknown): unknown {
-  return isCompositeKey(key) ? `\u0000${canonicalKey(key)}` : key;
-}

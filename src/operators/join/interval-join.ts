@@ -87,33 +87,42 @@ class IntervalJoinOperator<L, R, K, O> implements StreamOperator<L | R, O> {
   private processLeft(record: L, timestamp: number): void {
     this.backend.setCurrentKey(this.spec.leftKey(record));
     if (this.isLate(timestamp)) return this.late(record, this.spec.leftLateTag);
-    this.backend.setCurrentNamespace('');
-    const buffer = this.backend.getState(this.leftBuffer);
-    buffer.put(timestamp, [...(buffer.get(timestamp) ?? []), record]);
-    const rights = this.backend.getState(this.rightBuffer);
-    for (const [rightTimestamp, elements] of rights.entries()) {
-      const distance = rightTimestamp - timestamp;
-      if (distance < this.spec.lowerMs || distance > this.spec.upperMs) continue;
-      for (const right of elements) this.emit(record, timestamp, right, rightTimestamp);
+    this.buffer(this.leftBuffer, record, timestamp);
+    for (const [rightTimestamp, rights] of this.backend.getState(this.rightBuffer).entries()) {
+      if (!this.inRange(timestamp, rightTimestamp)) continue;
+      for (const right of rights) this.emit(record, timestamp, right, rightTimestamp);
     }
-    // A left element can meet rights up to `upper` later. A right at exactly the watermark is not late yet, so the
-    // element stays until the watermark is past that point.
-    this.timers.registerEventTimeTimer(LEFT, timestamp + Math.max(0, this.spec.upperMs) + 1);
+    this.timers.registerEventTimeTimer(LEFT, this.cleanupTime(LEFT, timestamp));
   }
 
   private processRight(record: R, timestamp: number): void {
     this.backend.setCurrentKey(this.spec.rightKey(record));
     if (this.isLate(timestamp)) return this.late(record, this.spec.rightLateTag);
-    this.backend.setCurrentNamespace('');
-    const buffer = this.backend.getState(this.rightBuffer);
-    buffer.put(timestamp, [...(buffer.get(timestamp) ?? []), record]);
-    const lefts = this.backend.getState(this.leftBuffer);
-    for (const [leftTimestamp, elements] of lefts.entries()) {
-      const distance = timestamp - leftTimestamp;
-      if (distance < this.spec.lowerMs || distance > this.spec.upperMs) continue;
-      for (const left of elements) this.emit(left, leftTimestamp, record, timestamp);
+    this.buffer(this.rightBuffer, record, timestamp);
+    for (const [leftTimestamp, lefts] of this.backend.getState(this.leftBuffer).entries()) {
+      if (!this.inRange(leftTimestamp, timestamp)) continue;
+      for (const left of lefts) this.emit(left, leftTimestamp, record, timestamp);
     }
-    this.timers.registerEventTimeTimer(RIGHT, timestamp - Math.min(0, this.spec.lowerMs) + 1);
+    this.timers.registerEventTimeTimer(RIGHT, this.cleanupTime(RIGHT, timestamp));
+  }
+
+  private buffer<X>(descriptor: MapStateDescriptor<number, X[]>, record: X, timestamp: number): void {
+    this.backend.setCurrentNamespace('');
+    const buffer = this.backend.getState(descriptor);
+    buffer.put(timestamp, [...(buffer.get(timestamp) ?? []), record]);
+  }
+
+  private inRange(leftTimestamp: number, rightTimestamp: number): boolean {
+    const distance = rightTimestamp - leftTimestamp;
+    return distance >= this.spec.lowerMs && distance <= this.spec.upperMs;
+  }
+
+  /**
+   * When a buffered element can no longer meet a partner: a left one meets rights up to `upper` after it, a right one
+   * lefts up to `-lower` before it. A partner exactly at the watermark is not late yet, hence the + 1.
+   */
+  private cleanupTime(side: Namespace, timestamp: number): number {
+    return side === LEFT ? timestamp + Math.max(0, this.spec.upperMs) + 1 : timestamp - Math.min(0, this.spec.lowerMs) + 1;
   }
 
   private emit(left: L, leftTimestamp: number, right: R, rightTimestamp: number): void {
@@ -132,7 +141,7 @@ class IntervalJoinOperator<L, R, K, O> implements StreamOperator<L | R, O> {
     else this.droppedLate++;
   }
 
-  /** Drops buffered elements whose partners can no longer arrive. */
+  /** Drops buffered elements whose partners can no longer arrive: the inverse of cleanupTime. */
   private cleanUp(timer: Timer): void {
     this.backend.setCurrentNamespace('');
     if (timer.namespace === LEFT) {

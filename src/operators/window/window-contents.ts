@@ -1,89 +1,101 @@
-import type { KeyedStateBackend } from '../../state/backend.ts';
+import type { KeyedStateBackend, Namespace } from '../../state/backend.ts';
 import type { AggregateFunction } from '../../state/descriptors.ts';
 import type { ReduceFunction } from '../../api/functions.ts';
 import { ListStateDescriptor, ValueStateDescriptor } from '../../state/descriptors.ts';
 
 /**
  * What a window keeps for the current key and namespace, and how two windows' contents merge (sessions): a reduced
- * value, an aggregate's accumulator, or every element (for process window functions).
+ * value, an aggregate's accumulator, or every element (for process window functions). Reduce and aggregate keep a
+ * plain ValueState rather than Reducing/AggregatingState because merging needs the raw accumulator.
  */
 export interface WindowContents<IN, OUT> {
-  add(value: IN): void;
+  /**
+   * Adds an element; returns false only when the window surely held something before, so the operator can skip
+   * re-registering its cleanup timer (a map lookup per element saved on the hot path).
+   */
+  add(value: IN): boolean;
   /** The window's result so far; undefined when the window holds nothing. */
   get(): OUT | undefined;
   clear(): void;
   /** Folds the contents of namespace `from` into the current namespace and clears `from`. */
-  mergeFrom(from: string | number): void;
+  mergeFrom(from: Namespace): void;
 }
 
 const CONTENTS = 'window-contents';
 
-export function reducingContents<T>(backend: KeyedStateBackend, reduce: ReduceFunction<T>): WindowContents<T, T> {
-  const state = backend.getState(new ValueStateDescriptor<T>(CONTENTS));
+/** Reads and clears what namespace `from` holds, then returns to the current namespace. */
+function takeFrom<V>(backend: KeyedStateBackend, from: Namespace, read: () => V, clear: () => void): V {
+  const target = backend.currentNamespace;
+  backend.setCurrentNamespace(from);
+  const taken = read();
+  clear();
+  backend.setCurrentNamespace(target);
+  return taken;
+}
+
+/** Contents kept as one folded value: `fold` adds an element, `combine` merges two folded values. */
+function foldedContents<IN, V, OUT>(
+  backend: KeyedStateBackend,
+  fold: (current: V | undefined, value: IN) => V,
+  combine: (a: V, b: V) => V,
+  result: (folded: V) => OUT,
+): WindowContents<IN, OUT> {
+  const state = backend.getState(new ValueStateDescriptor<V>(CONTENTS));
   return {
     add(value) {
       const current = state.value();
-      state.update(current === undefined ? value : reduce(current, value));
+      state.update(fold(current, value));
+      return current === undefined;
     },
-    get: () => state.value(),
+    get() {
+      const folded = state.value();
+      return folded === undefined ? undefined : result(folded);
+    },
     clear: () => state.clear(),
     mergeFrom(from) {
-      const target = backend.currentNamespace;
-      backend.setCurrentNamespace(from);
-      const other = state.value();
-      state.clear();
-      backend.setCurrentNamespace(target);
+      const other = takeFrom(backend, from, () => state.value(), () => state.clear());
       if (other === undefined) return;
       const current = state.value();
-      state.update(current === undefined ? other : reduce(current, other));
+      state.update(current === undefined ? other : combine(current, other));
     },
   };
+}
+
+export function reducingContents<T>(backend: KeyedStateBackend, reduce: ReduceFunction<T>): WindowContents<T, T> {
+  return foldedContents<T, T, T>(backend, (current, value) => (current === undefined ? value : reduce(current, value)), reduce, (v) => v);
 }
 
 export function aggregatingContents<IN, ACC, OUT>(
   backend: KeyedStateBackend,
   aggregate: AggregateFunction<IN, ACC, OUT>,
 ): WindowContents<IN, OUT> {
-  const state = backend.getState(new ValueStateDescriptor<ACC>(CONTENTS));
-  return {
-    add(value) {
-      const current = state.value();
-      state.update(aggregate.add(value, current === undefined ? aggregate.createAccumulator() : current));
-    },
-    get() {
-      const accumulator = state.value();
-      return accumulator === undefined ? undefined : aggregate.getResult(accumulator);
-    },
-    clear: () => state.clear(),
-    mergeFrom(from) {
-      if (aggregate.merge === undefined) throw new TypeError('session windows need an AggregateFunction with merge()');
-      const target = backend.currentNamespace;
-      backend.setCurrentNamespace(from);
-      const other = state.value();
-      state.clear();
-      backend.setCurrentNamespace(target);
-      if (other === undefined) return;
-      const current = state.value();
-      state.update(current === undefined ? other : aggregate.merge(current, other));
-    },
+  const merge = (a: ACC, b: ACC): ACC => {
+    if (aggregate.merge === undefined) throw new TypeError('session windows need an AggregateFunction with merge()');
+    return aggregate.merge(a, b);
   };
+  return foldedContents<IN, ACC, OUT>(
+    backend,
+    (current, value) => aggregate.add(value, current === undefined ? aggregate.createAccumulator() : current),
+    merge,
+    (accumulator) => aggregate.getResult(accumulator),
+  );
 }
 
 export function listContents<T>(backend: KeyedStateBackend): WindowContents<T, T[]> {
   const state = backend.getState(new ListStateDescriptor<T>(CONTENTS));
   return {
-    add: (value) => state.add(value),
+    add(value) {
+      // Reading the list to learn whether it was empty would copy it on every element: report "maybe new".
+      state.add(value);
+      return true;
+    },
     get() {
       const elements = state.get();
       return elements.length === 0 ? undefined : elements;
     },
     clear: () => state.clear(),
     mergeFrom(from) {
-      const target = backend.currentNamespace;
-      backend.setCurrentNamespace(from);
-      const other = state.get();
-      state.clear();
-      backend.setCurrentNamespace(target);
+      const other = takeFrom(backend, from, () => state.get(), () => state.clear());
       if (other.length > 0) state.addAll(other);
     },
   };

@@ -94,24 +94,28 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
     for (const assigned of windows) {
       let window = assigned;
       let stateNamespace: Namespace;
+      let windowNamespace: Namespace;
       if (this.sessions !== undefined) {
         const merge = this.mergeSession(assigned as unknown as TimeWindow);
         window = merge.window as unknown as W;
-        stateNamespace = merge.stateNamespace;
         if (this.isWindowLate(window)) {
           this.sessions.retire(window as unknown as TimeWindow);
           continue;
         }
+        // A merged session keeps its contents where the first of its windows had them.
+        stateNamespace = merge.stateNamespace;
+        windowNamespace = assigner.codec.namespaceOf(window);
       } else {
         if (this.isWindowLate(window)) continue;
-        stateNamespace = assigner.codec.namespaceOf(window);
+        stateNamespace = windowNamespace = assigner.codec.namespaceOf(window);
       }
       accepted = true;
       this.backend.setCurrentNamespace(stateNamespace);
-      this.contents.add(record);
-      const result = this.spec.trigger.onElement(record, timestamp, window, this.triggerContext.at(window, assigner.codec.namespaceOf(window)));
+      const opened = this.contents.add(record);
+      const result = this.spec.trigger.onElement(record, timestamp, window, this.triggerContext.at(windowNamespace));
       this.react(result, window, stateNamespace);
-      this.registerCleanupTimer(window);
+      // A window that already held elements already has its cleanup timer (it is dropped only with the contents).
+      if (opened || this.sessions !== undefined) this.registerCleanupTimer(window, windowNamespace);
     }
     if (!accepted && this.isElementLate(timestamp)) this.sideOutputLate(record);
   }
@@ -130,10 +134,10 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
       const target = merge.window as unknown as W;
       if (trigger.onMerge === undefined) throw new TypeError('the trigger cannot be used with session windows: it has no onMerge');
       // As in Flink: the trigger folds the absorbed windows' state in first, then their timers and state go.
-      trigger.onMerge(target, this.triggerContext.merging(target, codec.namespaceOf(target), mergedNamespaces));
+      trigger.onMerge(target, this.triggerContext.merging(codec.namespaceOf(target), mergedNamespaces));
       for (const absorbed of merge.merged) {
         const old = absorbed.window as unknown as W;
-        trigger.clear(old, this.triggerContext.at(old, codec.namespaceOf(old)));
+        trigger.clear(old, this.triggerContext.at(codec.namespaceOf(old)));
         this.deleteCleanupTimer(old);
       }
     }
@@ -168,7 +172,7 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
       stateNamespace = found;
     }
     this.backend.setCurrentNamespace(stateNamespace);
-    const context = this.triggerContext.at(window, timer.namespace);
+    const context = this.triggerContext.at(timer.namespace);
     const result = eventTime
       ? trigger.onEventTime(timer.timestamp, window, context)
       : trigger.onProcessingTime(timer.timestamp, window, context);
@@ -176,7 +180,7 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
     if (assigner.eventTime === eventTime && timer.timestamp === this.cleanupTime(window)) {
       this.backend.setCurrentNamespace(stateNamespace);
       this.contents.clear();
-      trigger.clear(window, this.triggerContext.at(window, timer.namespace));
+      trigger.clear(window, context);
       this.sessions?.retire(window as unknown as TimeWindow);
     }
   }
@@ -186,10 +190,9 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
     return this.spec.assigner.eventTime ? end + this.spec.allowedLatenessMs : end;
   }
 
-  private registerCleanupTimer(window: W): void {
+  private registerCleanupTimer(window: W, namespace: Namespace): void {
     const time = this.cleanupTime(window);
     if (time === Number.POSITIVE_INFINITY && !this.spec.assigner.eventTime) return;
-    const namespace = this.spec.assigner.codec.namespaceOf(window);
     if (this.spec.assigner.eventTime) this.timers.registerEventTimeTimer(namespace, time);
     else this.timers.registerProcessingTimeTimer(namespace, time);
   }
@@ -242,14 +245,14 @@ class WindowTriggerContext implements OnMergeContext {
     this.timers = timers;
   }
 
-  at(_window: Window, namespace: Namespace): this {
+  at(namespace: Namespace): this {
     this.namespace = namespace;
     this.mergedNamespaces = [];
     return this;
   }
 
-  merging(window: Window, namespace: Namespace, merged: readonly Namespace[]): this {
-    this.at(window, namespace);
+  merging(namespace: Namespace, merged: readonly Namespace[]): this {
+    this.at(namespace);
     this.mergedNamespaces = merged;
     return this;
   }

@@ -14,6 +14,7 @@ import { InputSubtask, SourceSubtask, type Subtask } from '../subtask.ts';
 import { ProcessingTimeScheduler } from '../processing-time.ts';
 import { openKeyedState } from './keyed-state.ts';
 import type { RecordTime } from '../../operators/operator.ts';
+import { NO_TIMESTAMP } from '../../api/watermark-strategy.ts';
 
 export interface BuildContext {
   readonly env: StreamExecutionEnvironment;
@@ -72,8 +73,8 @@ export function buildSubtasks(ctx: BuildContext): BuiltSubtask[] {
     const vertex = plan.vertices[vertexId]!;
     const head = plannedNode(plan, vertex.nodeIds[0]!);
     const writersByNode = new Map<number, { sideOutput: string | undefined; writer: RecordWriter }[]>();
-    // The chain owns the record time; writers are built first, so they share it through this cell.
-    const time: RecordTime = { timestamp: 0 };
+    // One record-time cell per subtask, shared by the chain's operators and the writers (built first).
+    const time: RecordTime = { timestamp: NO_TIMESTAMP };
     let runner: Subtask | undefined;
     const timers = new ProcessingTimeScheduler(() => runner?.notify());
     const ownOutputs: OutputChannel[] = [];
