@@ -10,6 +10,8 @@ interface Benchmark {
   readonly job: string;
   readonly defaultEvents: number;
   readonly params?: Record<string, unknown>;
+  /** Parallelisms run when the command names none (default 1 and 2). */
+  readonly defaultParallelism?: string;
 }
 
 const BENCHMARKS: Record<string, Benchmark> = {
@@ -17,6 +19,9 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'keyed-count': { job: 'jobs/keyed-count.ts', defaultEvents: 20_000_000 },
   'window-count': { job: 'jobs/window-count.ts', defaultEvents: 20_000_000, params: { keys: 10_000 } },
   'window-count-1m-keys': { job: 'jobs/window-count.ts', defaultEvents: 20_000_000, params: { keys: 1_000_000 } },
+  // One distinct key per event: 10M keys through one subtask's 100,000-entry cache (issue 3: peak RSS under 1 GiB).
+  // At parallelism 2 each subtask has its own cache and LMDB environment; see bench/RESULTS.md for its RSS.
+  'state-size': { job: 'jobs/state-size.ts', defaultEvents: 10_000_000, params: { cacheEntries: 100_000 }, defaultParallelism: '1' },
 };
 
 function flag(args: string[], name: string): string | undefined {
@@ -43,6 +48,7 @@ async function measureOnce(name: string, parallelism: number, events: number): P
     cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     runningSeconds: Number((result.runningMs / 1000).toFixed(3)),
+    ...bench.params,
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
@@ -58,7 +64,7 @@ async function main(args: string[]): Promise<number> {
     return name === undefined ? 0 : 2;
   }
   const events = Number(flag(args, 'events') ?? BENCHMARKS[name]!.defaultEvents);
-  const parallelisms = (flag(args, 'parallelism') ?? '1,2').split(',').map(Number);
+  const parallelisms = (flag(args, 'parallelism') ?? BENCHMARKS[name]!.defaultParallelism ?? '1,2').split(',').map(Number);
   for (const parallelism of parallelisms) {
     const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', name, String(parallelism), String(events)], {
       stdio: ['ignore', 'inherit', 'inherit'],
