@@ -1,4 +1,5 @@
 import type { AnyStateDescriptor, StateHandleFor } from './descriptors.ts';
+import type { CacheKey } from './key-codec.ts';
 
 /**
  * The scope of state below the key: a window's namespace (a number for fixed-size windows, their start; a string for
@@ -24,6 +25,8 @@ export interface KeyedStateBackend {
   /** Sets the key for the following state accesses; computes its key group. */
   setCurrentKey(key: unknown): void;
   readonly currentKey: unknown;
+  /** The current key's identity (`cacheKeyOf(currentKey)`), computed once per `setCurrentKey`. */
+  readonly currentCacheKey: CacheKey;
   readonly currentKeyGroup: number;
   /** Namespace of the following accesses (a window); VOID_NAMESPACE for plain keyed state. */
   setCurrentNamespace(namespace: Namespace): void;

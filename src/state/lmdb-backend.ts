@@ -104,6 +104,10 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     return this.key;
   }
 
+  get currentCacheKey(): CacheKey {
+    return this.ck;
+  }
+
   /** The key group is hashed lazily: a cache hit never needs it. */
   get currentKeyGroup(): number {
     if (this.kg < 0) {
@@ -146,8 +150,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
   /** Hot path: a memo hit costs one comparison, a cache hit one or two Map lookups. */
   entry(table: StateTable): CacheEntry {
     if (table.memoGen === this.gen) return table.memo!;
-    const map = this.ns === VOID_NAMESPACE ? table.plain : table.namespaced.get(this.ns);
-    let entry = map?.get(this.ck);
+    let entry = table.find(this.ns)?.get(this.ck);
     if (entry === undefined) entry = this.load(table);
     else entry.ref = true;
     table.memoGen = this.gen;

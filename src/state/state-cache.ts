@@ -30,7 +30,7 @@ export class CacheEntry {
 /** The cached entries of one state name. VOID namespace entries live in a flat map so the common case is one lookup. */
 export class StateTable {
   readonly plain = new Map<CacheKey, CacheEntry>();
-  readonly namespaced = new Map<Namespace, Map<CacheKey, CacheEntry>>();
+  private readonly namespaced = new Map<Namespace, Map<CacheKey, CacheEntry>>();
   /** The entry of the backend's current key/namespace, valid while `memoGen` equals the backend's generation. */
   memoGen = -1;
   memo: CacheEntry | undefined = undefined;
@@ -41,9 +41,24 @@ export class StateTable {
     readonly codec: ValueCodec,
   ) {}
 
-  mapFor(ns: Namespace): Map<CacheKey, CacheEntry> {
+  /** The map of the namespace used last: consecutive records mostly hit one window. */
+  private lastNs: Namespace = VOID_NAMESPACE;
+  private lastNsMap: Map<CacheKey, CacheEntry> | undefined = undefined;
+
+  /** The entries of a namespace, if it has any. */
+  find(ns: Namespace): Map<CacheKey, CacheEntry> | undefined {
     if (ns === VOID_NAMESPACE) return this.plain;
-    let map = this.namespaced.get(ns);
+    if (ns === this.lastNs) return this.lastNsMap;
+    const map = this.namespaced.get(ns);
+    if (map !== undefined) {
+      this.lastNs = ns;
+      this.lastNsMap = map;
+    }
+    return map;
+  }
+
+  mapFor(ns: Namespace): Map<CacheKey, CacheEntry> {
+    let map = this.find(ns);
     if (map === undefined) {
       map = new Map();
       this.namespaced.set(ns, map);
@@ -60,7 +75,13 @@ export class StateTable {
     if (map === undefined) return;
     map.delete(entry.ck);
     // Window namespaces come and go; do not keep an empty map per window ever seen.
-    if (map.size === 0) this.namespaced.delete(entry.ns);
+    if (map.size === 0) {
+      this.namespaced.delete(entry.ns);
+      if (map === this.lastNsMap) {
+        this.lastNs = VOID_NAMESPACE;
+        this.lastNsMap = undefined;
+      }
+    }
   }
 }
 

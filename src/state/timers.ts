@@ -1,7 +1,7 @@
 import type { KeyedStateBackend, Namespace } from './backend.ts';
 import type { ProcessingTimeService } from '../operators/operator.ts';
 import { MIN_WATERMARK } from '../api/watermark-strategy.ts';
-import { cacheKeyOf, storedPartOf, type CacheKey } from './key-codec.ts';
+import { storedPartOf, type CacheKey } from './key-codec.ts';
 import { MinHeap } from './min-heap.ts';
 
 export interface Timer {
@@ -16,31 +16,58 @@ export interface TimerTarget {
   onProcessingTime(timer: Timer): void;
 }
 
-/** Timers of one time domain: buckets per timestamp (many keys share a window end), the timestamps in a heap. */
-class TimerQueue {
-  private readonly buckets = new Map<number, Map<CacheKey, Map<Namespace, Timer>>>();
-  private readonly times = new MinHeap();
+/** A key's timers at one timestamp: usually one window, so the timer itself; a map once there are several. */
+type KeyTimers = Timer | Map<Namespace, Timer>;
 
-  /** Adds a timer; false when the same (key, namespace, timestamp) is already set. */
-  add(identity: CacheKey, timer: Timer): boolean {
-    let byKey = this.buckets.get(timer.timestamp);
+/**
+ * Timers of one time domain: buckets per timestamp (many keys share a window end), the timestamps in a heap.
+ * Window operators register the same timer for every element of a window, so the duplicate check is the hot path:
+ * the last bucket is remembered and a key's single timer is stored without a map around it.
+ */
+class TimerQueue {
+  private readonly buckets = new Map<number, Map<CacheKey, KeyTimers>>();
+  private readonly times = new MinHeap();
+  private lastTimestamp = Number.NaN;
+  private lastBucket: Map<CacheKey, KeyTimers> | undefined = undefined;
+
+  private bucket(timestamp: number): Map<CacheKey, KeyTimers> | undefined {
+    if (timestamp === this.lastTimestamp) return this.lastBucket;
+    const bucket = this.buckets.get(timestamp);
+    if (bucket !== undefined) {
+      this.lastTimestamp = timestamp;
+      this.lastBucket = bucket;
+    }
+    return bucket;
+  }
+
+  has(identity: CacheKey, namespace: Namespace, timestamp: number): boolean {
+    const timers = this.bucket(timestamp)?.get(identity);
+    if (timers === undefined) return false;
+    return timers instanceof Map ? timers.has(namespace) : timers.namespace === namespace;
+  }
+
+  /** Adds a timer that `has` reported absent. */
+  add(identity: CacheKey, timer: Timer): void {
+    let byKey = this.bucket(timer.timestamp);
     if (byKey === undefined) {
       byKey = new Map();
       this.buckets.set(timer.timestamp, byKey);
       this.times.push(timer.timestamp);
     }
-    let byNamespace = byKey.get(identity);
-    if (byNamespace === undefined) {
-      byNamespace = new Map();
-      byKey.set(identity, byNamespace);
-    } else if (byNamespace.has(timer.namespace)) return false;
-    byNamespace.set(timer.namespace, timer);
-    return true;
+    const present = byKey.get(identity);
+    if (present === undefined) byKey.set(identity, timer);
+    else if (present instanceof Map) present.set(timer.namespace, timer);
+    else byKey.set(identity, new Map([[present.namespace, present], [timer.namespace, timer]]));
   }
 
   remove(identity: CacheKey, namespace: Namespace, timestamp: number): boolean {
-    const byNamespace = this.buckets.get(timestamp)?.get(identity);
-    return byNamespace?.delete(namespace) ?? false;
+    const byKey = this.bucket(timestamp);
+    const timers = byKey?.get(identity);
+    if (timers === undefined) return false;
+    if (timers instanceof Map) return timers.delete(namespace);
+    if (timers.namespace !== namespace) return false;
+    byKey!.delete(identity);
+    return true;
   }
 
   get earliest(): number | undefined {
@@ -54,8 +81,15 @@ class TimerQueue {
     this.times.pop();
     const byKey = this.buckets.get(earliest)!;
     this.buckets.delete(earliest);
+    if (earliest === this.lastTimestamp) {
+      this.lastTimestamp = Number.NaN;
+      this.lastBucket = undefined;
+    }
     const due: Timer[] = [];
-    for (const byNamespace of byKey.values()) for (const timer of byNamespace.values()) due.push(timer);
+    for (const timers of byKey.values()) {
+      if (timers instanceof Map) for (const timer of timers.values()) due.push(timer);
+      else due.push(timers);
+    }
     return due;
   }
 }
@@ -124,16 +158,15 @@ export class InternalTimerService {
   }
 
   private register(queue: TimerQueue, table: string, namespace: Namespace, timestamp: number): boolean {
-    const key = this.backend.currentKey;
-    const identity = cacheKeyOf(key);
-    if (!queue.add(identity, { key, namespace, timestamp })) return false;
+    const identity = this.backend.currentCacheKey;
+    if (queue.has(identity, namespace, timestamp)) return false;
+    queue.add(identity, { key: this.backend.currentKey, namespace, timestamp });
     this.backend.putRaw(table, this.backend.currentKeyGroup, [timePart(timestamp), storedPartOf(identity), namespace], null);
     return true;
   }
 
   private unregister(queue: TimerQueue, table: string, namespace: Namespace, timestamp: number): void {
-    const key = this.backend.currentKey;
-    const identity = cacheKeyOf(key);
+    const identity = this.backend.currentCacheKey;
     if (!queue.remove(identity, namespace, timestamp)) return;
     this.backend.deleteRaw(table, this.backend.currentKeyGroup, [timePart(timestamp), storedPartOf(identity), namespace]);
   }
@@ -142,7 +175,7 @@ export class InternalTimerService {
     for (let due = queue.pollDue(time); due !== undefined; due = queue.pollDue(time)) {
       for (const timer of due) {
         this.backend.setCurrentKey(timer.key);
-        this.backend.deleteRaw(table, this.backend.currentKeyGroup, [timePart(timer.timestamp), storedPartOf(cacheKeyOf(timer.key)), timer.namespace]);
+        this.backend.deleteRaw(table, this.backend.currentKeyGroup, [timePart(timer.timestamp), storedPartOf(this.backend.currentCacheKey), timer.namespace]);
         fire(timer);
       }
     }

@@ -44,9 +44,12 @@ abstract class TumblingWindows implements WindowAssigner<TimeWindow> {
     if (!(Math.abs(offset) < size)) throw new RangeError(`window offset must be smaller than the size, got ${offset}`);
     this.codec = fixedSizeCodec(size);
   }
+  /** Consecutive elements mostly fall in one window: its (immutable) array is handed out again. */
+  private last: readonly TimeWindow[] = [];
   assignWindows(time: number): readonly TimeWindow[] {
     const start = windowStart(time, this.offset, this.size);
-    return [{ start, end: start + this.size }];
+    if (this.last[0]?.start !== start) this.last = Object.freeze([Object.freeze({ start, end: start + this.size })]);
+    return this.last;
   }
   abstract defaultTrigger(): Trigger<unknown, TimeWindow>;
 }

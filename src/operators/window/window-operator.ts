@@ -233,12 +233,14 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
   }
 }
 
+const NO_NAMESPACES: readonly Namespace[] = Object.freeze([]);
+
 /** The trigger's context, re-pointed at the current window for each call (one instance per operator). */
 class WindowTriggerContext implements OnMergeContext {
   private backend!: KeyedStateBackend;
   private timers!: InternalTimerService;
   private namespace: Namespace = 0;
-  private mergedNamespaces: readonly Namespace[] = [];
+  private mergedNamespaces: readonly Namespace[] = NO_NAMESPACES;
 
   bind(backend: KeyedStateBackend, timers: InternalTimerService): void {
     this.backend = backend;
@@ -247,7 +249,7 @@ class WindowTriggerContext implements OnMergeContext {
 
   at(namespace: Namespace): this {
     this.namespace = namespace;
-    this.mergedNamespaces = [];
+    this.mergedNamespaces = NO_NAMESPACES;
     return this;
   }
 
