@@ -43,6 +43,17 @@ export function registerJobMetrics(
     },
   });
 
+  new Counter({
+    name: 'weir_late_records_dropped_total',
+    help: 'Late records an operator subtask dropped because no side output takes them (see sideOutputLateData)',
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { labels, slot } of operatorSubtasks) this.inc(labels, stats.lateRecordsDropped(slot));
+    },
+  });
+
   const capacity = plan.exchange.batchSize * plan.exchange.credits;
   const channels = deployment.channels.map((spec) => {
     const from = plan.nodes.get(spec.edge.fromNode)!;

@@ -54,6 +54,11 @@ export interface StreamOperator<I = unknown, O = unknown> {
   /** All input has ended: emit what is held back. */
   finish?(): void | Promise<void>;
   close?(): void | Promise<void>;
+  /**
+   * Late records this operator dropped because no side output takes them (Flink's numLateRecordsDropped). Read once
+   * per batch into the `weir_late_records_dropped_total` metric; the job warns about them at its end.
+   */
+  readonly lateRecordsDropped?: number;
 }
 
 export type OperatorFactory = () => StreamOperator;

@@ -229,7 +229,8 @@ export class OperatorChain {
 
   publishStats(): void {
     for (const member of this.members) {
-      this.stats.publishRecords(member.statsSlot, member.counters.recordsIn, member.counters.recordsOut);
+      const { recordsIn, recordsOut } = member.counters;
+      this.stats.publishRecords(member.statsSlot, recordsIn, recordsOut, member.operator?.lateRecordsDropped ?? 0);
     }
   }
 

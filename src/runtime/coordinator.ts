@@ -11,7 +11,7 @@ import { planJob, type PhysicalPlan } from './planner.ts';
 import { planDeployment, workerFor, type Deployment } from './deployment.ts';
 import { StatsBoard } from './stats-board.ts';
 import { JobFailedError, describeError } from './errors.ts';
-import { createLogger, defaultLogLevel } from '../observe/logger.ts';
+import { createLogger, defaultLogLevel, type Logger } from '../observe/logger.ts';
 import { registerJobMetrics } from '../observe/metrics.ts';
 import { startMetricsServer } from '../observe/http-server.ts';
 
@@ -39,6 +39,8 @@ export interface OperatorStats {
   readonly threadId: number;
   readonly recordsIn: number;
   readonly recordsOut: number;
+  /** Late records dropped for want of a side output (windows, interval joins). */
+  readonly lateRecordsDropped: number;
 }
 
 export interface JobResult {
@@ -153,15 +155,28 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
   const finished = performance.now();
   const durationMs = finished - started;
   log.info({ durationMs: Math.round(durationMs) }, 'job finished');
+  const operators = operatorStats(plan, deployment, stats, workerThreadIds);
+  warnAboutDroppedLateRecords(log, operators);
   return {
     jobName: job.name,
     durationMs,
     runningMs: finished - (runningSince ?? started),
     outputs,
     maxInFlightRecords: deployment.channels.reduce((sum, spec) => sum + stats.maxInFlightRecords(spec.slot), 0),
-    operators: operatorStats(plan, deployment, stats, workerThreadIds),
+    operators,
     plan,
   };
+}
+
+/** Late records without a side output are dropped as in Flink, but never silently: the metric counts them and this says so. */
+function warnAboutDroppedLateRecords(log: Logger, operators: readonly OperatorStats[]): void {
+  const byOperator = new Map<string, number>();
+  for (const { operator, lateRecordsDropped } of operators) {
+    if (lateRecordsDropped > 0) byOperator.set(operator, (byOperator.get(operator) ?? 0) + lateRecordsDropped);
+  }
+  for (const [operator, dropped] of byOperator) {
+    log.warn({ operator, lateRecordsDropped: dropped }, `operator '${operator}' dropped ${dropped} late records: give it sideOutputLateData() to keep them`);
+  }
 }
 
 function appendOutput(outputs: Map<string, unknown[]>, sink: string, records: unknown[]): void {
@@ -194,6 +209,7 @@ function operatorStats(plan: PhysicalPlan, deployment: Deployment, stats: StatsB
         threadId: threadIds[workerFor(subtask, deployment.workerCount)] ?? -1,
         recordsIn: stats.recordsIn(slot),
         recordsOut: stats.recordsOut(slot),
+        lateRecordsDropped: stats.lateRecordsDropped(slot),
       });
     }
   }

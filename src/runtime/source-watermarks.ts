@@ -1,4 +1,4 @@
-import type { SourceOutput } from '../connectors/source.ts';
+import type { ReaderOutput, SourceOutput } from '../connectors/source.ts';
 import type { RecordTime } from '../operators/operator.ts';
 import type { ValveOutput } from './watermark-valve.ts';
 import { MIN_WATERMARK, NO_TIMESTAMP, type WatermarkGenerator, type WatermarkStrategy } from '../api/watermark-strategy.ts';
@@ -72,10 +72,16 @@ export class SourceWatermarks<T> {
     this.startedAt = clock();
   }
 
-  /** The output of a source whose subtask reads one split. */
-  get defaultOutput(): SourceOutput<T> {
-    return this.forSplit('');
-  }
+  /**
+   * What the subtask's reader polls into. `collect` goes to a default split, created on first use only: a reader
+   * that emits per split (forSplit) must not have an empty default split holding its watermark back.
+   */
+  readonly readerOutput: ReaderOutput<T> = {
+    collect: (record, sourceTimestamp) => (this.defaultSplit ??= this.forSplit('')).collect(record, sourceTimestamp),
+    forSplit: (splitId) => this.forSplit(splitId),
+    releaseSplit: (splitId) => this.releaseSplit(splitId),
+  };
+  private defaultSplit: SourceOutput<T> | undefined;
 
   forSplit(splitId: string): SourceOutput<T> {
     let split = this.splits.get(splitId);
@@ -88,6 +94,7 @@ export class SourceWatermarks<T> {
 
   /** A finished split no longer holds back the watermark (its last one was emitted already). */
   releaseSplit(splitId: string): void {
+    if (splitId === '') this.defaultSplit = undefined;
     this.splits.delete(splitId);
   }
 

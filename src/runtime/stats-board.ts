@@ -1,9 +1,12 @@
 import type { PhysicalPlan } from './planner.ts';
 import type { Deployment } from './deployment.ts';
 
+/** Float64 counters per operator subtask: records in, records out, late records dropped. */
+const NODE_COUNTERS = 3;
+
 /**
- * Counters shared by all threads through one SharedArrayBuffer: records in/out per operator subtask (written by the
- * owning worker once per batch) and records in flight per channel (added by the sender, subtracted by the receiver).
+ * Counters shared by all threads through one SharedArrayBuffer: records in/out and late records dropped per operator
+ * subtask (written by the owning worker once per batch) and records in flight per channel (added by the sender, subtracted by the receiver).
  * The coordinator reads them for metrics and tests without any message on the data path.
  */
 export class StatsBoard {
@@ -21,14 +24,14 @@ export class StatsBoard {
       this.nodeBase.set(node.nodeId, slots);
       slots += node.parallelism;
     }
-    this.records = new Float64Array(buffer, 0, slots * 2);
-    this.inFlight = new Int32Array(buffer, slots * 16, deployment.channels.length * 2);
+    this.records = new Float64Array(buffer, 0, slots * NODE_COUNTERS);
+    this.inFlight = new Int32Array(buffer, slots * NODE_COUNTERS * 8, deployment.channels.length * 2);
   }
 
   static allocate(plan: PhysicalPlan, deployment: Deployment): SharedArrayBuffer {
     let slots = 0;
     for (const node of plan.nodes.values()) slots += node.parallelism;
-    return new SharedArrayBuffer(slots * 16 + deployment.channels.length * 8);
+    return new SharedArrayBuffer(slots * NODE_COUNTERS * 8 + deployment.channels.length * 8);
   }
 
   /** Index of an operator subtask's counters, for `publishRecords`. */
@@ -38,17 +41,23 @@ export class StatsBoard {
     return base + subtask;
   }
 
-  publishRecords(slot: number, recordsIn: number, recordsOut: number): void {
-    this.records[slot * 2] = recordsIn;
-    this.records[slot * 2 + 1] = recordsOut;
+  publishRecords(slot: number, recordsIn: number, recordsOut: number, lateRecordsDropped: number): void {
+    const at = slot * NODE_COUNTERS;
+    this.records[at] = recordsIn;
+    this.records[at + 1] = recordsOut;
+    this.records[at + 2] = lateRecordsDropped;
   }
 
   recordsIn(slot: number): number {
-    return this.records[slot * 2]!;
+    return this.records[slot * NODE_COUNTERS]!;
   }
 
   recordsOut(slot: number): number {
-    return this.records[slot * 2 + 1]!;
+    return this.records[slot * NODE_COUNTERS + 1]!;
+  }
+
+  lateRecordsDropped(slot: number): number {
+    return this.records[slot * NODE_COUNTERS + 2]!;
   }
 
   /** A sender closed a batch of `count` records; also raises the channel's high-water mark. */

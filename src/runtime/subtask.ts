@@ -144,13 +144,8 @@ export class SourceSubtask extends Subtask {
   ) {
     super(chain, head, writers, exchange, timers);
     const watermarks = new SourceWatermarks(strategy, chain.time, chain.sourceOutput.collect, Date.now);
-    const defaultSplit = watermarks.defaultOutput;
     this.watermarks = watermarks;
-    this.output = {
-      collect: (record, sourceTimestamp) => defaultSplit.collect(record, sourceTimestamp),
-      forSplit: (splitId) => watermarks.forSplit(splitId),
-      releaseSplit: (splitId) => watermarks.releaseSplit(splitId),
-    };
+    this.output = watermarks.readerOutput;
   }
 
   protected async loop(): Promise<void> {

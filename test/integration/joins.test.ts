@@ -11,6 +11,7 @@ const eventsArb = (firstId: number): fc.Arbitrary<Event[]> =>
   fc
     .array(fc.record({ key: fc.integer({ min: 0, max: 3 }), step: fc.integer({ min: 0, max: 2 }), jitter: fc.integer({ min: -20, max: 3 }) }), {
       maxLength: 120,
+      size: 'max',
     })
     .map((draws) => {
       let clock = 0;

@@ -14,7 +14,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 const stepsArb = fc.array(stepArb, { maxLength: 3 });
 const specArb: fc.Arbitrary<PipelineSpec> = fc.record({
   branches: fc.array(
-    fc.record({ input: fc.array(fc.record({ k: fc.integer({ min: 0, max: 20 }), v: fc.integer({ min: -50, max: 50 }) }), { maxLength: 400 }), steps: stepsArb }),
+    fc.record({ input: fc.array(fc.record({ k: fc.integer({ min: 0, max: 20 }), v: fc.integer({ min: -50, max: 50 }) }), { maxLength: 400, size: 'max' }), steps: stepsArb }),
     { minLength: 1, maxLength: 3 },
   ),
   parallelism: fc.integer({ min: 1, max: 4 }),

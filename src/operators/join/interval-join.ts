@@ -46,7 +46,8 @@ class IntervalJoinOperator<L, R, K, O> implements StreamOperator<L | R, O> {
   private readonly leftBuffer = new MapStateDescriptor<number, L[]>('interval-join-left');
   private readonly rightBuffer = new MapStateDescriptor<number, R[]>('interval-join-right');
   private context!: IntervalJoinContext & { leftTimestamp: number; rightTimestamp: number; timestamp: number };
-  droppedLate = 0;
+  /** Late elements with no side output to go to: counted and reported, never dropped silently. */
+  lateRecordsDropped = 0;
 
   constructor(private readonly spec: IntervalJoinSpec<L, R, K, O>) {}
 
@@ -138,7 +139,7 @@ class IntervalJoinOperator<L, R, K, O> implements StreamOperator<L | R, O> {
 
   private late<X>(record: X, tag: OutputTag<X> | undefined): void {
     if (tag !== undefined) this.out.emitSide(tag.id, record);
-    else this.droppedLate++;
+    else this.lateRecordsDropped++;
   }
 
   /** Drops buffered elements whose partners can no longer arrive: the inverse of cleanupTime. */

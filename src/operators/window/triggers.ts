@@ -131,7 +131,8 @@ export class ContinuousEventTimeTrigger implements Trigger<unknown> {
     ctx.registerEventTimeTimer(end);
     const state = ctx.getPartitionedState(this.nextFire);
     if (state.get() === undefined) {
-      const next = timestamp - (((timestamp % this.intervalMs) + this.intervalMs) % this.intervalMs) + this.intervalMs;
+      const intervalStart = timestamp - (((timestamp % this.intervalMs) + this.intervalMs) % this.intervalMs);
+      const next = Math.min(intervalStart + this.intervalMs, end);
       state.add(next);
       ctx.registerEventTimeTimer(next);
     }
@@ -142,8 +143,10 @@ export class ContinuousEventTimeTrigger implements Trigger<unknown> {
     const state = ctx.getPartitionedState(this.nextFire);
     if (state.get() !== time) return 'continue';
     state.clear();
-    state.add(time + this.intervalMs);
-    ctx.registerEventTimeTimer(time + this.intervalMs);
+    // As in Flink: never past the window's end, where the end-of-window fire takes over.
+    const next = Math.min(time + this.intervalMs, maxTimestamp(window));
+    state.add(next);
+    ctx.registerEventTimeTimer(next);
     return 'fire';
   }
   onProcessingTime(): TriggerResult {
@@ -172,11 +175,11 @@ export class ContinuousProcessingTimeTrigger implements Trigger<unknown> {
     if (!(intervalMs > 0)) throw new RangeError(`ContinuousProcessingTimeTrigger needs a positive interval, got ${intervalMs}`);
     return new ContinuousProcessingTimeTrigger(intervalMs);
   }
-  onElement(_element: unknown, _timestamp: number, _window: Window, ctx: TriggerContext): TriggerResult {
+  onElement(_element: unknown, _timestamp: number, window: Window, ctx: TriggerContext): TriggerResult {
     const state = ctx.getPartitionedState(this.nextFire);
     if (state.get() === undefined) {
       const now = ctx.currentProcessingTime();
-      const next = now - (now % this.intervalMs) + this.intervalMs;
+      const next = Math.min(now - (now % this.intervalMs) + this.intervalMs, maxTimestamp(window));
       state.add(next);
       ctx.registerProcessingTimeTimer(next);
     }
@@ -185,12 +188,18 @@ export class ContinuousProcessingTimeTrigger implements Trigger<unknown> {
   onEventTime(): TriggerResult {
     return 'continue';
   }
-  onProcessingTime(time: number, _window: Window, ctx: TriggerContext): TriggerResult {
+  /**
+   * Fires at the window's end too: the operator clears the window on that timer, so whatever came after the last
+   * interval fire would otherwise never be evaluated.
+   */
+  onProcessingTime(time: number, window: Window, ctx: TriggerContext): TriggerResult {
+    if (time === maxTimestamp(window)) return 'fire';
     const state = ctx.getPartitionedState(this.nextFire);
     if (state.get() !== time) return 'continue';
     state.clear();
-    state.add(time + this.intervalMs);
-    ctx.registerProcessingTimeTimer(time + this.intervalMs);
+    const next = Math.min(time + this.intervalMs, maxTimestamp(window));
+    state.add(next);
+    ctx.registerProcessingTimeTimer(next);
     return 'fire';
   }
   onMerge(_window: Window, ctx: OnMergeContext): void {

@@ -47,7 +47,7 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
   private readonly triggerContext = new WindowTriggerContext();
   private windowContext!: WindowContext<W> & { window: W };
   /** Late elements with no side output to go to: counted and reported, never dropped silently. */
-  private droppedLate = 0;
+  lateRecordsDropped = 0;
 
   constructor(private readonly spec: WindowOperatorSpec<T, K, W, R, O>) {}
 
@@ -214,7 +214,7 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
 
   private sideOutputLate(record: T): void {
     if (this.spec.lateDataTag !== undefined) this.out.emitSide(this.spec.lateDataTag.id, record);
-    else this.droppedLate++;
+    else this.lateRecordsDropped++;
   }
 
   processWatermark(timestamp: number): void {
@@ -225,11 +225,6 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
   finish(): void {
     // Input ended: processing-time windows are due now rather than lost with the job.
     this.timers.fireAllProcessingTime();
-  }
-
-  /** Late elements without a side output, for the operator's end-of-job report. */
-  get lateRecordsDropped(): number {
-    return this.droppedLate;
   }
 }
 
