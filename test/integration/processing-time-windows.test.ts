@@ -243,6 +243,7 @@ const continuousEventTimeArb: fc.Arbitrary<ContinuousEventTimeJobSpec> = fc.reco
   delayMs: fc.integer({ min: 0, max: 20 }),
   allowedLatenessMs: fc.constantFrom(0, 0, 5, 20),
   lateOutput: fc.constant(true),
+  contents: fc.constant('process' as const),
 });
 
 /**

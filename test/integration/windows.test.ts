@@ -39,6 +39,7 @@ const specArb: fc.Arbitrary<WindowJobSpec> = fc.record({
   delayMs: fc.integer({ min: 0, max: 20 }),
   allowedLatenessMs: fc.constantFrom(0, 0, 5, 20),
   lateOutput: fc.boolean(),
+  contents: fc.constantFrom('process' as const, 'aggregate' as const),
 });
 
 const sortedIds = (emissions: readonly Emission[]): string[] => emissions.map(emissionId).sort();

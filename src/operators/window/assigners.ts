@@ -44,11 +44,16 @@ abstract class TumblingWindows implements WindowAssigner<TimeWindow> {
     if (!(Math.abs(offset) < size)) throw new RangeError(`window offset must be smaller than the size, got ${offset}`);
     this.codec = fixedSizeCodec(size);
   }
-  /** Consecutive elements mostly fall in one window: its (immutable) array is handed out again. */
+  /** Consecutive elements mostly fall in one window: its (immutable) array is handed out again, no modulo needed. */
   private last: readonly TimeWindow[] = [];
+  private lastStart = Number.NaN;
+  private lastEnd = Number.NaN;
   assignWindows(time: number): readonly TimeWindow[] {
+    if (time >= this.lastStart && time < this.lastEnd) return this.last;
     const start = windowStart(time, this.offset, this.size);
-    if (this.last[0]?.start !== start) this.last = Object.freeze([Object.freeze({ start, end: start + this.size })]);
+    this.lastStart = start;
+    this.lastEnd = start + this.size;
+    this.last = Object.freeze([Object.freeze({ start, end: this.lastEnd })]);
     return this.last;
   }
   abstract defaultTrigger(): Trigger<unknown, TimeWindow>;
