@@ -56,7 +56,13 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
    */
   private readonly repeatsOnlyItsTimer: boolean;
 
+  /** Copied out of the spec: read for every element. */
+  private readonly eventTime: boolean;
+  private readonly allowedLatenessMs: number;
+
   constructor(private readonly spec: WindowOperatorSpec<T, K, W, R, O>) {
+    this.eventTime = spec.assigner.eventTime;
+    this.allowedLatenessMs = spec.allowedLatenessMs;
     this.repeatsOnlyItsTimer = spec.trigger.constructor === EventTimeTrigger && !spec.assigner.merging;
   }
 
@@ -99,13 +105,14 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
     }
     this.backend.setCurrentKey(this.spec.keySelector(record));
     const windows = assigner.assignWindows(assigner.eventTime ? timestamp : this.timers.currentProcessingTime());
+    const watermark = this.timers.currentWatermark;
     let accepted = false;
-    for (const assigned of windows) {
-      let window = assigned;
+    for (let i = 0; i < windows.length; i++) {
+      let window = windows[i]!;
       let stateNamespace: Namespace;
       let windowNamespace: Namespace;
       if (this.sessions !== undefined) {
-        const merge = this.mergeSession(assigned as unknown as TimeWindow);
+        const merge = this.mergeSession(window as unknown as TimeWindow);
         window = merge.window as unknown as W;
         if (this.isWindowLate(window)) {
           this.sessions.retire(window as unknown as TimeWindow);
@@ -121,7 +128,7 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
       accepted = true;
       this.backend.setCurrentNamespace(stateNamespace);
       const opened = this.contents.add(record);
-      if (!opened && this.repeatsOnlyItsTimer && maxTimestamp(window) > this.timers.currentWatermark) {
+      if (!opened && this.repeatsOnlyItsTimer && maxTimestamp(window) > watermark) {
         // The default trigger would only register the end-of-window timer again: it was set with the first element.
         continue;
       }
@@ -200,7 +207,7 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
 
   private cleanupTime(window: W): number {
     const end = maxTimestamp(window);
-    return this.spec.assigner.eventTime ? end + this.spec.allowedLatenessMs : end;
+    return this.eventTime ? end + this.allowedLatenessMs : end;
   }
 
   private registerCleanupTimer(window: W, namespace: Namespace): void {
@@ -218,7 +225,7 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
   }
 
   private isWindowLate(window: W): boolean {
-    return this.spec.assigner.eventTime && this.cleanupTime(window) <= this.timers.currentWatermark;
+    return this.eventTime && this.cleanupTime(window) <= this.timers.currentWatermark;
   }
 
   private isElementLate(timestamp: number): boolean {

@@ -17,7 +17,9 @@ export const GLOBAL_WINDOW: GlobalWindow = Object.freeze({ global: true });
 
 /** The latest timestamp that belongs to the window: results are stamped with it, and event-time triggers fire at it. */
 export function maxTimestamp(window: Window): number {
-  return 'global' in window ? Number.POSITIVE_INFINITY : window.end - 1;
+  // A property read, not `'global' in window`: this runs for every element.
+  const end = (window as Partial<TimeWindow>).end;
+  return end === undefined ? Number.POSITIVE_INFINITY : end - 1;
 }
 
 export function intersects(a: TimeWindow, b: TimeWindow): boolean {
