@@ -285,7 +285,10 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
       for (const entry of dirty) this.writeEntry(entry);
     });
     // Only after the commit: if it throws, the values stay dirty and are tried again.
-    for (const entry of dirty) entry.dirty = false;
+    for (const entry of dirty) {
+      entry.dirty = false;
+      entry.inStore = entry.value !== undefined;
+    }
   }
 
   private commit(writeEntries: () => void): void {

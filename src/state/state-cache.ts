@@ -16,6 +16,8 @@ export class CacheEntry {
   dirty = false;
   /** Second-chance bit: set by a cache hit, cleared when the eviction hand passes. */
   ref = false;
+  /** LMDB may hold a record for this entry: only then does clearing it need a tombstone. */
+  inStore: boolean;
   constructor(
     readonly table: StateTable,
     readonly ns: Namespace,
@@ -24,7 +26,18 @@ export class CacheEntry {
     public value: unknown,
     /** TTL timestamp (ms of the backend clock); 0 without TTL. */
     public ts: number,
-  ) {}
+  ) {
+    this.inStore = value !== undefined;
+  }
+
+  /**
+   * Drops the value. A value that never reached LMDB leaves a clean miss, not a tombstone: window state that opens
+   * and clears between two spills then costs LMDB nothing.
+   */
+  markAbsent(): void {
+    this.value = undefined;
+    this.dirty = this.inStore;
+  }
 }
 
 /** The cached entries of one state name. VOID namespace entries live in a flat map so the common case is one lookup. */

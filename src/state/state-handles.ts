@@ -52,9 +52,13 @@ abstract class Handle {
     return this.ttl === undefined ? entry.value : liveValue(entry, this.ttl, this.src.now());
   }
 
-  /** `undefined` writes a tombstone. */
+  /** `undefined` clears. */
   protected write(value: unknown): void {
     const entry = this.src.entry(this.table);
+    if (value === undefined) {
+      entry.markAbsent();
+      return;
+    }
     entry.value = value;
     entry.dirty = true;
     if (this.ttl !== undefined) entry.ts = this.src.now();
@@ -64,8 +68,7 @@ abstract class Handle {
     const entry = this.src.entry(this.table);
     // An absent entry is either a clean miss (LMDB holds nothing) or already a tombstone.
     if (entry.value === undefined) return;
-    entry.value = undefined;
-    entry.dirty = true;
+    entry.markAbsent();
   }
 }
 

@@ -10,8 +10,7 @@ export function liveValue(entry: CacheEntry, ttl: StateTtlConfig | undefined, no
   const value = entry.value;
   if (ttl === undefined || value === undefined) return value;
   if (now - entry.ts >= ttl.ttlMs) {
-    entry.value = undefined;
-    entry.dirty = true;
+    entry.markAbsent();
     return undefined;
   }
   if (ttl.updateType === 'onReadAndWrite' && entry.ts !== now) {

@@ -266,6 +266,31 @@ describe('LmdbKeyedStateBackend keys and storage', () => {
     expect([...reopened.keys('v')]).toEqual(['kept']);
   });
 
+  it('clearing a value that a flush wrote, while it is still cached, removes it from LMDB', async () => {
+    const dir = fixture.tempDir();
+    const b = await backend({ path: dir, cacheEntries: 100 });
+    const v = b.getState(new ValueStateDescriptor<string>('v'));
+    b.setCurrentKey('flushed');
+    v.update('here');
+    b.setCurrentKey('never-flushed');
+    v.update('here');
+    await b.flush();
+    b.setCurrentKey('flushed');
+    v.clear();
+    b.setCurrentKey('never-flushed');
+    v.update('again');
+    v.clear();
+    await b.flush();
+    await b.close();
+    const reopened = await backend({ path: dir });
+    const v2 = reopened.getState(new ValueStateDescriptor<string>('v'));
+    reopened.setCurrentKey('flushed');
+    expect(v2.value()).toBeUndefined();
+    reopened.setCurrentKey('never-flushed');
+    expect(v2.value()).toBeUndefined();
+    expect([...reopened.keys('v')]).toEqual([]);
+  });
+
   it('keys() merges cache and LMDB, respects tombstones and filters by state', async () => {
     const b = await backend({ cacheEntries: 10 });
     const a = b.getState(new ValueStateDescriptor<number>('a'));
