@@ -43,5 +43,10 @@ export interface KeyedStateBackend {
   scanRaw(table: string, keyGroup: number): Iterable<RawEntry>;
   /** Writes every dirty entry in one transaction and resolves once it is durable (checkpoints call this). */
   flush(): Promise<void>;
+  /**
+   * Runs `hook` at the start of every flush: runtime state kept in memory between flushes (timers) stages its
+   * changes there, so it lands in LMDB with the state it belongs to.
+   */
+  onFlush(hook: () => void): void;
   close(): Promise<void>;
 }

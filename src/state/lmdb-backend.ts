@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { open, type RootDatabase } from 'lmdb';
+import { open, TransactionFlags, type RootDatabase } from 'lmdb';
 import { VOID_NAMESPACE, type KeyedStateBackend, type Namespace, type RawEntry } from './backend.ts';
 import type { AnyStateDescriptor, StateHandleFor, StateTtlConfig } from './descriptors.ts';
 import { cacheKeyOf, checkRawParts, storedPartOf, type CacheKey } from './key-codec.ts';
@@ -32,6 +32,8 @@ type Kind = AnyStateDescriptor['kind'];
 type StateMeta = [name: string, kind: Kind, hasTtl: boolean][];
 const META_KEY = ['__meta', 'states'];
 const openPaths = new Set<string>();
+/** lmdb-js has `sync` (mdb_env_sync, forced, on a worker thread) but its typings leave it out. */
+type Syncable = { sync(callback: (error: unknown) => void): void };
 
 /**
  * Keyed state of one operator subtask in its own LMDB environment (DESIGN decision 6). LMDB keys are
@@ -81,6 +83,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
   private readonly meta: Map<string, { kind: Kind; hasTtl: boolean }>;
   private metaDirty = false;
   private readonly raw = new RawStore();
+  private readonly flushHooks: (() => void)[] = [];
   private readonly cache: StateCache;
   private closed = false;
 
@@ -249,9 +252,16 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     }
   }
 
+  onFlush(hook: () => void): void {
+    this.flushHooks.push(hook);
+  }
+
   async flush(): Promise<void> {
+    for (const hook of this.flushHooks) hook();
     this.writeDirty();
-    // transactionSync already commits durably; flushed also covers any asynchronous write (DESIGN, LMDB durability).
+    // Commits do not fsync (see commit): one environment sync makes every one of them durable (DESIGN, LMDB
+    // durability); `flushed` also covers any asynchronous write.
+    await new Promise<void>((resolve, reject) => (this.db as unknown as Syncable).sync((error) => (error ? reject(error) : resolve())));
     await this.db.flushed;
   }
 
@@ -293,7 +303,9 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
 
   private commit(writeEntries: () => void): void {
     if (this.closed) throw new Error('keyed state backend is closed');
-    // The callback must return undefined: a returned promise would keep the transaction open.
+    // The callback must return undefined: a returned promise would keep the transaction open. NO_SYNC_FLUSH begins
+    // the transaction with MDB_NOSYNC: its commit does not fsync. Only a checkpoint needs durability, and flush()
+    // syncs the environment for it (as LMDB documents for NOSYNC). A spill's fsync was most of a state-heavy job's time.
     this.db.transactionSync(() => {
       writeEntries();
       this.raw.writeTo(this.db);
@@ -301,7 +313,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
         const meta: StateMeta = [...this.meta].map(([name, m]) => [name, m.kind, m.hasTtl]);
         this.db.putSync(META_KEY, meta);
       }
-    });
+    }, TransactionFlags.NO_SYNC_FLUSH);
     this.raw.reset();
     this.metaDirty = false;
   }

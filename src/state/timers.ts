@@ -17,20 +17,20 @@ export interface TimerTarget {
 }
 
 /** A key's timers at one timestamp: usually one window, so the timer itself; a map once there are several. */
-type KeyTimers = Timer | Map<Namespace, Timer>;
+type KeyTimers<T extends Timer> = T | Map<Namespace, T>;
 
 /**
  * Timers of one time domain: buckets per timestamp (many keys share a window end), the timestamps in a heap.
  * Window operators register the same timer for every element of a window, so the duplicate check is the hot path:
  * the last bucket is remembered and a key's single timer is stored without a map around it.
  */
-class TimerQueue {
-  private readonly buckets = new Map<number, Map<CacheKey, KeyTimers>>();
+class TimerQueue<T extends Timer> {
+  private readonly buckets = new Map<number, Map<CacheKey, KeyTimers<T>>>();
   private readonly times = new MinHeap();
   private lastTimestamp = Number.NaN;
-  private lastBucket: Map<CacheKey, KeyTimers> | undefined = undefined;
+  private lastBucket: Map<CacheKey, KeyTimers<T>> | undefined = undefined;
 
-  private bucket(timestamp: number): Map<CacheKey, KeyTimers> | undefined {
+  private bucket(timestamp: number): Map<CacheKey, KeyTimers<T>> | undefined {
     if (timestamp === this.lastTimestamp) return this.lastBucket;
     const bucket = this.buckets.get(timestamp);
     if (bucket !== undefined) {
@@ -47,7 +47,7 @@ class TimerQueue {
   }
 
   /** Adds a timer that `has` reported absent. */
-  add(identity: CacheKey, timer: Timer): void {
+  add(identity: CacheKey, timer: T): void {
     let byKey = this.bucket(timer.timestamp);
     if (byKey === undefined) {
       byKey = new Map();
@@ -60,14 +60,19 @@ class TimerQueue {
     else byKey.set(identity, new Map([[present.namespace, present], [timer.namespace, timer]]));
   }
 
-  remove(identity: CacheKey, namespace: Namespace, timestamp: number): boolean {
+  /** Removes a timer; returns it, or undefined when it was not set. */
+  remove(identity: CacheKey, namespace: Namespace, timestamp: number): T | undefined {
     const byKey = this.bucket(timestamp);
     const timers = byKey?.get(identity);
-    if (timers === undefined) return false;
-    if (timers instanceof Map) return timers.delete(namespace);
-    if (timers.namespace !== namespace) return false;
+    if (timers === undefined) return undefined;
+    if (timers instanceof Map) {
+      const timer = timers.get(namespace);
+      timers.delete(namespace);
+      return timer;
+    }
+    if (timers.namespace !== namespace) return undefined;
     byKey!.delete(identity);
-    return true;
+    return timers;
   }
 
   get earliest(): number | undefined {
@@ -75,7 +80,7 @@ class TimerQueue {
   }
 
   /** Removes and returns the timers of the earliest timestamp if it is at or before `time`. */
-  pollDue(time: number): Timer[] | undefined {
+  pollDue(time: number): T[] | undefined {
     const earliest = this.times.peek();
     if (earliest === undefined || earliest > time) return undefined;
     this.times.pop();
@@ -85,7 +90,7 @@ class TimerQueue {
       this.lastTimestamp = Number.NaN;
       this.lastBucket = undefined;
     }
-    const due: Timer[] = [];
+    const due: T[] = [];
     for (const timers of byKey.values()) {
       if (timers instanceof Map) for (const timer of timers.values()) due.push(timer);
       else due.push(timers);
@@ -99,18 +104,57 @@ function timePart(timestamp: number): string | number {
   return Number.isFinite(timestamp) ? timestamp : timestamp > 0 ? '+inf' : '-inf';
 }
 
+/** A timer as the service keeps it: with what its LMDB row needs. */
+interface StoredTimer extends Timer {
+  readonly identity: CacheKey;
+  readonly keyGroup: number;
+}
+
+/**
+ * One time domain: its queue, its raw table, and what changed since the last flush. Timers live in memory; LMDB
+ * sees only the difference at each flush (a checkpoint), so a timer set and fired between two flushes costs LMDB
+ * nothing (Flink keeps heap timers and snapshots them the same way).
+ */
+class TimerDomain {
+  readonly queue = new TimerQueue<StoredTimer>();
+  private readonly added = new Set<StoredTimer>();
+  private readonly removed = new Set<StoredTimer>();
+
+  constructor(readonly table: string) {}
+
+  add(timer: StoredTimer): void {
+    this.queue.add(timer.identity, timer);
+    this.added.add(timer);
+  }
+
+  /** A timer left the queue (fired or deleted): its row goes, if it was ever written. */
+  forget(timer: StoredTimer): void {
+    if (!this.added.delete(timer)) this.removed.add(timer);
+  }
+
+  save(backend: KeyedStateBackend): void {
+    for (const timer of this.removed) backend.deleteRaw(this.table, timer.keyGroup, rowParts(timer));
+    for (const timer of this.added) backend.putRaw(this.table, timer.keyGroup, rowParts(timer), null);
+    this.removed.clear();
+    this.added.clear();
+  }
+}
+
+function rowParts(timer: StoredTimer): (string | number)[] {
+  return [timePart(timer.timestamp), storedPartOf(timer.identity), timer.namespace];
+}
+
 /**
  * Event-time and processing-time timers of one keyed operator subtask (Flink's InternalTimerService). Timers are
- * per key, namespace and timestamp, set at most once; each is also written to the state backend's raw table, so that
- * a checkpoint carries it. Event-time timers fire, in timestamp order, when the watermark reaches them.
+ * per key, namespace and timestamp, set at most once. They are kept in memory and written to the state backend's
+ * raw tables at each flush, so that a checkpoint carries them. Event-time timers fire, in timestamp order, when the
+ * watermark reaches them.
  */
 export class InternalTimerService {
-  private readonly eventTime = new TimerQueue();
-  private readonly processingTime = new TimerQueue();
+  private readonly eventTime: TimerDomain;
+  private readonly processingTime: TimerDomain;
   private watermark = MIN_WATERMARK;
   private scheduledFor = Number.POSITIVE_INFINITY;
-  private readonly eventTable: string;
-  private readonly processingTable: string;
 
   constructor(
     name: string,
@@ -118,8 +162,12 @@ export class InternalTimerService {
     private readonly clock: ProcessingTimeService,
     private readonly target: TimerTarget,
   ) {
-    this.eventTable = `__timers/${name}/event`;
-    this.processingTable = `__timers/${name}/processing`;
+    this.eventTime = new TimerDomain(`__timers/${name}/event`);
+    this.processingTime = new TimerDomain(`__timers/${name}/processing`);
+    backend.onFlush(() => {
+      this.eventTime.save(backend);
+      this.processingTime.save(backend);
+    });
   }
 
   get currentWatermark(): number {
@@ -131,65 +179,63 @@ export class InternalTimerService {
   }
 
   registerEventTimeTimer(namespace: Namespace, timestamp: number): void {
-    this.register(this.eventTime, this.eventTable, namespace, timestamp);
+    this.register(this.eventTime, namespace, timestamp);
   }
 
   deleteEventTimeTimer(namespace: Namespace, timestamp: number): void {
-    this.unregister(this.eventTime, this.eventTable, namespace, timestamp);
+    this.unregister(this.eventTime, namespace, timestamp);
   }
 
   registerProcessingTimeTimer(namespace: Namespace, timestamp: number): void {
-    if (this.register(this.processingTime, this.processingTable, namespace, timestamp)) this.scheduleProcessingTime();
+    if (this.register(this.processingTime, namespace, timestamp)) this.scheduleProcessingTime();
   }
 
   deleteProcessingTimeTimer(namespace: Namespace, timestamp: number): void {
-    this.unregister(this.processingTime, this.processingTable, namespace, timestamp);
+    this.unregister(this.processingTime, namespace, timestamp);
   }
 
   /** Fires every event-time timer at or before `watermark`, earliest first. */
   advanceWatermark(watermark: number): void {
     this.watermark = watermark;
-    this.fireDue(this.eventTime, this.eventTable, watermark, (timer) => this.target.onEventTime(timer));
+    this.fireDue(this.eventTime, watermark, (timer) => this.target.onEventTime(timer));
   }
 
   /** Input ended: every processing-time timer fires now, so no processing-time window is lost with the job. */
   fireAllProcessingTime(): void {
-    this.fireDue(this.processingTime, this.processingTable, Number.POSITIVE_INFINITY, (timer) => this.target.onProcessingTime(timer));
+    this.fireDue(this.processingTime, Number.POSITIVE_INFINITY, (timer) => this.target.onProcessingTime(timer));
   }
 
-  private register(queue: TimerQueue, table: string, namespace: Namespace, timestamp: number): boolean {
-    const identity = this.backend.currentCacheKey;
-    if (queue.has(identity, namespace, timestamp)) return false;
-    queue.add(identity, { key: this.backend.currentKey, namespace, timestamp });
-    this.backend.putRaw(table, this.backend.currentKeyGroup, [timePart(timestamp), storedPartOf(identity), namespace], null);
+  private register(domain: TimerDomain, namespace: Namespace, timestamp: number): boolean {
+    const backend = this.backend;
+    const identity = backend.currentCacheKey;
+    if (domain.queue.has(identity, namespace, timestamp)) return false;
+    domain.add({ key: backend.currentKey, namespace, timestamp, identity, keyGroup: backend.currentKeyGroup });
     return true;
   }
 
-  private unregister(queue: TimerQueue, table: string, namespace: Namespace, timestamp: number): void {
-    const identity = this.backend.currentCacheKey;
-    if (!queue.remove(identity, namespace, timestamp)) return;
-    this.backend.deleteRaw(table, this.backend.currentKeyGroup, [timePart(timestamp), storedPartOf(identity), namespace]);
+  private unregister(domain: TimerDomain, namespace: Namespace, timestamp: number): void {
+    const removed = domain.queue.remove(this.backend.currentCacheKey, namespace, timestamp);
+    if (removed !== undefined) domain.forget(removed);
   }
 
-  private fireDue(queue: TimerQueue, table: string, time: number, fire: (timer: Timer) => void): void {
-    for (let due = queue.pollDue(time); due !== undefined; due = queue.pollDue(time)) {
+  private fireDue(domain: TimerDomain, time: number, fire: (timer: Timer) => void): void {
+    for (let due = domain.queue.pollDue(time); due !== undefined; due = domain.queue.pollDue(time)) {
       for (const timer of due) {
+        domain.forget(timer);
         this.backend.setCurrentKey(timer.key);
-        this.backend.deleteRaw(table, this.backend.currentKeyGroup, [timePart(timer.timestamp), storedPartOf(this.backend.currentCacheKey), timer.namespace]);
         fire(timer);
       }
     }
   }
 
   private scheduleProcessingTime(): void {
-    const earliest = this.processingTime.earliest;
+    const earliest = this.processingTime.queue.earliest;
     if (earliest === undefined || earliest >= this.scheduledFor) return;
     this.scheduledFor = earliest;
     this.clock.schedule(earliest, () => {
       this.scheduledFor = Number.POSITIVE_INFINITY;
-      this.fireDue(this.processingTime, this.processingTable, this.clock.now(), (timer) => this.target.onProcessingTime(timer));
+      this.fireDue(this.processingTime, this.clock.now(), (timer) => this.target.onProcessingTime(timer));
       this.scheduleProcessingTime();
     });
   }
 }
-
