@@ -19,14 +19,14 @@ export function* scanStateKeys(
   for (let kg = 0; kg < maxParallelism; kg++) {
     const seen = new Set<StoredKeyPart>();
     for (const name of names) {
-      // LMDB layout [stateName, keyGroup, key, namespace]: this range is one state's key group.
+      // LMDB layout [stateName, keyGroup, namespace, key]: this range is one state's key group.
       const range = { start: [name, kg], end: [name, kg + 1] };
       const ttl = ttlOf(name);
       if (ttl === undefined) {
-        for (const key of db.getKeys(range)) seen.add((key as StoredKeyPart[])[2]!);
+        for (const key of db.getKeys(range)) seen.add((key as StoredKeyPart[])[3]!);
       } else {
         for (const { key, value } of db.getRange(range)) {
-          if (!isStoredExpired(value, ttl, now)) seen.add((key as StoredKeyPart[])[2]!);
+          if (!isStoredExpired(value, ttl, now)) seen.add((key as StoredKeyPart[])[3]!);
         }
       }
     }
