@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { runJob } from 'weir/testing';
 import type { Event } from '../fixtures/window-spec.ts';
 import { referenceWindows } from '../fixtures/window-model.ts';
+import { outOfOrderEvents, timeWindows } from '../fixtures/window-arbitraries.ts';
 import type {
   ContinuousEventTimeJobSpec,
   ProcessingTimeJobSpec,
@@ -213,30 +214,10 @@ describe('processing-time windows through the runtime', () => {
 // Event time with a ContinuousEventTimeTrigger: deterministic (one source subtask, a watermark after every poll), so
 // window-model.ts (the default EventTimeTrigger) tells which windows exist, what each finally holds and what is late.
 
-/** Out-of-order input as in windows.test.ts: timestamps drift upwards with random jitter, some far behind (late). */
-const eventTimeEventsArb: fc.Arbitrary<Event[]> = fc
-  .array(fc.record({ key: fc.integer({ min: 0, max: 5 }), step: fc.integer({ min: 0, max: 4 }), jitter: fc.integer({ min: -30, max: 5 }) }), {
-    maxLength: 250,
-    size: 'max',
-  })
-  .map((draws) => {
-    let clock = 0;
-    return draws.map(({ key, step, jitter }, id) => {
-      clock += step;
-      return { id, key, ts: clock + jitter };
-    });
-  });
-
 const continuousEventTimeArb: fc.Arbitrary<ContinuousEventTimeJobSpec> = fc.record({
   mode: fc.constant('continuous-event-time' as const),
-  events: eventTimeEventsArb,
-  window: fc.oneof(
-    fc.record({ kind: fc.constant('tumbling' as const), size: fc.integer({ min: 1, max: 40 }) }),
-    fc
-      .record({ slide: fc.integer({ min: 1, max: 20 }), factor: fc.integer({ min: 1, max: 4 }) })
-      .map(({ slide, factor }) => ({ kind: 'sliding' as const, size: slide * factor, slide })),
-    fc.record({ kind: fc.constant('session' as const), gap: fc.integer({ min: 1, max: 15 }) }),
-  ),
+  events: outOfOrderEvents,
+  window: timeWindows,
   intervalMs: fc.integer({ min: 1, max: 20 }),
   parallelism: fc.integer({ min: 1, max: 4 }),
   batchSize: fc.constantFrom(1, 4, 16, 1024),

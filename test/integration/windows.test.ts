@@ -4,35 +4,18 @@ import { fileURLToPath } from 'node:url';
 import { runJob } from 'weir/testing';
 import { emissionId, type Emission, type Event, type WindowJobSpec, type WindowKind } from '../fixtures/window-spec.ts';
 import { referenceWindows } from '../fixtures/window-model.ts';
+import { outOfOrderEvents, timeWindows } from '../fixtures/window-arbitraries.ts';
 
 const JOB = fileURLToPath(new URL('../fixtures/window-job.ts', import.meta.url));
 
 const windowArb: fc.Arbitrary<WindowKind> = fc.oneof(
-  fc.record({ kind: fc.constant('tumbling' as const), size: fc.integer({ min: 1, max: 40 }) }),
-  fc
-    .record({ slide: fc.integer({ min: 1, max: 20 }), factor: fc.integer({ min: 1, max: 4 }) })
-    .map(({ slide, factor }) => ({ kind: 'sliding' as const, size: slide * factor, slide })),
-  fc.record({ kind: fc.constant('session' as const), gap: fc.integer({ min: 1, max: 15 }) }),
+  timeWindows,
   fc.record({ kind: fc.constant('global-count' as const), count: fc.integer({ min: 1, max: 5 }) }),
   fc.constant({ kind: 'global' as const }),
 );
 
-/** Out-of-order input: timestamps drift upwards with random jitter, some far behind (late). */
-const eventsArb: fc.Arbitrary<Event[]> = fc
-  .array(fc.record({ key: fc.integer({ min: 0, max: 5 }), step: fc.integer({ min: 0, max: 4 }), jitter: fc.integer({ min: -30, max: 5 }) }), {
-    maxLength: 250,
-    size: 'max',
-  })
-  .map((draws) => {
-    let clock = 0;
-    return draws.map(({ key, step, jitter }, id) => {
-      clock += step;
-      return { id, key, ts: clock + jitter };
-    });
-  });
-
 const specArb: fc.Arbitrary<WindowJobSpec> = fc.record({
-  events: eventsArb,
+  events: outOfOrderEvents,
   window: windowArb,
   parallelism: fc.integer({ min: 1, max: 4 }),
   batchSize: fc.constantFrom(1, 4, 16, 1024),
