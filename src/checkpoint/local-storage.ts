@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type CheckpointMetadata, type CheckpointStorage, CorruptCheckpointError, type StoredFile } from './storage.ts';
+
+const METADATA = '_metadata';
+const SHARED = 'shared';
+/** Bumped when the metadata layout changes, so an old reader refuses instead of misreading. */
+const FORMAT = 1;
+const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
+
+const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
+
+/** Writes a file and flushes it to disk before returning. */
+async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A rename is durable once the directory holding it is flushed. */
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/**
+ * Checkpoints in a local directory, in the layout storage.ts describes. The metadata file is JSON:
+ * `{"format":1,"sha256":<hex of body>,"body":<metadata as a JSON string>}`; it is written to a temporary name,
+ * fsynced, renamed into place and the directory fsynced, so it is either whole or absent.
+ */
+export class LocalCheckpointStorage implements CheckpointStorage {
+  readonly jobDir: string;
+
+  constructor(root: string, jobId: string) {
+    if (!SAFE_NAME.test(jobId)) throw new TypeError(`a job id may hold letters, digits, '.', '_' and '-' only, got '${jobId}'`);
+    this.jobDir = join(root, jobId);
+  }
+
+  async writeFile(checkpointId: number, name: string, data: Uint8Array): Promise<StoredFile> {
+    checkId(checkpointId);
+    if (!SAFE_NAME.test(name)) throw new TypeError(`a checkpoint file name may hold letters, digits, '.', '_' and '-' only, got '${name}'`);
+    await mkdir(join(this.jobDir, SHARED), { recursive: true });
+    const path = `${SHARED}/${checkpointId}-${name}`;
+    await writeDurably(join(this.jobDir, path), data);
+    return { path, bytes: data.byteLength, sha256: sha256(data) };
+  }
+
+  async readFile(checkpointId: number, file: StoredFile): Promise<Uint8Array> {
+    let data: Uint8Array;
+    try {
+      data = await readFile(join(this.jobDir, file.path));
+    } catch (error) {
+      if (isMissing(error)) throw new CorruptCheckpointError(checkpointId, `file ${file.path} is missing`);
+      throw error;
+    }
+    if (data.byteLength !== file.bytes) {
+      throw new CorruptCheckpointError(checkpointId, `file ${file.path} has ${data.byteLength} bytes, expected ${file.bytes}`);
+    }
+    if (sha256(data) !== file.sha256) throw new CorruptCheckpointError(checkpointId, `file ${file.path} fails its checksum`);
+    return data;
+  }
+
+  async commit(metadata: CheckpointMetadata): Promise<void> {
+    checkId(metadata.checkpointId);
+    const dir = join(this.jobDir, `chk-${metadata.checkpointId}`);
+    await mkdir(dir, { recursive: true });
+    const body = JSON.stringify(metadata);
+    const temporary = join(dir, `${METADATA}.tmp`);
+    await writeDurably(temporary, JSON.stringify({ format: FORMAT, sha256: sha256(body), body }));
+    await rename(temporary, join(dir, METADATA));
+    await syncDirectory(dir);
+  }
+
+  async completed(): Promise<number[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.jobDir);
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+    const ids: number[] = [];
+    for (const entry of entries) {
+      const match = /^chk-(\d+)$/.exec(entry);
+      if (match === null) continue;
+      const present = await readdir(join(this.jobDir, entry)).catch(() => [] as string[]);
+      if (present.includes(METADATA)) ids.push(Number(match[1]));
+    }
+    return ids.sort((a, b) => b - a);
+  }
+
+  async readMetadata(checkpointId: number): Promise<CheckpointMetadata> {
+    let text: string;
+    try {
+      text = await readFile(join(this.jobDir, `chk-${checkpointId}`, METADATA), 'utf8');
+    } catch (error) {
+      if (isMissing(error)) throw new CorruptCheckpointError(checkpointId, 'its metadata is missing');
+      throw error;
+    }
+    let envelope: { format?: unknown; sha256?: unknown; body?: unknown };
+    try {
+      envelope = JSON.parse(text) as typeof envelope;
+    } catch {
+      throw new CorruptCheckpointError(checkpointId, 'its metadata is not valid JSON (truncated?)');
+    }
+    if (envelope.format !== FORMAT) throw new CorruptCheckpointError(checkpointId, `its metadata has format ${String(envelope.format)}, expected ${FORMAT}`);
+    if (typeof envelope.body !== 'string' || sha256(envelope.body) !== envelope.sha256) {
+      throw new CorruptCheckpointError(checkpointId, 'its metadata fails its checksum');
+    }
+    const metadata = JSON.parse(envelope.body) as CheckpointMetadata;
+    if (metadata.checkpointId !== checkpointId) {
+      throw new CorruptCheckpointError(checkpointId, `its metadata names checkpoint ${metadata.checkpointId}`);
+    }
+    return metadata;
+  }
+
+  async verify(checkpointId: number): Promise<CheckpointMetadata> {
+    const metadata = await this.readMetadata(checkpointId);
+    for (const file of metadata.files) await this.readFile(checkpointId, file);
+    return metadata;
+  }
+
+  async abort(checkpointId: number): Promise<void> {
+    if ((await this.completed()).includes(checkpointId)) throw new Error(`checkpoint ${checkpointId} is complete and cannot be aborted`);
+    await rm(join(this.jobDir, `chk-${checkpointId}`), { recursive: true, force: true });
+    for (const name of await this.sharedFiles()) {
+      if (fileCheckpoint(name) === checkpointId) await rm(join(this.jobDir, SHARED, name), { force: true });
+    }
+  }
+
+  async retain(count: number): Promise<void> {
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`retain at least one checkpoint, got ${count}`);
+    const ids = await this.completed();
+    const kept = ids.slice(0, count);
+    const dropped = ids.slice(count);
+    if (dropped.length === 0) return;
+    // Files stay unless every kept checkpoint's metadata is readable: an unreadable one might reference anything.
+    const referenced = new Set<string>();
+    let allReadable = true;
+    for (const id of kept) {
+      try {
+        for (const file of (await this.readMetadata(id)).files) referenced.add(file.path);
+      } catch (error) {
+        if (!(error instanceof CorruptCheckpointError)) throw error;
+        allReadable = false;
+      }
+    }
+    for (const id of dropped) await rm(join(this.jobDir, `chk-${id}`), { recursive: true, force: true });
+    if (!allReadable) return;
+    // Files of checkpoints newer than the newest completed one belong to a checkpoint still being written.
+    const newest = ids[0]!;
+    for (const name of await this.sharedFiles()) {
+      const owner = fileCheckpoint(name);
+      if (owner !== undefined && owner <= newest && !referenced.has(`${SHARED}/${name}`)) {
+        await rm(join(this.jobDir, SHARED, name), { force: true });
+      }
+    }
+  }
+
+  private async sharedFiles(): Promise<string[]> {
+    try {
+      return await readdir(join(this.jobDir, SHARED));
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+  }
+}
+
+function checkId(checkpointId: number): void {
+  if (!Number.isSafeInteger(checkpointId) || checkpointId < 1) throw new RangeError(`checkpoint ids are positive integers, got ${checkpointId}`);
+}
+
+/** The checkpoint that wrote a shared file (its name starts with the id). */
+function fileCheckpoint(name: string): number | undefined {
+  const match = /^(\d+)-/.exec(name);
+  return match === null ? undefined : Number(match[1]);
+}
