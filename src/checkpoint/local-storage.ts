@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CheckpointMetadata, type CheckpointStorage, CorruptCheckpointError, type StoredFile } from './storage.ts';
@@ -20,6 +21,10 @@ async function writeDurably(path: string, data: Uint8Array | string): Promise<vo
   } finally {
     await handle.close();
   }
+}
+
+function chunksOf(data: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Iterable<Uint8Array> | AsyncIterable<Uint8Array> {
+  return data instanceof Uint8Array ? [data] : data;
 }
 
 /** A rename is durable once the directory holding it is flushed. */
@@ -54,8 +59,38 @@ export class LocalCheckpointStorage implements CheckpointStorage {
     if (!SAFE_NAME.test(name)) throw new TypeError(`a checkpoint file name may hold letters, digits, '.', '_' and '-' only, got '${name}'`);
     await mkdir(join(this.jobDir, SHARED), { recursive: true });
     const path = `${SHARED}/${checkpointId}-${name}`;
-    await writeDurably(join(this.jobDir, path), data);
-    return { path, bytes: data.byteLength, sha256: sha256(data) };
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const handle = await open(join(this.jobDir, path), 'w');
+    try {
+      for await (const chunk of chunksOf(data)) {
+        hash.update(chunk);
+        bytes += chunk.byteLength;
+        await handle.write(chunk);
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return { path, bytes, sha256: hash.digest('hex') };
+  }
+
+  async *readChunks(checkpointId: number, file: StoredFile): AsyncGenerator<Uint8Array> {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    try {
+      for await (const chunk of createReadStream(join(this.jobDir, file.path), { highWaterMark: 1 << 20 })) {
+        const data = chunk as Buffer;
+        hash.update(data);
+        bytes += data.byteLength;
+        yield data;
+      }
+    } catch (error) {
+      if (isMissing(error)) throw new CorruptCheckpointError(checkpointId, `file ${file.path} is missing`);
+      throw error;
+    }
+    if (bytes !== file.bytes) throw new CorruptCheckpointError(checkpointId, `file ${file.path} has ${bytes} bytes, expected ${file.bytes}`);
+    if (hash.digest('hex') !== file.sha256) throw new CorruptCheckpointError(checkpointId, `file ${file.path} fails its checksum`);
   }
 
   async readFile(checkpointId: number, file: StoredFile): Promise<Uint8Array> {

@@ -40,10 +40,18 @@ export class CorruptCheckpointError extends Error {
 }
 
 export interface CheckpointStorage {
-  /** Writes a state file for checkpoint `checkpointId`; `name` must be unique within that checkpoint. */
-  writeFile(checkpointId: number, name: string, data: Uint8Array): Promise<StoredFile>;
+  /**
+   * Writes a state file for checkpoint `checkpointId`; `name` must be unique within that checkpoint. Large files come
+   * as chunks, so that a snapshot never needs the whole file in memory.
+   */
+  writeFile(checkpointId: number, name: string, data: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<StoredFile>;
   /** Reads a file back, checking its length and checksum (CorruptCheckpointError otherwise). */
   readFile(checkpointId: number, file: StoredFile): Promise<Uint8Array>;
+  /**
+   * Streams a file. Its length and checksum are checked as it goes; a mismatch throws CorruptCheckpointError at the
+   * end, so whatever was built from the chunks must be thrown away then.
+   */
+  readChunks(checkpointId: number, file: StoredFile): AsyncIterable<Uint8Array>;
   /** Completes a checkpoint: its metadata is written last, durably and atomically. */
   commit(metadata: CheckpointMetadata): Promise<void>;
   /** Ids of the checkpoints whose metadata exists, newest first (not yet verified). */

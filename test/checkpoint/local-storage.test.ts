@@ -136,6 +136,29 @@ describe('LocalCheckpointStorage', () => {
     await expect(s.abort(1)).rejects.toThrow(/is complete/);
   });
 
+  it('writes a file from chunks and streams it back; a damaged file fails the stream at its end', async () => {
+    const s = storage();
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < 5; i++) yield bytes(`chunk ${i};`.repeat(100_000));
+    }
+    const file = await s.writeFile(1, 'big', chunks());
+    expect(file.bytes).toBe(5 * "chunk 0;".length * 100_000);
+    const read: Uint8Array[] = [];
+    for await (const chunk of s.readChunks(1, file)) read.push(chunk);
+    expect(Buffer.concat(read).toString()).toBe(Array.from({ length: 5 }, (_, i) => `chunk ${i};`.repeat(100_000)).join(''));
+
+    const path = join(s.jobDir, file.path);
+    const damaged = readFileSync(path);
+    damaged[damaged.length - 1] = damaged[damaged.length - 1]! ^ 1;
+    writeFileSync(path, damaged);
+    const drain = async (): Promise<void> => {
+      for await (const chunk of s.readChunks(1, file)) void chunk;
+    };
+    await expect(drain()).rejects.toThrow(/fails its checksum/);
+    truncateSync(path, 10);
+    await expect(drain()).rejects.toThrow(/has 10 bytes/);
+  });
+
   it('refuses unsafe names and ids', async () => {
     const s = storage();
     expect(() => new LocalCheckpointStorage('/tmp', '../escape')).toThrow(TypeError);
