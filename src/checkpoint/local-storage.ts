@@ -54,7 +54,7 @@ export class LocalCheckpointStorage implements CheckpointStorage {
     this.jobDir = join(root, jobId);
   }
 
-  async writeFile(checkpointId: number, name: string, data: Uint8Array): Promise<StoredFile> {
+  async writeFile(checkpointId: number, name: string, data: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<StoredFile> {
     checkId(checkpointId);
     if (!SAFE_NAME.test(name)) throw new TypeError(`a checkpoint file name may hold letters, digits, '.', '_' and '-' only, got '${name}'`);
     await mkdir(join(this.jobDir, SHARED), { recursive: true });

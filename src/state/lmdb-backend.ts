@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { open, TransactionFlags, type RootDatabase } from 'lmdb';
+import { open, TransactionFlags, type Key, type RootDatabase } from 'lmdb';
 import { VOID_NAMESPACE, type KeyedStateBackend, type Namespace, type RawEntry } from './backend.ts';
 import type { AnyStateDescriptor, StateHandleFor, StateTtlConfig } from './descriptors.ts';
 import { cacheKeyOf, checkRawParts, storedPartOf, type CacheKey } from './key-codec.ts';
@@ -266,6 +266,36 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     await this.db.flushed;
   }
 
+  /**
+   * Every stored entry in key order, from one LMDB read snapshot: writes that come while the caller iterates (the
+   * job goes on during an asynchronous snapshot) are not seen. Call right after `flush()`.
+   */
+  *storedEntries(): Generator<[key: unknown[], value: unknown]> {
+    for (const { key, value } of this.db.getRange({ snapshot: true })) yield [key as unknown[], value];
+  }
+
+  /**
+   * Writes restored entries (from storedEntries of some subtask) in one transaction. The list of known states is
+   * merged, so that keys() finds restored states before they are declared again. The cache is bypassed: call it
+   * before the job touches state.
+   */
+  restoreEntries(entries: readonly (readonly [key: unknown[], value: unknown])[]): void {
+    this.commit(() => {
+      for (const [key, value] of entries) {
+        if (isMetaKey(key)) {
+          for (const [name, kind, hasTtl] of value as StateMeta) {
+            if (!this.meta.has(name)) {
+              this.meta.set(name, { kind, hasTtl });
+              this.metaDirty = true;
+            }
+          }
+        } else {
+          this.db.putSync(key as Key, value);
+        }
+      }
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -325,6 +355,10 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     if (entry.value === undefined) this.db.removeSync(key);
     else this.db.putSync(key, toStored(table.codec.encode(entry.value), entry.ts, table.ttl));
   }
+}
+
+function isMetaKey(key: readonly unknown[]): boolean {
+  return key.length === META_KEY.length && key[0] === META_KEY[0] && key[1] === META_KEY[1];
 }
 
 function sameTtl(a: StateTtlConfig | undefined, b: StateTtlConfig | undefined): boolean {

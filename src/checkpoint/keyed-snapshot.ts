@@ -1,0 +1,108 @@
+import { Packr } from 'msgpackr';
+import type { LmdbKeyedStateBackend } from '../state/lmdb-backend.ts';
+import type { CheckpointStorage, StoredFile } from './storage.ts';
+
+/**
+ * A full snapshot of one keyed operator subtask's LMDB state, as a state file of frames: a little-endian u32 length,
+ * then a msgpack array of [key, value] entries in LMDB order. Keys are `[state or table, keyGroup, ...]`, so a
+ * restore at another parallelism keeps the entries of its own key groups (DESIGN decision 5) from every file it
+ * reads. Values travel as LMDB decoded them and are stored again the same way.
+ */
+const FRAME_ENTRIES = 4_096;
+const packr = new Packr({ useRecords: false, moreTypes: true, useBigIntExtension: true });
+
+/** A key group range [start, end) owned by a subtask. */
+export interface KeyGroupRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+type Entries = Generator<[unknown[], unknown]>;
+
+/** Frames of stored entries; `first` was pulled already (it opened the read snapshot). */
+function* snapshotFrames(first: IteratorResult<[unknown[], unknown]>, rest: Entries): Generator<Uint8Array> {
+  let entries: [unknown[], unknown][] = [];
+  for (let next = first; next.done !== true; next = rest.next()) {
+    entries.push(next.value);
+    if (entries.length === FRAME_ENTRIES) {
+      yield frame(entries);
+      entries = [];
+    }
+  }
+  if (entries.length > 0) yield frame(entries);
+}
+
+function frame(entries: readonly [unknown[], unknown][]): Uint8Array {
+  const body = packr.pack(entries);
+  const out = new Uint8Array(4 + body.byteLength);
+  new DataView(out.buffer).setUint32(0, body.byteLength, true);
+  out.set(body, 4);
+  return out;
+}
+
+/**
+ * Takes a subtask's snapshot at the barrier and writes it as one state file of the checkpoint. The synchronous part,
+ * before this returns its promise: dirty entries and timers land in LMDB, and an LMDB read snapshot opens. Writing
+ * the file is asynchronous: the job goes on meanwhile, unseen by the snapshot.
+ */
+export async function writeKeyedSnapshot(
+  backend: LmdbKeyedStateBackend,
+  storage: CheckpointStorage,
+  checkpointId: number,
+  name: string,
+): Promise<StoredFile> {
+  const flushed = backend.flush();
+  const entries = backend.storedEntries();
+  // Pulling the first entry opens the read transaction now, not when the file writer gets to it.
+  const first = entries.next();
+  await flushed;
+  return storage.writeFile(checkpointId, name, snapshotFrames(first, entries));
+}
+
+/**
+ * Restores the entries of `range` from snapshot files (of every old subtask whose key groups overlap it) into a
+ * fresh backend. A damaged file throws CorruptCheckpointError after part of it was written: the backend must then be
+ * discarded, and an earlier checkpoint tried.
+ */
+export async function restoreKeyedSnapshot(
+  backend: LmdbKeyedStateBackend,
+  storage: CheckpointStorage,
+  files: readonly { readonly checkpointId: number; readonly file: StoredFile }[],
+  range: KeyGroupRange,
+): Promise<void> {
+  for (const { checkpointId, file } of files) {
+    for await (const entries of readFrames(storage.readChunks(checkpointId, file))) {
+      backend.restoreEntries(entries.filter(([key]) => inRange(key, range)));
+    }
+  }
+}
+
+/** Entries whose key group is in the range; entries without one (the list of states) go everywhere. */
+function inRange(key: readonly unknown[], range: KeyGroupRange): boolean {
+  const keyGroup = key[1];
+  return typeof keyGroup !== 'number' || (keyGroup >= range.start && keyGroup < range.end);
+}
+
+async function* readFrames(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<[unknown[], unknown][]> {
+  let buffered: Uint8Array = new Uint8Array(0);
+  for await (const chunk of chunks) {
+    buffered = buffered.byteLength === 0 ? chunk : concat(buffered, chunk);
+    let offset = 0;
+    while (buffered.byteLength - offset >= 4) {
+      const length = new DataView(buffered.buffer, buffered.byteOffset + offset, 4).getUint32(0, true);
+      if (buffered.byteLength - offset - 4 < length) break;
+      yield packr.unpack(buffered.subarray(offset + 4, offset + 4 + length)) as [unknown[], unknown][];
+      offset += 4 + length;
+    }
+    buffered = buffered.subarray(offset);
+  }
+  // Trailing bytes mean a cut file; the storage's checksum reports it once the stream ends, before this line.
+  if (buffered.byteLength > 0) throw new Error(`keyed snapshot ends inside a frame (${buffered.byteLength} bytes left)`);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}
