@@ -1,12 +1,14 @@
 import { Packr } from 'msgpackr';
+import type { ChangedEntry } from '../state/change-log.ts';
 import type { LmdbKeyedStateBackend } from '../state/lmdb-backend.ts';
 import type { CheckpointStorage, StoredFile } from './storage.ts';
 
 /**
- * A full snapshot of one keyed operator subtask's LMDB state, as a state file of frames: a little-endian u32 length,
- * then a msgpack array of [key, value] entries in LMDB order. Keys are `[state or table, keyGroup, ...]`, so a
- * restore at another parallelism keeps the entries of its own key groups (DESIGN decision 5) from every file it
- * reads. Values travel as LMDB decoded them and are stored again the same way.
+ * Snapshots of one keyed operator subtask's LMDB state, as state files of frames: a little-endian u32 length, then a
+ * msgpack array of entries, `[key, value]` for a value and `[key]` for a deletion. A full snapshot holds every entry
+ * in LMDB order; an incremental one what changed since the previous snapshot, and restores on top of it. Keys are
+ * `[state or table, keyGroup, ...]`, so a restore at another parallelism keeps the entries of its own key groups
+ * (DESIGN decision 5) from every file it reads. Values travel as LMDB decoded them and are stored again the same way.
  */
 const FRAME_ENTRIES = 4_096;
 const packr = new Packr({ useRecords: false, moreTypes: true, useBigIntExtension: true });
@@ -18,6 +20,7 @@ export interface KeyGroupRange {
 }
 
 type Entries = Generator<[unknown[], unknown]>;
+type FrameEntry = [key: unknown[], value: unknown] | [key: unknown[]];
 
 /** Frames of stored entries; `first` was pulled already (it opened the read snapshot). */
 function* snapshotFrames(first: IteratorResult<[unknown[], unknown]>, rest: Entries): Generator<Uint8Array> {
@@ -32,7 +35,7 @@ function* snapshotFrames(first: IteratorResult<[unknown[], unknown]>, rest: Entr
   if (entries.length > 0) yield frame(entries);
 }
 
-function frame(entries: readonly [unknown[], unknown][]): Uint8Array {
+function frame(entries: readonly FrameEntry[]): Uint8Array {
   const body = packr.pack(entries);
   const out = new Uint8Array(4 + body.byteLength);
   new DataView(out.buffer).setUint32(0, body.byteLength, true);
@@ -40,28 +43,47 @@ function frame(entries: readonly [unknown[], unknown][]): Uint8Array {
   return out;
 }
 
+function* changeFrames(changes: readonly ChangedEntry[]): Generator<Uint8Array> {
+  for (let at = 0; at < changes.length; at += FRAME_ENTRIES) {
+    yield frame(changes.slice(at, at + FRAME_ENTRIES).map(({ key, value }): FrameEntry => (value === undefined ? [key] : [key, value])));
+  }
+}
+
+export interface KeyedSnapshot {
+  readonly file: StoredFile;
+  /** False for an incremental snapshot: it restores only on top of the previous one. */
+  readonly full: boolean;
+}
+
 /**
- * Takes a subtask's snapshot at the barrier and writes it as one state file of the checkpoint. The synchronous part,
- * before this returns its promise: dirty entries and timers land in LMDB, and an LMDB read snapshot opens. Writing
- * the file is asynchronous: the job goes on meanwhile, unseen by the snapshot.
+ * Takes a subtask's snapshot at the barrier and writes it as one state file of the checkpoint: incremental when asked
+ * and the backend's change log kept up, full otherwise. The synchronous part, before this returns its promise: dirty
+ * entries and timers land in LMDB, the change log is taken, and (for a full snapshot) an LMDB read snapshot opens.
+ * Writing the file is asynchronous: the job goes on meanwhile, unseen by the snapshot.
  */
 export async function writeKeyedSnapshot(
   backend: LmdbKeyedStateBackend,
   storage: CheckpointStorage,
   checkpointId: number,
   name: string,
-): Promise<StoredFile> {
+  incremental = false,
+): Promise<KeyedSnapshot> {
   const flushed = backend.flush();
+  const changes = backend.takeChanges();
+  if (incremental && changes !== undefined) {
+    await flushed;
+    return { file: await storage.writeFile(checkpointId, name, changeFrames(changes)), full: false };
+  }
   const entries = backend.storedEntries();
   // Pulling the first entry opens the read transaction now, not when the file writer gets to it.
   const first = entries.next();
   await flushed;
-  return storage.writeFile(checkpointId, name, snapshotFrames(first, entries));
+  return { file: await storage.writeFile(checkpointId, name, snapshotFrames(first, entries)), full: true };
 }
 
 /**
- * Restores the entries of `range` from snapshot files (of every old subtask whose key groups overlap it) into a
- * fresh backend. A damaged file throws CorruptCheckpointError after part of it was written: the backend must then be
+ * Restores the entries of `range` from snapshot files into a fresh backend: for every old subtask whose key groups
+ * overlap the range, its full snapshot and then its incremental ones, in order. A damaged file throws CorruptCheckpointError after part of it was written: the backend must then be
  * discarded, and an earlier checkpoint tried.
  */
 export async function restoreKeyedSnapshot(
@@ -72,7 +94,7 @@ export async function restoreKeyedSnapshot(
 ): Promise<void> {
   for (const { checkpointId, file } of files) {
     for await (const entries of readFrames(storage.readChunks(checkpointId, file))) {
-      backend.restoreEntries(entries.filter(([key]) => inRange(key, range)));
+      backend.restoreEntries(entries.filter(([key]) => inRange(key, range)).map(([key, value]) => [key, value] as const));
     }
   }
 }
@@ -83,7 +105,7 @@ function inRange(key: readonly unknown[], range: KeyGroupRange): boolean {
   return typeof keyGroup !== 'number' || (keyGroup >= range.start && keyGroup < range.end);
 }
 
-async function* readFrames(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<[unknown[], unknown][]> {
+async function* readFrames(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<FrameEntry[]> {
   let buffered: Uint8Array = new Uint8Array(0);
   for await (const chunk of chunks) {
     buffered = buffered.byteLength === 0 ? chunk : concat(buffered, chunk);
@@ -91,7 +113,7 @@ async function* readFrames(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<[u
     while (buffered.byteLength - offset >= 4) {
       const length = new DataView(buffered.buffer, buffered.byteOffset + offset, 4).getUint32(0, true);
       if (buffered.byteLength - offset - 4 < length) break;
-      yield packr.unpack(buffered.subarray(offset + 4, offset + 4 + length)) as [unknown[], unknown][];
+      yield packr.unpack(buffered.subarray(offset + 4, offset + 4 + length)) as FrameEntry[];
       offset += 4 + length;
     }
     buffered = buffered.subarray(offset);

@@ -6,6 +6,7 @@ import type { AnyStateDescriptor, StateHandleFor, StateTtlConfig } from './descr
 import { cacheKeyOf, checkRawParts, storedPartOf, type CacheKey } from './key-codec.ts';
 import { keyGroupFor } from './key-groups.ts';
 import { RawStore } from './raw-store.ts';
+import { ChangeLog, type ChangedEntry } from './change-log.ts';
 import { CacheEntry, StateCache, StateTable } from './state-cache.ts';
 import { codecFor, createHandle, type EntrySource } from './state-handles.ts';
 import { scanStateKeys } from './state-keys.ts';
@@ -85,6 +86,8 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
   private metaDirty = false;
   private readonly raw = new RawStore();
   private readonly flushHooks: (() => void)[] = [];
+  /** LMDB writes since the last snapshot, for incremental checkpoints; ten cache-fulls at most. */
+  private readonly changes: ChangeLog;
   private readonly cache: StateCache;
   private closed = false;
 
@@ -94,6 +97,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     options: LmdbBackendOptions,
   ) {
     this.maxParallelism = options.maxParallelism;
+    this.changes = new ChangeLog(options.cacheEntries * 10);
     this.now = options.clock ?? Date.now;
     const stored = db.get(META_KEY) as StateMeta | undefined;
     this.meta = new Map((stored ?? []).map(([name, kind, hasTtl]) => [name, { kind, hasTtl }]));
@@ -267,6 +271,14 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
   }
 
   /**
+   * What was written to LMDB since the last call, or undefined when that outgrew the change log (a full snapshot is
+   * due). Call right after `flush()`, at the barrier.
+   */
+  takeChanges(): ChangedEntry[] | undefined {
+    return this.changes.take();
+  }
+
+  /**
    * Every stored entry in key order, from one LMDB read snapshot: writes that come while the caller iterates (the
    * job goes on during an asynchronous snapshot) are not seen. Call right after `flush()`.
    */
@@ -289,6 +301,8 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
               this.metaDirty = true;
             }
           }
+        } else if (value === undefined) {
+          this.db.removeSync(key as Key);
         } else {
           this.db.putSync(key as Key, value);
         }
@@ -339,10 +353,11 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     // syncs the environment for it (as LMDB documents for NOSYNC). A spill's fsync was most of a state-heavy job's time.
     this.db.transactionSync(() => {
       writeEntries();
-      this.raw.writeTo(this.db);
+      this.raw.writeTo(this.db, (key, value) => this.changes.record(key, value));
       if (this.metaDirty) {
         const meta: StateMeta = [...this.meta].map(([name, m]) => [name, m.kind, m.hasTtl]);
         this.db.putSync(META_KEY, meta);
+        this.changes.record(META_KEY, meta);
       }
     }, TransactionFlags.NO_SYNC_FLUSH);
     this.raw.reset();
@@ -352,8 +367,14 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
   private writeEntry(entry: CacheEntry): void {
     const table = entry.table;
     const key = [table.name, entry.kg, entry.ns, storedPartOf(entry.ck)];
-    if (entry.value === undefined) this.db.removeSync(key);
-    else this.db.putSync(key, toStored(table.codec.encode(entry.value), entry.ts, table.ttl));
+    if (entry.value === undefined) {
+      this.db.removeSync(key);
+      this.changes.record(key, undefined);
+    } else {
+      const stored = toStored(table.codec.encode(entry.value), entry.ts, table.ttl);
+      this.db.putSync(key, stored);
+      this.changes.record(key, stored);
+    }
   }
 }
 

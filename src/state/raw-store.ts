@@ -48,14 +48,19 @@ export class RawStore {
     this.count++;
   }
 
-  /** Applies every staged write; call inside a write transaction, then `reset()` once it committed. */
-  writeTo(db: RootDatabase): void {
+  /**
+   * Applies every staged write; call inside a write transaction, then `reset()` once it committed. `written` hears
+   * each (undefined for a delete).
+   */
+  writeTo(db: RootDatabase, written: (key: (string | number)[], value: unknown) => void): void {
     for (const byGroup of this.staged.values()) {
       for (const byParts of byGroup.values()) {
         for (const s of byParts.values()) {
           const key = [s.table, s.keyGroup, ...s.parts];
-          if (s.value === DELETED) db.removeSync(key);
-          else db.putSync(key, s.value);
+          const value = s.value === DELETED ? undefined : s.value;
+          if (value === undefined) db.removeSync(key);
+          else db.putSync(key, value);
+          written(key, value);
         }
       }
     }

@@ -67,7 +67,7 @@ describe('keyed snapshots', () => {
   it('restore every state, namespace and timer of a subtask', async () => {
     const s = storage();
     const source = await populated();
-    const file = await writeKeyedSnapshot(source, s, 1, 'op-0');
+    const { file } = await writeKeyedSnapshot(source, s, 1, 'op-0');
     const restored = await fixture.backend();
     await restoreKeyedSnapshot(restored, s, [{ checkpointId: 1, file }], { start: 0, end: 128 });
     expect(contents(restored, KEYS)).toEqual(contents(source, KEYS));
@@ -76,7 +76,7 @@ describe('keyed snapshots', () => {
 
   it('split by key group: each new subtask gets exactly the keys of its range', async () => {
     const s = storage();
-    const file = await writeKeyedSnapshot(await populated(), s, 1, 'op-0');
+    const { file } = await writeKeyedSnapshot(await populated(), s, 1, 'op-0');
     const ranges = [
       { start: 0, end: 43 },
       { start: 43, end: 86 },
@@ -105,16 +105,52 @@ describe('keyed snapshots', () => {
     source.setCurrentKey('late-key');
     source.getState(count).update(1);
     await source.flush();
-    const file = await frames;
+    const { file } = await frames;
     const restored = await fixture.backend();
     await restoreKeyedSnapshot(restored, s, [{ checkpointId: 1, file }], { start: 0, end: 128 });
     restored.setCurrentKey('late-key');
     expect(restored.getState(count).value()).toBeUndefined();
   });
 
+  it('incremental snapshots carry only what changed and restore on top of the full one', async () => {
+    const s = storage();
+    const source = await populated();
+    const timers = new InternalTimerService('op', source, noClock, { onEventTime: () => {}, onProcessingTime: () => {} });
+    const full = await writeKeyedSnapshot(source, s, 1, 'op-0', true);
+    // The first snapshot of a backend has no earlier one to build on: it is full whatever was asked.
+    expect(full.full).toBe(true);
+    const small = await fixture.backend();
+    small.setCurrentKey('k');
+    small.getState(count).update(1);
+    expect((await writeKeyedSnapshot(small, s, 1, 'small', true)).full).toBe(true);
+    const chain = [{ checkpointId: 1, file: full.file }];
+    const changed = KEYS.slice(0, 30);
+    for (const checkpointId of [2, 3]) {
+      for (const key of changed) {
+        source.setCurrentKey(key);
+        source.getState(count).update(checkpointId * 1_000);
+      }
+      source.setCurrentKey(KEYS[100 + checkpointId]!);
+      source.getState(seen).clear();
+      source.setCurrentKey(KEYS[200 + checkpointId]!);
+      timers.registerEventTimeTimer(10, 50_000 + checkpointId);
+      const delta = await writeKeyedSnapshot(source, s, checkpointId, 'op-0', true);
+      expect(delta.full).toBe(false);
+      // 30 changed values, a deletion and a timer, against about 12,000 entries in the full snapshot.
+      expect(delta.file.bytes).toBeLessThan(full.file.bytes / 20);
+      chain.push({ checkpointId, file: delta.file });
+    }
+    const restored = await fixture.backend();
+    await restoreKeyedSnapshot(restored, s, chain, { start: 0, end: 128 });
+    expect(contents(restored, KEYS)).toEqual(contents(source, KEYS));
+    const onlyFull = await fixture.backend();
+    await restoreKeyedSnapshot(onlyFull, s, chain.slice(0, 1), { start: 0, end: 128 });
+    expect(contents(onlyFull, KEYS)).not.toEqual(contents(source, KEYS));
+  });
+
   it('a truncated snapshot file fails the restore with CorruptCheckpointError', async () => {
     const s = storage();
-    const file = await writeKeyedSnapshot(await populated(), s, 1, 'op-0');
+    const { file } = await writeKeyedSnapshot(await populated(), s, 1, 'op-0');
     truncateSync(join(s.jobDir, file.path), Math.floor(file.bytes / 2));
     const restored = await fixture.backend();
     await expect(restoreKeyedSnapshot(restored, s, [{ checkpointId: 1, file }], { start: 0, end: 128 })).rejects.toBeInstanceOf(
