@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { open, TransactionFlags, type Key, type RootDatabase } from 'lmdb';
 import { VOID_NAMESPACE, type KeyedStateBackend, type Namespace, type RawEntry } from './backend.ts';
-import type { AnyStateDescriptor, StateHandleFor, StateTtlConfig } from './descriptors.ts';
+import type { AnyStateDescriptor, StateHandleFor } from './descriptors.ts';
 import { cacheKeyOf, checkRawParts, storedPartOf, type CacheKey } from './key-codec.ts';
 import { keyGroupFor } from './key-groups.ts';
 import { RawStore } from './raw-store.ts';
 import { ChangeLog, type ChangedEntry } from './change-log.ts';
+import { article, CATALOG_KEY, isCatalogKey, sameTtl, StateCatalog, type StoredCatalog } from './state-catalog.ts';
 import { CacheEntry, StateCache, StateTable } from './state-cache.ts';
 import { codecFor, createHandle, type EntrySource } from './state-handles.ts';
 import { scanStateKeys } from './state-keys.ts';
@@ -28,10 +29,7 @@ export interface LmdbBackendOptions {
   readonly remapChunks?: boolean;
 }
 
-type Kind = AnyStateDescriptor['kind'];
 /** Which states exist (so keys() can find them without a descriptor) and their layout, persisted with the state. */
-type StateMeta = [name: string, kind: Kind, hasTtl: boolean][];
-const META_KEY = ['__meta', 'states'];
 const openPaths = new Set<string>();
 /** lmdb-js has `sync` (mdb_env_sync, forced, on a worker thread) but its typings leave it out. */
 type Syncable = { sync(callback: (error: unknown) => void): void };
@@ -82,8 +80,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
   private gen = 0;
   private readonly tables = new Map<string, StateTable>();
   private readonly handles = new Map<AnyStateDescriptor, unknown>();
-  private readonly meta: Map<string, { kind: Kind; hasTtl: boolean }>;
-  private metaDirty = false;
+  private readonly catalog: StateCatalog;
   private readonly raw = new RawStore();
   private readonly flushHooks: (() => void)[] = [];
   /** LMDB writes since the last snapshot, for incremental checkpoints; ten cache-fulls at most. */
@@ -99,8 +96,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     this.maxParallelism = options.maxParallelism;
     this.changes = new ChangeLog(options.cacheEntries * 10);
     this.now = options.clock ?? Date.now;
-    const stored = db.get(META_KEY) as StateMeta | undefined;
-    this.meta = new Map((stored ?? []).map(([name, kind, hasTtl]) => [name, { kind, hasTtl }]));
+    this.catalog = new StateCatalog(db.get([...CATALOG_KEY]) as StoredCatalog | undefined);
     this.cache = new StateCache(options.cacheEntries, {
       backlog: () => this.raw.size,
       spill: (victims) => this.spill(victims),
@@ -204,18 +200,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
       }
       return table;
     }
-    const known = this.meta.get(name);
-    if (known !== undefined && known.kind !== kind) {
-      throw new TypeError(`state '${name}' was stored as ${article(known.kind)} state, not ${article(kind)} state`);
-    }
-    if (known !== undefined && known.hasTtl !== (ttl !== undefined)) {
-      const how = known.hasTtl ? 'with' : 'without';
-      throw new TypeError(`state '${name}' was stored ${how} a TTL; its layout cannot change`);
-    }
-    if (known === undefined) {
-      this.meta.set(name, { kind, hasTtl: ttl !== undefined });
-      this.metaDirty = true;
-    }
+    this.catalog.declare(descriptor);
     const created = new StateTable(name, kind, ttl, codecFor(kind));
     this.tables.set(name, created);
     return created;
@@ -223,7 +208,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
 
   /** Flushes dirty values to LMDB (without waiting for durability) and scans it; see scanStateKeys. */
   *keys(stateName?: string): Generator<unknown> {
-    const names = stateName === undefined ? [...this.meta.keys()] : this.meta.has(stateName) ? [stateName] : [];
+    const names = stateName === undefined ? this.catalog.names : this.catalog.has(stateName) ? [stateName] : [];
     if (names.length === 0) return;
     this.writeDirty();
     yield* scanStateKeys(this.db, names, (name) => this.tables.get(name)?.ttl, this.maxParallelism, this.now());
@@ -249,8 +234,8 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
   }
 
   private checkRaw(table: string, keyGroup: number): void {
-    if (!table.startsWith('__') || table === META_KEY[0]) {
-      throw new TypeError(`raw table names start with '__' and '${META_KEY[0]}' is reserved, got '${table}'`);
+    if (!table.startsWith('__') || table === CATALOG_KEY[0]) {
+      throw new TypeError(`raw table names start with '__' and '${CATALOG_KEY[0]}' is reserved, got '${table}'`);
     }
     if (!Number.isInteger(keyGroup) || keyGroup < 0 || keyGroup >= this.maxParallelism) {
       throw new RangeError(`key group ${keyGroup} is outside 0..${this.maxParallelism - 1}`);
@@ -294,13 +279,8 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
   restoreEntries(entries: readonly (readonly [key: unknown[], value: unknown])[]): void {
     this.commit(() => {
       for (const [key, value] of entries) {
-        if (isMetaKey(key)) {
-          for (const [name, kind, hasTtl] of value as StateMeta) {
-            if (!this.meta.has(name)) {
-              this.meta.set(name, { kind, hasTtl });
-              this.metaDirty = true;
-            }
-          }
+        if (isCatalogKey(key)) {
+          this.catalog.merge(value as StoredCatalog);
         } else if (value === undefined) {
           this.db.removeSync(key as Key);
         } else {
@@ -327,7 +307,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
   private spill(victims: readonly CacheEntry[]): void {
     let dirty = 0;
     for (const entry of victims) if (entry.dirty) dirty++;
-    if (dirty === 0 && this.raw.size === 0 && !this.metaDirty) return;
+    if (dirty === 0 && this.raw.size === 0 && !this.catalog.dirty) return;
     this.commit(() => {
       for (const entry of victims) if (entry.dirty) this.writeEntry(entry);
     });
@@ -335,7 +315,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
 
   private writeDirty(): void {
     const dirty = [...this.cache.dirtyEntries()];
-    if (dirty.length === 0 && this.raw.size === 0 && !this.metaDirty) return;
+    if (dirty.length === 0 && this.raw.size === 0 && !this.catalog.dirty) return;
     this.commit(() => {
       for (const entry of dirty) this.writeEntry(entry);
     });
@@ -354,14 +334,14 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     this.db.transactionSync(() => {
       writeEntries();
       this.raw.writeTo(this.db, (key, value) => this.changes.record(key, value));
-      if (this.metaDirty) {
-        const meta: StateMeta = [...this.meta].map(([name, m]) => [name, m.kind, m.hasTtl]);
-        this.db.putSync(META_KEY, meta);
-        this.changes.record(META_KEY, meta);
+      if (this.catalog.dirty) {
+        const stored = this.catalog.toStored();
+        this.db.putSync([...CATALOG_KEY], stored);
+        this.changes.record([...CATALOG_KEY], stored);
       }
     }, TransactionFlags.NO_SYNC_FLUSH);
     this.raw.reset();
-    this.metaDirty = false;
+    this.catalog.dirty = false;
   }
 
   private writeEntry(entry: CacheEntry): void {
@@ -378,15 +358,4 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
   }
 }
 
-function isMetaKey(key: readonly unknown[]): boolean {
-  return key.length === META_KEY.length && key[0] === META_KEY[0] && key[1] === META_KEY[1];
-}
 
-function sameTtl(a: StateTtlConfig | undefined, b: StateTtlConfig | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.ttlMs === b.ttlMs && (a.updateType ?? 'onCreateAndWrite') === (b.updateType ?? 'onCreateAndWrite');
-}
-
-function article(kind: Kind): string {
-  return kind === 'aggregating' ? `an ${kind}` : `a ${kind}`;
-}
