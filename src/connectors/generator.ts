@@ -47,10 +47,28 @@ export interface GeneratorOptions<T> {
   readonly name?: string;
 }
 
-/** Generates records from a function of their index: subtask s of p produces indexes s, s+p, s+2p, ... */
+/**
+ * Generator positions are kept per lane: lane l holds the indexes l, l + LANES, l + 2 * LANES, ... Subtask s of p
+ * reads the lanes l with l % p === s, so lanes (with their positions) move whole when a checkpoint restores at
+ * another parallelism. When p divides LANES, subtask s emits s, s + p, s + 2p, ... in order.
+ */
+export const GENERATOR_LANES = 128;
+
+/** The subtask (of `parallelism`) that emits record `index`, before any restore moved lanes. */
+export function generatorSubtaskOf(index: number, parallelism: number): number {
+  return (index % GENERATOR_LANES) % parallelism;
+}
+
+/** A generator reader's checkpointed position: the next index of each of its lanes. */
+export interface GeneratorPosition {
+  readonly lanes: readonly (readonly [lane: number, next: number])[];
+}
+
+/** Generates records from a function of their index, each index once across all subtasks (see GENERATOR_LANES). */
 export class GeneratorSource<T> implements Source<T> {
   readonly boundedness: 'bounded' | 'unbounded';
   readonly name: string;
+  readonly maxParallelism = GENERATOR_LANES;
 
   private constructor(private readonly options: GeneratorOptions<T>) {
     if (options.count !== undefined && !(Number.isInteger(options.count) && options.count >= 0)) {
@@ -67,11 +85,18 @@ export class GeneratorSource<T> implements Source<T> {
     return new GeneratorSource(options);
   }
 
-  createReader(ctx: RuntimeContext): SourceReader<T> {
+  createReader(ctx: RuntimeContext, restored?: readonly unknown[]): SourceReader<T> {
     const { generate, count = Number.POSITIVE_INFINITY, seed = 0, ratePerSecond } = this.options;
-    const step = ctx.parallelism;
     const random = new RecordRandom();
-    let next = ctx.subtaskIndex;
+    // Parallel arrays, in lane order: the lanes still producing and the next index of each.
+    const lanes: number[] = [];
+    const nexts: number[] = [];
+    for (const [lane, next] of startPositions(ctx, restored)) {
+      if (next >= count) continue;
+      lanes.push(lane);
+      nexts.push(next);
+    }
+    let cursor = 0;
     let emitted = 0;
     let startedAt = 0;
     const ratePerMs = ratePerSecond === undefined ? undefined : ratePerSecond / ctx.parallelism / 1000;
@@ -85,14 +110,44 @@ export class GeneratorSource<T> implements Source<T> {
           if (allowed <= 0) return { waitMs: Math.max(1, Math.ceil(-allowed / ratePerMs)) };
           budget = Math.min(budget, allowed);
         }
-        for (let i = 0; i < budget && next < count; i++) {
-          random.reseed(seed, next);
-          output.collect(generate(next, random));
-          next += step;
+        for (let i = 0; i < budget && lanes.length > 0; i++) {
+          const index = nexts[cursor]!;
+          random.reseed(seed, index);
+          output.collect(generate(index, random));
           emitted++;
+          const next = index + GENERATOR_LANES;
+          if (next < count) {
+            nexts[cursor] = next;
+            cursor++;
+          } else {
+            // A finished lane leaves; the cursor then points at the lane after it, so the order stays the same.
+            lanes.splice(cursor, 1);
+            nexts.splice(cursor, 1);
+          }
+          if (cursor >= lanes.length) cursor = 0;
         }
-        return next < count ? 'more' : 'end';
+        return lanes.length > 0 ? 'more' : 'end';
+      },
+      snapshotState(): GeneratorPosition {
+        // Finished lanes need no entry: a lane missing from every position is done.
+        return { lanes: lanes.map((lane, at) => [lane, nexts[at]!] as const) };
       },
     };
   }
+}
+
+/** The lanes of this subtask and where each starts: from the restored positions, or from the beginning. */
+function startPositions(ctx: RuntimeContext, restored: readonly unknown[] | undefined): [lane: number, next: number][] {
+  const mine = (lane: number): boolean => generatorSubtaskOf(lane, ctx.parallelism) === ctx.subtaskIndex;
+  if (restored === undefined) {
+    return Array.from({ length: GENERATOR_LANES }, (_, lane) => lane)
+      .filter(mine)
+      .map((lane) => [lane, lane]);
+  }
+  const positions: [number, number][] = [];
+  for (const state of restored) {
+    for (const [lane, next] of (state as GeneratorPosition).lanes) if (mine(lane)) positions.push([lane, next]);
+  }
+  // By next index: lanes the last round had not reached yet come first, so a restore continues in index order.
+  return positions.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
 }

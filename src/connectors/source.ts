@@ -21,6 +21,11 @@ export interface ReaderOutput<T> extends SourceOutput<T> {
 export interface SourceReader<T> {
   open?(): void | Promise<void>;
   poll(output: ReaderOutput<T>, max: number): PollResult | Promise<PollResult>;
+  /**
+   * The reader's position, taken between polls at a checkpoint barrier: what it has emitted so far is before the
+   * barrier, the rest after. Plain data (it is stored with the checkpoint).
+   */
+  snapshotState?(): unknown;
   close?(): void | Promise<void>;
 }
 
@@ -30,5 +35,9 @@ export interface Source<T> {
   readonly name: string;
   /** Sources that cannot split their input (a list of elements) cap their parallelism here. */
   readonly maxParallelism?: number;
-  createReader(ctx: RuntimeContext): SourceReader<T>;
+  /**
+   * A reader for subtask `ctx.subtaskIndex`. On restore, `restored` holds the snapshots of every reader of the
+   * checkpoint (whatever the parallelism was then); each new reader takes its share, so no input is read twice or lost.
+   */
+  createReader(ctx: RuntimeContext, restored?: readonly unknown[]): SourceReader<T>;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { runJob } from 'weir/testing';
+import { generatorSubtaskOf } from '../../src/connectors/generator.ts';
 import { applyStep, type PipelineSpec, type Rec, type Step } from '../fixtures/pipeline-spec.ts';
 
 const JOB = fileURLToPath(new URL('../fixtures/random-pipeline-job.ts', import.meta.url));
@@ -37,7 +38,7 @@ function referenceBeforeKeyBy(spec: PipelineSpec): { record: Rec; origin: string
   spec.branches.forEach((branch, b) => {
     const positions = new Map<string, number>();
     branch.input.forEach((input, i) => {
-      const origin = `${b}/${i % spec.parallelism}`;
+      const origin = `${b}/${generatorSubtaskOf(i, spec.parallelism)}`;
       for (const record of applySteps(applySteps([{ id: `${b}:${i}`, ...input }], branch.steps), spec.afterUnion)) {
         const position = positions.get(origin) ?? 0;
         positions.set(origin, position + 1);
