@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../api/functions.ts';
-import type { PollResult, Source, SourceOutput, SourceReader } from './source.ts';
+import type { PollResult, ReaderOutput, Source, SourceReader } from './source.ts';
 import type { Sink, SinkWriter } from './sink.ts';
 import { WeirError, describeError } from '../runtime/errors.ts';
 
@@ -15,7 +15,22 @@ export interface JsonLinesSourceOptions<T> {
   readonly parse?: (value: unknown) => T;
 }
 
-/** Reads JSON-lines files. A line that is not JSON fails the job with its file and line number. */
+/** Where a file split stands: the byte offset of its next line, and that line's number minus one. */
+export interface FileSplitPosition {
+  readonly path: string;
+  readonly offset: number;
+  readonly line: number;
+}
+
+/** A JSON-lines reader's checkpointed position: its files not yet finished. */
+export interface FileSourcePosition {
+  readonly splits: readonly FileSplitPosition[];
+}
+
+/**
+ * Reads JSON-lines files. Each file is a split, with watermarks of its own; file i goes to subtask i % parallelism,
+ * also on a restore at another parallelism. A line that is not JSON fails the job with its file and line number.
+ */
 export class JsonLinesFileSource<T> implements Source<T> {
   readonly boundedness = 'bounded';
   readonly name = 'json-lines-file';
@@ -23,82 +38,116 @@ export class JsonLinesFileSource<T> implements Source<T> {
     if (options.paths.length === 0) throw new WeirError('a JSON-lines file source needs at least one path');
   }
 
-  createReader(ctx: RuntimeContext): SourceReader<T> {
-    const mine = this.options.paths.filter((_, i) => i % ctx.parallelism === ctx.subtaskIndex);
+  createReader(ctx: RuntimeContext, restored?: readonly unknown[]): SourceReader<T> {
+    const paths = this.options.paths;
+    const splits: FileSplitPosition[] =
+      restored === undefined
+        ? paths.map((path) => ({ path, offset: 0, line: 0 }))
+        : restored.flatMap((state) => (state as FileSourcePosition).splits);
+    const mine = splits
+      .map((split) => {
+        const index = paths.indexOf(split.path);
+        if (index === -1) throw new WeirError(`the checkpoint reads file ${split.path}, which this file source no longer lists`);
+        return { split, index };
+      })
+      .filter(({ index }) => index % ctx.parallelism === ctx.subtaskIndex)
+      .sort((a, b) => a.index - b.index)
+      .map(({ split }) => split);
     return new JsonLinesReader<T>(mine, this.options.parse ?? ((value) => value as T));
   }
 }
 
 class JsonLinesReader<T> implements SourceReader<T> {
-  private fileIndex = 0;
+  private readonly pending: FileSplitPosition[];
+  private current: FileSplitPosition | undefined;
   private handle: FileHandle | undefined;
-  private position = 0;
+  /** Bytes of the current file read into memory so far. */
+  private readPosition = 0;
+  /** Byte offset of the next line not yet emitted: the split's position. */
+  private lineOffset = 0;
   private lineNumber = 0;
   private carry = '';
   private lines: string[] = [];
   private lineCursor = 0;
+  /** The current file has no more bytes: `lines` holds its last ones. */
+  private atEnd = false;
   private readonly decoder = new TextDecoder();
   private readonly chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
 
   constructor(
-    private readonly paths: readonly string[],
+    splits: readonly FileSplitPosition[],
     private readonly parse: (value: unknown) => T,
-  ) {}
+  ) {
+    this.pending = [...splits];
+  }
 
-  async poll(output: SourceOutput<T>, max: number): Promise<PollResult> {
+  async poll(output: ReaderOutput<T>, max: number): Promise<PollResult> {
     let emitted = 0;
     while (emitted < max) {
       if (this.lineCursor < this.lines.length) {
         const line = this.lines[this.lineCursor++]!;
         this.lineNumber++;
+        // Lines of a chunk ended with a newline; the line left at the end of the file did not.
+        this.lineOffset += Buffer.byteLength(line) + (this.atEnd ? 0 : 1);
         if (line.trim().length === 0) continue;
-        output.collect(this.parseLine(line));
+        output.forSplit(this.current!.path).collect(this.parseLine(line));
         emitted++;
         continue;
       }
-      if (!(await this.readMore())) return 'end';
+      if (!(await this.readMore(output))) return 'end';
     }
     return 'more';
+  }
+
+  snapshotState(): FileSourcePosition {
+    const current = this.current === undefined ? [] : [{ path: this.current.path, offset: this.lineOffset, line: this.lineNumber }];
+    return { splits: [...current, ...this.pending] };
   }
 
   private parseLine(line: string): T {
     try {
       return this.parse(JSON.parse(line));
     } catch (error) {
-      throw new WeirError(`bad record in ${this.paths[this.fileIndex]}:${this.lineNumber}: ${describeError(error)}`);
+      throw new WeirError(`bad record in ${this.current!.path}:${this.lineNumber}: ${describeError(error)}`);
     }
   }
 
-  /** Loads the next chunk of lines; false when every file is read. */
-  private async readMore(): Promise<boolean> {
-    while (this.fileIndex < this.paths.length) {
-      this.handle ??= await open(this.paths[this.fileIndex]!, 'r');
-      const { bytesRead } = await this.handle.read(this.chunk, 0, READ_CHUNK_BYTES, this.position);
+  /** Loads the next lines; false when every file is read. */
+  private async readMore(output: ReaderOutput<T>): Promise<boolean> {
+    for (;;) {
+      if (this.current === undefined) {
+        const next = this.pending.shift();
+        if (next === undefined) return false;
+        this.current = next;
+        this.handle = await open(next.path, 'r');
+        this.readPosition = this.lineOffset = next.offset;
+        this.lineNumber = next.line;
+        this.carry = '';
+        this.atEnd = false;
+      } else if (this.atEnd) {
+        // Every line of the file was emitted: the split is done.
+        await this.handle!.close();
+        this.handle = undefined;
+        output.releaseSplit(this.current.path);
+        this.current = undefined;
+        continue;
+      }
+      const { bytesRead } = await this.handle!.read(this.chunk, 0, READ_CHUNK_BYTES, this.readPosition);
+      this.lineCursor = 0;
       if (bytesRead > 0) {
-        this.position += bytesRead;
+        this.readPosition += bytesRead;
         const text = this.carry + this.decoder.decode(this.chunk.subarray(0, bytesRead), { stream: true });
         const lines = text.split('\n');
         this.carry = lines.pop()!;
         this.lines = lines;
-        this.lineCursor = 0;
         return true;
       }
       const rest = this.carry + this.decoder.decode();
-      await this.handle.close();
-      this.handle = undefined;
-      this.position = 0;
       this.carry = '';
-      if (rest.trim().length > 0) {
-        this.lines = [rest];
-        this.lineCursor = 0;
-        this.fileIndex++;
-        this.lineNumber = 0;
-        return true;
-      }
-      this.fileIndex++;
-      this.lineNumber = 0;
+      this.atEnd = true;
+      this.lines = rest.length === 0 ? [] : [rest];
+      if (this.lines.length > 0) return true;
     }
-    return false;
   }
 
   async close(): Promise<void> {
