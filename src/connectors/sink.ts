@@ -14,3 +14,29 @@ export interface Sink<T> {
   readonly name: string;
   createWriter(ctx: RuntimeContext): SinkWriter<T>;
 }
+
+/**
+ * A writer whose output becomes visible only when a checkpoint completes (two-phase commit, as Flink's
+ * TwoPhaseCommittingSink). At each barrier it makes what it wrote since the previous one durable but invisible, and
+ * hands back what publishing it takes; the runtime stores that with the checkpoint and gives it to the committer once
+ * the checkpoint completes, again after a restore (so commits must be idempotent).
+ */
+export interface TransactionalSinkWriter<T, C> extends SinkWriter<T> {
+  prepareCommit(checkpointId: number): Promise<C[]>;
+}
+
+export interface Committer<C> {
+  /** Publishes; idempotent, since a crash between completion and publish makes it run again after the restore. */
+  commit(committables: readonly C[]): Promise<void>;
+  /** Throws away what a checkpoint that will never complete prepared. */
+  abort(committables: readonly C[]): Promise<void>;
+}
+
+export interface TransactionalSink<T, C> extends Sink<T> {
+  /**
+   * `restoredCheckpointId`: the job restarts from this checkpoint; the writer clears what earlier attempts wrote
+   * after it (those records are replayed). Committables of that checkpoint are the committer's to publish.
+   */
+  createWriter(ctx: RuntimeContext, restoredCheckpointId?: number): TransactionalSinkWriter<T, C>;
+  createCommitter(): Committer<C>;
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RuntimeContext } from '../api/functions.ts';
+import type { Committer, TransactionalSink, TransactionalSinkWriter } from './sink.ts';
+
+/** What publishing one epoch's file takes: move it from its hidden in-progress name to its final name. */
+export interface FileCommittable {
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface TransactionalFileSinkOptions<T> {
+  /** Directory of the published files `part-<subtask>-<checkpointId>.jsonl`; in-progress files are hidden (`.`). */
+  readonly directory: string;
+  readonly format?: (record: T) => string;
+}
+
+/** Hidden files: `.inprogress-<subtask>-<uuid>.jsonl` while an epoch is written, `.pending-<subtask>-<checkpoint>.jsonl` once prepared. */
+const IN_PROGRESS = /^\.inprogress-(\d+)-/;
+const PENDING = /^\.pending-(\d+)-(\d+)\.jsonl$/;
+
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Exactly-once JSON-lines files: each subtask writes the records of an epoch (between two barriers) to a hidden
+ * in-progress file; at the barrier the file is fsynced, closed and renamed to a hidden pending name, and when the
+ * checkpoint completes it is renamed to `part-<subtask>-<checkpointId>.jsonl`. Readers of the directory see whole
+ * epochs of completed checkpoints only.
+ */
+export class TransactionalFileSink<T> implements TransactionalSink<T, FileCommittable> {
+  readonly name = 'transactional-file';
+  constructor(private readonly options: TransactionalFileSinkOptions<T>) {}
+
+  createWriter(ctx: RuntimeContext, restoredCheckpointId?: number): TransactionalSinkWriter<T, FileCommittable> {
+    const format = this.options.format ?? ((record: T) => JSON.stringify(record));
+    return new EpochFileWriter<T>(this.options.directory, ctx, format, restoredCheckpointId);
+  }
+
+  createCommitter(): Committer<FileCommittable> {
+    return new FileCommitter();
+  }
+}
+
+class EpochFileWriter<T> implements TransactionalSinkWriter<T, FileCommittable> {
+  private handle: FileHandle | undefined;
+  private path: string | undefined;
+  private lines = '';
+
+  constructor(
+    private readonly directory: string,
+    private readonly ctx: RuntimeContext,
+    private readonly format: (record: T) => string,
+    private readonly restoredCheckpointId: number | undefined,
+  ) {}
+
+  async open(): Promise<void> {
+    await mkdir(this.directory, { recursive: true });
+    const restored = this.restoredCheckpointId;
+    if (restored === undefined) return;
+    // Earlier attempts' files after the restored checkpoint hold records that are replayed now: they go. Each new
+    // subtask clears those of the old subtasks that map to it, so every file is cleared by exactly one.
+    for (const name of await readdir(this.directory)) {
+      const inProgress = IN_PROGRESS.exec(name);
+      const pending = PENDING.exec(name);
+      const owner = Number((inProgress ?? pending)?.[1] ?? -1);
+      const after = inProgress !== null || (pending !== null && Number(pending[2]) > restored);
+      if (after && owner % this.ctx.parallelism === this.ctx.subtaskIndex) await rm(join(this.directory, name), { force: true });
+    }
+  }
+
+  write(record: T): void {
+    this.lines += `${this.format(record)}\n`;
+  }
+
+  async flush(): Promise<void> {
+    if (this.lines.length === 0) return;
+    if (this.handle === undefined) {
+      this.path = join(this.directory, `.inprogress-${this.ctx.subtaskIndex}-${randomUUID()}.jsonl`);
+      this.handle = await open(this.path, 'w');
+    }
+    const lines = this.lines;
+    this.lines = '';
+    await this.handle.write(lines);
+  }
+
+  async prepareCommit(checkpointId: number): Promise<FileCommittable[]> {
+    await this.flush();
+    if (this.handle === undefined) return [];
+    await this.handle.sync();
+    await this.handle.close();
+    const subtask = this.ctx.subtaskIndex;
+    const from = join(this.directory, `.pending-${subtask}-${checkpointId}.jsonl`);
+    await rename(this.path!, from);
+    await syncDirectory(this.directory);
+    this.handle = undefined;
+    this.path = undefined;
+    return [{ from, to: join(this.directory, `part-${subtask}-${checkpointId}.jsonl`) }];
+  }
+
+  async close(): Promise<void> {
+    // Unprepared records stay in the hidden file: the next attempt replays them and clears it.
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+}
+
+class FileCommitter implements Committer<FileCommittable> {
+  async commit(committables: readonly FileCommittable[]): Promise<void> {
+    const directories = new Set<string>();
+    for (const { from, to } of committables) {
+      if (await exists(from)) {
+        await rename(from, to);
+        directories.add(join(to, '..'));
+      } else if (!(await exists(to))) {
+        throw new Error(`cannot publish ${to}: neither it nor its prepared file ${from} exists`);
+      }
+    }
+    for (const directory of directories) await syncDirectory(directory);
+  }
+
+  async abort(committables: readonly FileCommittable[]): Promise<void> {
+    for (const { from } of committables) await rm(from, { force: true });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
