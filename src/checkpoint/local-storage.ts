@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDirectory, writeDurably } from '../runtime/durable-fs.ts';
 import { type CheckpointMetadata, type CheckpointStorage, CorruptCheckpointError, type StoredFile } from './storage.ts';
 
 const METADATA = '_metadata';
@@ -12,29 +13,8 @@ const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
 
 const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
 
-/** Writes a file and flushes it to disk before returning. */
-async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
-  const handle = await open(path, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 function chunksOf(data: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Iterable<Uint8Array> | AsyncIterable<Uint8Array> {
   return data instanceof Uint8Array ? [data] : data;
-}
-
-/** A rename is durable once the directory holding it is flushed. */
-async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 function isMissing(error: unknown): boolean {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../api/functions.ts';
+import { syncDirectory } from '../runtime/durable-fs.ts';
 import type { Committer, TransactionalSink, TransactionalSinkWriter } from './sink.ts';
 
 /** What publishing one epoch's file takes: move it from its hidden in-progress name to its final name. */
@@ -19,15 +20,6 @@ export interface TransactionalFileSinkOptions<T> {
 /** Hidden files: `.inprogress-<subtask>-<uuid>.jsonl` while an epoch is written, `.pending-<subtask>-<checkpoint>.jsonl` once prepared. */
 const IN_PROGRESS = /^\.inprogress-(\d+)-/;
 const PENDING = /^\.pending-(\d+)-(\d+)\.jsonl$/;
-
-async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 /**
  * Exactly-once JSON-lines files: each subtask writes the records of an epoch (between two barriers) to a hidden
