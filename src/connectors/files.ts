@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../api/functions.ts';
-import type { PollResult, ReaderOutput, Source, SourceReader } from './source.ts';
+import type { PollResult, ReaderOutput, Source, SourceOutput, SourceReader } from './source.ts';
 import type { Sink, SinkWriter } from './sink.ts';
 import { WeirError, describeError } from '../runtime/errors.ts';
 
@@ -60,6 +60,8 @@ export class JsonLinesFileSource<T> implements Source<T> {
 class JsonLinesReader<T> implements SourceReader<T> {
   private readonly pending: FileSplitPosition[];
   private current: FileSplitPosition | undefined;
+  /** Where the current file's records go: its own split, for its own watermarks. */
+  private splitOutput: SourceOutput<T> = { collect: () => {} };
   private handle: FileHandle | undefined;
   /** Bytes of the current file read into memory so far. */
   private readPosition = 0;
@@ -90,7 +92,7 @@ class JsonLinesReader<T> implements SourceReader<T> {
         // Lines of a chunk ended with a newline; the line left at the end of the file did not.
         this.lineOffset += Buffer.byteLength(line) + (this.atEnd ? 0 : 1);
         if (line.trim().length === 0) continue;
-        output.forSplit(this.current!.path).collect(this.parseLine(line));
+        this.splitOutput.collect(this.parseLine(line));
         emitted++;
         continue;
       }
@@ -119,6 +121,7 @@ class JsonLinesReader<T> implements SourceReader<T> {
         const next = this.pending.shift();
         if (next === undefined) return false;
         this.current = next;
+        this.splitOutput = output.forSplit(next.path);
         this.handle = await open(next.path, 'r');
         this.readPosition = this.lineOffset = next.offset;
         this.lineNumber = next.line;

@@ -9,8 +9,9 @@ export interface SourceOutput<T> {
 }
 
 /**
- * What a reader polls into. Readers that read several splits (files, partitions) emit each split's records through
- * `forSplit`, so that each split gets its own watermarks, and release a split when it is done.
+ * What a reader polls into: the same object at every poll, so a reader may keep the outputs `forSplit` returns.
+ * Readers that read several splits (files, partitions) emit each split's records through `forSplit`, so that each
+ * split gets its own watermarks, and release a split when it is done.
  */
 export interface ReaderOutput<T> extends SourceOutput<T> {
   forSplit(splitId: string): SourceOutput<T>;

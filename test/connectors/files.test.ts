@@ -18,18 +18,27 @@ interface Line {
   readonly text: string;
 }
 
-/** Polls up to `max` records, noting which split each came through and which splits were released. */
+/** One output per reader, as the runtime gives: records land in `records`, noting the split they came through. */
+const outputs = new WeakMap<SourceReader<Line>, { output: ReaderOutput<Line>; records: Line[]; released: string[] }>();
+
+/** Polls up to `max` records; `released` collects the splits the reader released. */
 async function poll(reader: SourceReader<Line>, max: number, released: string[] = []): Promise<{ records: Line[]; done: boolean }> {
-  const records: Line[] = [];
-  const output: ReaderOutput<Line> = {
-    collect: () => {
-      throw new Error('records must go through their split');
-    },
-    forSplit: (split) => ({ collect: (record) => void records.push({ ...record, id: `${split}#${record.id}` }) }),
-    releaseSplit: (split) => void released.push(split),
-  };
-  const result = await reader.poll(output, max);
-  return { records, done: result === 'end' };
+  let sink = outputs.get(reader);
+  if (sink === undefined) {
+    const target = { records: [] as Line[], released };
+    const output: ReaderOutput<Line> = {
+      collect: () => {
+        throw new Error('records must go through their split');
+      },
+      forSplit: (split) => ({ collect: (record) => void target.records.push({ ...record, id: `${split}#${record.id}` }) }),
+      releaseSplit: (split) => void target.released.push(split),
+    };
+    sink = Object.assign(target, { output });
+    outputs.set(reader, sink);
+  }
+  sink.records = [];
+  const result = await reader.poll(sink.output, max);
+  return { records: sink.records, done: result === 'end' };
 }
 
 async function drain(reader: SourceReader<Line>): Promise<Line[]> {
