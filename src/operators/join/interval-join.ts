@@ -110,7 +110,13 @@ class IntervalJoinOperator<L, R, K, O> implements StreamOperator<L | R, O> {
   private buffer<X>(descriptor: MapStateDescriptor<number, X[]>, record: X, timestamp: number): void {
     this.backend.setCurrentNamespace('');
     const buffer = this.backend.getState(descriptor);
-    buffer.put(timestamp, [...(buffer.get(timestamp) ?? []), record]);
+    // Appends in place rather than copying the list per element; put marks the entry for writing back.
+    const list = buffer.get(timestamp);
+    if (list === undefined) buffer.put(timestamp, [record]);
+    else {
+      list.push(record);
+      buffer.put(timestamp, list);
+    }
   }
 
   private inRange(leftTimestamp: number, rightTimestamp: number): boolean {

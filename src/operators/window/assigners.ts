@@ -32,11 +32,16 @@ function windowStart(timestamp: number, offset: number, size: number): number {
   return timestamp - (remainder < 0 ? remainder + size : remainder);
 }
 
+/** The default trigger of a time window: at its end, in its time domain. */
+function endOfWindowTrigger(eventTime: boolean): Trigger<unknown, TimeWindow> {
+  return eventTime ? EventTimeTrigger.create() : ProcessingTimeTrigger.create();
+}
+
 abstract class TumblingWindows implements WindowAssigner<TimeWindow> {
-  abstract readonly eventTime: boolean;
   readonly merging = false;
   readonly codec: WindowCodec<TimeWindow>;
   protected constructor(
+    readonly eventTime: boolean,
     private readonly size: number,
     private readonly offset: number,
   ) {
@@ -53,40 +58,34 @@ abstract class TumblingWindows implements WindowAssigner<TimeWindow> {
     const start = windowStart(time, this.offset, this.size);
     this.lastStart = start;
     this.lastEnd = start + this.size;
-    // The window is frozen (handed to user functions); the array is not: V8 iterates plain arrays fastest.
+    // The window is frozen, being handed out again; the array is not: V8 iterates plain arrays fastest.
     this.last = [Object.freeze({ start, end: this.lastEnd })];
     return this.last;
   }
-  abstract defaultTrigger(): Trigger<unknown, TimeWindow>;
+  defaultTrigger(): Trigger<unknown, TimeWindow> {
+    return endOfWindowTrigger(this.eventTime);
+  }
 }
 
 /** Fixed-size, non-overlapping windows of event time. */
 export class TumblingEventTimeWindows extends TumblingWindows {
-  readonly eventTime = true;
   static of(sizeMs: number, offsetMs = 0): TumblingEventTimeWindows {
-    return new TumblingEventTimeWindows(sizeMs, offsetMs);
-  }
-  defaultTrigger(): Trigger<unknown, TimeWindow> {
-    return EventTimeTrigger.create();
+    return new TumblingEventTimeWindows(true, sizeMs, offsetMs);
   }
 }
 
 /** Fixed-size, non-overlapping windows of processing time. */
 export class TumblingProcessingTimeWindows extends TumblingWindows {
-  readonly eventTime = false;
   static of(sizeMs: number, offsetMs = 0): TumblingProcessingTimeWindows {
-    return new TumblingProcessingTimeWindows(sizeMs, offsetMs);
-  }
-  defaultTrigger(): Trigger<unknown, TimeWindow> {
-    return ProcessingTimeTrigger.create();
+    return new TumblingProcessingTimeWindows(false, sizeMs, offsetMs);
   }
 }
 
 abstract class SlidingWindows implements WindowAssigner<TimeWindow> {
-  abstract readonly eventTime: boolean;
   readonly merging = false;
   readonly codec: WindowCodec<TimeWindow>;
   protected constructor(
+    readonly eventTime: boolean,
     private readonly size: number,
     private readonly slide: number,
     private readonly offset: number,
@@ -102,61 +101,51 @@ abstract class SlidingWindows implements WindowAssigner<TimeWindow> {
     for (let start = last; start > time - this.size; start -= this.slide) windows.push({ start, end: start + this.size });
     return windows;
   }
-  abstract defaultTrigger(): Trigger<unknown, TimeWindow>;
+  defaultTrigger(): Trigger<unknown, TimeWindow> {
+    return endOfWindowTrigger(this.eventTime);
+  }
 }
 
 /** Windows of `size` starting every `slide` of event time: an element belongs to size/slide windows. */
 export class SlidingEventTimeWindows extends SlidingWindows {
-  readonly eventTime = true;
   static of(sizeMs: number, slideMs: number, offsetMs = 0): SlidingEventTimeWindows {
-    return new SlidingEventTimeWindows(sizeMs, slideMs, offsetMs);
-  }
-  defaultTrigger(): Trigger<unknown, TimeWindow> {
-    return EventTimeTrigger.create();
+    return new SlidingEventTimeWindows(true, sizeMs, slideMs, offsetMs);
   }
 }
 
 export class SlidingProcessingTimeWindows extends SlidingWindows {
-  readonly eventTime = false;
   static of(sizeMs: number, slideMs: number, offsetMs = 0): SlidingProcessingTimeWindows {
-    return new SlidingProcessingTimeWindows(sizeMs, slideMs, offsetMs);
-  }
-  defaultTrigger(): Trigger<unknown, TimeWindow> {
-    return ProcessingTimeTrigger.create();
+    return new SlidingProcessingTimeWindows(false, sizeMs, slideMs, offsetMs);
   }
 }
 
 abstract class SessionWindows implements WindowAssigner<TimeWindow> {
-  abstract readonly eventTime: boolean;
   readonly merging = true;
   readonly codec = variableSizeCodec;
-  protected constructor(private readonly gap: number) {
+  protected constructor(
+    readonly eventTime: boolean,
+    private readonly gap: number,
+  ) {
     checkPositive('session gap', gap);
   }
   assignWindows(time: number): readonly TimeWindow[] {
     return [{ start: time, end: time + this.gap }];
   }
-  abstract defaultTrigger(): Trigger<unknown, TimeWindow>;
+  defaultTrigger(): Trigger<unknown, TimeWindow> {
+    return endOfWindowTrigger(this.eventTime);
+  }
 }
 
 /** A window per burst of activity of a key: it closes after `gap` without elements (event time). */
 export class EventTimeSessionWindows extends SessionWindows {
-  readonly eventTime = true;
   static withGap(gapMs: number): EventTimeSessionWindows {
-    return new EventTimeSessionWindows(gapMs);
-  }
-  defaultTrigger(): Trigger<unknown, TimeWindow> {
-    return EventTimeTrigger.create();
+    return new EventTimeSessionWindows(true, gapMs);
   }
 }
 
 export class ProcessingTimeSessionWindows extends SessionWindows {
-  readonly eventTime = false;
   static withGap(gapMs: number): ProcessingTimeSessionWindows {
-    return new ProcessingTimeSessionWindows(gapMs);
-  }
-  defaultTrigger(): Trigger<unknown, TimeWindow> {
-    return ProcessingTimeTrigger.create();
+    return new ProcessingTimeSessionWindows(false, gapMs);
   }
 }
 

@@ -117,101 +117,111 @@ export class CountTrigger implements Trigger<unknown> {
   }
 }
 
-/** Fires every `intervalMs` of event time while the window is open, and at its end. */
-export class ContinuousEventTimeTrigger implements Trigger<unknown> {
+/**
+ * Flink's continuous triggers: fire every `intervalMs` of their time domain while a window is open, and at its end.
+ * The next interval fire is kept in trigger state (merged for sessions) and never goes past the window's end, where
+ * the end-of-window fire takes over (the operator clears the window on that timer).
+ */
+abstract class ContinuousTrigger implements Trigger<unknown> {
   private readonly nextFire = new ReducingStateDescriptor<number>('trigger-next-fire', min);
-  private constructor(private readonly intervalMs: number) {}
+  protected constructor(private readonly intervalMs: number) {}
+
+  protected abstract registerTimer(ctx: TriggerContext, time: number): void;
+  protected abstract deleteTimer(ctx: TriggerContext, time: number): void;
+
+  /** Schedules a window's first interval fire, if it has none, from the current time of the domain. */
+  protected scheduleFirst(time: number, window: Window, ctx: TriggerContext): void {
+    const state = ctx.getPartitionedState(this.nextFire);
+    if (state.get() !== undefined) return;
+    const intervalStart = time - (((time % this.intervalMs) + this.intervalMs) % this.intervalMs);
+    const next = Math.min(intervalStart + this.intervalMs, maxTimestamp(window));
+    state.add(next);
+    this.registerTimer(ctx, next);
+  }
+
+  /** A timer of the trigger's domain: the window's end, its interval fire (then the next is set), or a stale one. */
+  protected onTimer(time: number, window: Window, ctx: TriggerContext): TriggerResult {
+    if (time === maxTimestamp(window)) return 'fire';
+    const state = ctx.getPartitionedState(this.nextFire);
+    if (state.get() !== time) return 'continue';
+    state.clear();
+    const next = Math.min(time + this.intervalMs, maxTimestamp(window));
+    state.add(next);
+    this.registerTimer(ctx, next);
+    return 'fire';
+  }
+
+  onMerge(_window: Window, ctx: OnMergeContext): void {
+    ctx.mergePartitionedState(this.nextFire);
+    const next = ctx.getPartitionedState(this.nextFire).get();
+    if (next !== undefined) this.registerTimer(ctx, next);
+  }
+
+  clear(_window: Window, ctx: TriggerContext): void {
+    const state = ctx.getPartitionedState(this.nextFire);
+    const next = state.get();
+    if (next !== undefined) this.deleteTimer(ctx, next);
+    state.clear();
+  }
+
+  abstract onElement(element: unknown, timestamp: number, window: Window, ctx: TriggerContext): TriggerResult;
+  abstract onEventTime(time: number, window: Window, ctx: TriggerContext): TriggerResult;
+  abstract onProcessingTime(time: number, window: Window, ctx: TriggerContext): TriggerResult;
+}
+
+/** Fires every `intervalMs` of event time while the window is open, and at its end. */
+export class ContinuousEventTimeTrigger extends ContinuousTrigger {
   static of(intervalMs: number): ContinuousEventTimeTrigger {
     if (!(intervalMs > 0)) throw new RangeError(`ContinuousEventTimeTrigger needs a positive interval, got ${intervalMs}`);
     return new ContinuousEventTimeTrigger(intervalMs);
+  }
+  protected registerTimer(ctx: TriggerContext, time: number): void {
+    ctx.registerEventTimeTimer(time);
+  }
+  protected deleteTimer(ctx: TriggerContext, time: number): void {
+    ctx.deleteEventTimeTimer(time);
   }
   onElement(_element: unknown, timestamp: number, window: Window, ctx: TriggerContext): TriggerResult {
     const end = maxTimestamp(window);
     if (end <= ctx.currentWatermark) return 'fire';
     ctx.registerEventTimeTimer(end);
-    const state = ctx.getPartitionedState(this.nextFire);
-    if (state.get() === undefined) {
-      const intervalStart = timestamp - (((timestamp % this.intervalMs) + this.intervalMs) % this.intervalMs);
-      const next = Math.min(intervalStart + this.intervalMs, end);
-      state.add(next);
-      ctx.registerEventTimeTimer(next);
-    }
+    this.scheduleFirst(timestamp, window, ctx);
     return 'continue';
   }
   onEventTime(time: number, window: Window, ctx: TriggerContext): TriggerResult {
-    if (time === maxTimestamp(window)) return 'fire';
-    const state = ctx.getPartitionedState(this.nextFire);
-    if (state.get() !== time) return 'continue';
-    state.clear();
-    // As in Flink: never past the window's end, where the end-of-window fire takes over.
-    const next = Math.min(time + this.intervalMs, maxTimestamp(window));
-    state.add(next);
-    ctx.registerEventTimeTimer(next);
-    return 'fire';
+    return this.onTimer(time, window, ctx);
   }
   onProcessingTime(): TriggerResult {
     return 'continue';
   }
-  onMerge(window: Window, ctx: OnMergeContext): void {
-    ctx.mergePartitionedState(this.nextFire);
-    const next = ctx.getPartitionedState(this.nextFire).get();
-    if (next !== undefined) ctx.registerEventTimeTimer(next);
+  override onMerge(window: Window, ctx: OnMergeContext): void {
+    super.onMerge(window, ctx);
     const end = maxTimestamp(window);
     if (end > ctx.currentWatermark) ctx.registerEventTimeTimer(end);
   }
-  clear(_window: Window, ctx: TriggerContext): void {
-    const state = ctx.getPartitionedState(this.nextFire);
-    const next = state.get();
-    if (next !== undefined) ctx.deleteEventTimeTimer(next);
-    state.clear();
-  }
 }
 
-/** Fires every `intervalMs` of processing time while the window holds elements. */
-export class ContinuousProcessingTimeTrigger implements Trigger<unknown> {
-  private readonly nextFire = new ReducingStateDescriptor<number>('trigger-next-fire', min);
-  private constructor(private readonly intervalMs: number) {}
+/** Fires every `intervalMs` of processing time while the window holds elements, and at its end. */
+export class ContinuousProcessingTimeTrigger extends ContinuousTrigger {
   static of(intervalMs: number): ContinuousProcessingTimeTrigger {
     if (!(intervalMs > 0)) throw new RangeError(`ContinuousProcessingTimeTrigger needs a positive interval, got ${intervalMs}`);
     return new ContinuousProcessingTimeTrigger(intervalMs);
   }
+  protected registerTimer(ctx: TriggerContext, time: number): void {
+    ctx.registerProcessingTimeTimer(time);
+  }
+  protected deleteTimer(ctx: TriggerContext, time: number): void {
+    ctx.deleteProcessingTimeTimer(time);
+  }
   onElement(_element: unknown, _timestamp: number, window: Window, ctx: TriggerContext): TriggerResult {
-    const state = ctx.getPartitionedState(this.nextFire);
-    if (state.get() === undefined) {
-      const now = ctx.currentProcessingTime();
-      const next = Math.min(now - (now % this.intervalMs) + this.intervalMs, maxTimestamp(window));
-      state.add(next);
-      ctx.registerProcessingTimeTimer(next);
-    }
+    this.scheduleFirst(ctx.currentProcessingTime(), window, ctx);
     return 'continue';
   }
   onEventTime(): TriggerResult {
     return 'continue';
   }
-  /**
-   * Fires at the window's end too: the operator clears the window on that timer, so whatever came after the last
-   * interval fire would otherwise never be evaluated.
-   */
   onProcessingTime(time: number, window: Window, ctx: TriggerContext): TriggerResult {
-    if (time === maxTimestamp(window)) return 'fire';
-    const state = ctx.getPartitionedState(this.nextFire);
-    if (state.get() !== time) return 'continue';
-    state.clear();
-    const next = Math.min(time + this.intervalMs, maxTimestamp(window));
-    state.add(next);
-    ctx.registerProcessingTimeTimer(next);
-    return 'fire';
-  }
-  onMerge(_window: Window, ctx: OnMergeContext): void {
-    ctx.mergePartitionedState(this.nextFire);
-    const next = ctx.getPartitionedState(this.nextFire).get();
-    if (next !== undefined) ctx.registerProcessingTimeTimer(next);
-  }
-  clear(_window: Window, ctx: TriggerContext): void {
-    const state = ctx.getPartitionedState(this.nextFire);
-    const next = state.get();
-    if (next !== undefined) ctx.deleteProcessingTimeTimer(next);
-    state.clear();
+    return this.onTimer(time, window, ctx);
   }
 }
 
