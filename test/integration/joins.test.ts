@@ -4,22 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { runJob } from 'weir/testing';
 import type { Event } from '../fixtures/window-spec.ts';
 import type { JoinJobSpec, Pair } from '../fixtures/join-job.ts';
+import { outOfOrderEventsOf } from '../fixtures/window-arbitraries.ts';
 
 const JOB = fileURLToPath(new URL('../fixtures/join-job.ts', import.meta.url));
 
 const eventsArb = (firstId: number): fc.Arbitrary<Event[]> =>
-  fc
-    .array(fc.record({ key: fc.integer({ min: 0, max: 3 }), step: fc.integer({ min: 0, max: 2 }), jitter: fc.integer({ min: -20, max: 3 }) }), {
-      maxLength: 120,
-      size: 'max',
-    })
-    .map((draws) => {
-      let clock = 0;
-      return draws.map(({ key, step, jitter }, i) => {
-        clock += step;
-        return { id: firstId + i, key, ts: clock + jitter };
-      });
-    });
+  outOfOrderEventsOf({ maxLength: 120, maxKey: 3, maxStep: 2, maxBehind: 20, maxAhead: 3, firstId });
 
 const joinArb: fc.Arbitrary<JoinJobSpec['join']> = fc.oneof(
   { weight: 3, arbitrary: fc
