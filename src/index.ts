@@ -76,7 +76,10 @@ export {
 export type { TimeWindow, GlobalWindow, Window } from './operators/window/windows.ts';
 export type { WindowContext } from './operators/window/window-operator.ts';
 export type { Source, SourceReader, SourceOutput, ReaderOutput, PollResult } from './connectors/source.ts';
-export type { Sink, SinkWriter } from './connectors/sink.ts';
+export type { Sink, SinkWriter, TransactionalSink, TransactionalSinkWriter, Committer } from './connectors/sink.ts';
+export { TransactionalFileSink, type TransactionalFileSinkOptions, type FileCommittable } from './connectors/transactional-file-sink.ts';
+export type { CheckpointConfig } from './api/environment.ts';
+export type { RestartStrategyConfig } from './runtime/restart-strategy.ts';
 export { GeneratorSource, RecordRandom, type GeneratorOptions } from './connectors/generator.ts';
 export { ConsoleSink, type ConsoleSinkOptions } from './connectors/console.ts';
 export { FileSource, FileSink, JsonLinesFileSource, JsonLinesFileSink } from './connectors/files.ts';

@@ -4,6 +4,33 @@ import type { Source } from '../connectors/source.ts';
 import type { WatermarkStrategy } from './watermark-strategy.ts';
 import { ElementsSource } from '../connectors/memory.ts';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
+import { DEFAULT_CHECKPOINT_TIMEOUT_MS, type CheckpointSettings } from '../checkpoint/checkpoint-scheduler.ts';
+import { RestartStrategy, type RestartStrategyConfig } from '../runtime/restart-strategy.ts';
+
+/** Periodic checkpoints (DESIGN decision 7), as Flink's CheckpointConfig. */
+export interface CheckpointConfig {
+  /** From one checkpoint's start to the next. */
+  readonly intervalMs: number;
+  /** A checkpoint not complete by then is aborted; 10 minutes by default. */
+  readonly timeoutMs?: number;
+  /** At least this long between the end of one checkpoint and the start of the next; 0 by default. */
+  readonly minPauseMs?: number;
+  /** Completed checkpoints kept; 3 by default. */
+  readonly retained?: number;
+}
+
+export interface ResolvedCheckpointConfig extends CheckpointSettings {
+  readonly retained: number;
+}
+
+/** With checkpoints on and no strategy set: restart with backoff, as Flink restarts checkpointed jobs by default. */
+export const DEFAULT_RESTART_STRATEGY: RestartStrategyConfig = {
+  kind: 'exponential-backoff',
+  initialDelayMs: 1_000,
+  maxDelayMs: 60_000,
+  resetAfterMs: 3_600_000,
+  attempts: 10,
+};
 
 /** How records travel between threads; the defaults suit both throughput and latency. */
 export interface ExchangeOptions {
@@ -35,6 +62,33 @@ export class StreamExecutionEnvironment {
   autoWatermarkIntervalMs = 200;
   /** @internal */
   stateCacheEntries = 100_000;
+  /** @internal */
+  checkpointing: ResolvedCheckpointConfig | undefined;
+  /** @internal */
+  restartStrategy: RestartStrategyConfig | undefined;
+
+  /** Takes a checkpoint every `intervalMs`; a failed attempt restarts from the last completed one. */
+  enableCheckpointing(config: CheckpointConfig): this {
+    const resolved: ResolvedCheckpointConfig = {
+      intervalMs: config.intervalMs,
+      timeoutMs: config.timeoutMs ?? DEFAULT_CHECKPOINT_TIMEOUT_MS,
+      minPauseMs: config.minPauseMs ?? 0,
+      retained: config.retained ?? 3,
+    };
+    if (!(Number.isFinite(resolved.intervalMs) && resolved.intervalMs > 0)) throw new RangeError(`checkpoint intervalMs must be a positive number, got ${config.intervalMs}`);
+    if (!(Number.isFinite(resolved.timeoutMs) && resolved.timeoutMs > 0)) throw new RangeError(`checkpoint timeoutMs must be a positive number, got ${config.timeoutMs}`);
+    if (!(Number.isFinite(resolved.minPauseMs) && resolved.minPauseMs >= 0)) throw new RangeError(`checkpoint minPauseMs must be >= 0, got ${config.minPauseMs}`);
+    checkPositiveInteger('retained checkpoints', resolved.retained);
+    this.checkpointing = resolved;
+    return this;
+  }
+
+  /** What happens when an attempt fails: none (the default without checkpoints), fixed delay or exponential backoff. */
+  setRestartStrategy(config: RestartStrategyConfig): this {
+    new RestartStrategy(config); // checks the numbers now, not at the first failure
+    this.restartStrategy = config;
+    return this;
+  }
 
   /** Default parallelism of this job's operators; overrides the `--parallelism` flag, as in Flink. */
   setParallelism(parallelism: number): this {

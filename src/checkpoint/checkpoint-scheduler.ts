@@ -1,6 +1,6 @@
 /** When checkpoints run (DESIGN decision 7; Flink's CheckpointConfig names). */
 export interface CheckpointSettings {
-  /** From one checkpoint's trigger to the next. */
+  /** From one checkpoint's trigger to the next; Infinity for none but those requested (savepoints, the final one). */
   readonly intervalMs: number;
   /** A checkpoint not complete this long after its trigger is aborted. */
   readonly timeoutMs: number;
@@ -42,7 +42,7 @@ export class CheckpointScheduler {
   private pending: CheckpointRecord | undefined = undefined;
   private lastTriggerAt: number;
   private lastEndAt = Number.NEGATIVE_INFINITY;
-  private savepointRequested = false;
+  private requested: 'checkpoint' | 'savepoint' | undefined = undefined;
 
   constructor(
     private readonly settings: CheckpointSettings,
@@ -52,7 +52,9 @@ export class CheckpointScheduler {
     lastCheckpointId = 0,
   ) {
     for (const [name, value] of Object.entries(settings)) {
-      if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`checkpoint ${name} must be a non-negative number of ms, got ${value}`);
+      if (!(value >= 0) || (name !== 'intervalMs' && !Number.isFinite(value))) {
+        throw new RangeError(`checkpoint ${name} must be a non-negative number of ms, got ${value}`);
+      }
     }
     if (settings.intervalMs <= 0 || settings.timeoutMs <= 0) throw new RangeError('checkpoint interval and timeout must be positive');
     if (tasks.length === 0) throw new RangeError('a checkpoint needs at least one task to acknowledge it');
@@ -71,13 +73,18 @@ export class CheckpointScheduler {
 
   /** Asks for a savepoint: it is triggered as soon as no checkpoint is pending, whatever the interval. */
   requestSavepoint(): void {
-    this.savepointRequested = true;
+    this.requested = 'savepoint';
+  }
+
+  /** Asks for a checkpoint as soon as none is pending (the final one of a finished job); a savepoint request wins. */
+  requestCheckpoint(): void {
+    this.requested ??= 'checkpoint';
   }
 
   /** The time at which `poll` has something to do: the pending checkpoint's deadline, or the next trigger. */
   nextDueAt(): number {
     if (this.pending !== undefined) return this.pending.triggeredAt + this.settings.timeoutMs;
-    if (this.savepointRequested) return Number.NEGATIVE_INFINITY;
+    if (this.requested !== undefined) return Number.NEGATIVE_INFINITY;
     return Math.max(this.lastTriggerAt + this.settings.intervalMs, this.lastEndAt + this.settings.minPauseMs);
   }
 
@@ -109,8 +116,8 @@ export class CheckpointScheduler {
   }
 
   private trigger(now: number): SchedulerAction {
-    const savepoint = this.savepointRequested;
-    this.savepointRequested = false;
+    const savepoint = this.requested === 'savepoint';
+    this.requested = undefined;
     const row: CheckpointRecord = {
       checkpointId: this.nextId++,
       kind: savepoint ? 'savepoint' : 'checkpoint',

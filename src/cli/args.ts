@@ -8,13 +8,14 @@ export interface RunCommand {
   readonly checkpointDir: string | undefined;
   readonly fromSavepoint: string | undefined;
   readonly metricsPort: number | undefined;
+  readonly allowNonRestoredState: boolean;
   readonly params: unknown;
 }
 
 export type Command = RunCommand | { readonly command: 'help' };
 
 export const USAGE = `usage: weir run <job.ts|job.js> [--parallelism N] [--job-id ID] [--checkpoint-dir DIR]
-                [--from-savepoint DIR] [--metrics-port P] [--params JSON]`;
+                [--from-savepoint DIR] [--allow-non-restored-state] [--metrics-port P] [--params JSON]`;
 
 /** A command line the CLI refuses; the message is printed as one line. */
 export class UsageError extends Error {
@@ -45,6 +46,7 @@ export function parseCommand(argv: readonly string[]): Command {
         'job-id': { type: 'string' },
         'checkpoint-dir': { type: 'string' },
         'from-savepoint': { type: 'string' },
+        'allow-non-restored-state': { type: 'boolean' },
         'metrics-port': { type: 'string' },
         params: { type: 'string' },
       },
@@ -70,6 +72,7 @@ export function parseCommand(argv: readonly string[]): Command {
     checkpointDir: values['checkpoint-dir'],
     fromSavepoint: values['from-savepoint'],
     metricsPort: integerFlag('metrics-port', values['metrics-port'], 0, 65_535),
+    allowNonRestoredState: values['allow-non-restored-state'] === true,
     params,
   };
 }

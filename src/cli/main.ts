@@ -1,6 +1,6 @@
 import { parseCommand, USAGE, UsageError } from './args.ts';
 import { runJob } from '../runtime/coordinator.ts';
-import { WeirError } from '../runtime/errors.ts';
+import { JobFailedError, WeirError } from '../runtime/errors.ts';
 
 /** `weir <command>`: returns the exit code; errors become one line on stderr. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -10,16 +10,29 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    if (command.checkpointDir !== undefined || command.fromSavepoint !== undefined || command.jobId !== undefined) {
-      throw new UsageError('--job-id, --checkpoint-dir and --from-savepoint need checkpointing, which this build does not have yet');
+    // SIGTERM stops the job with a savepoint (DESIGN decision 9); a second one is left to the default (exit).
+    const stop = new AbortController();
+    const onTerm = (): void => stop.abort();
+    process.once('SIGTERM', onTerm);
+    try {
+      const result = await runJob({
+        jobModule: command.job,
+        params: command.params,
+        allowNonRestoredState: command.allowNonRestoredState,
+        stopWithSavepoint: stop.signal,
+        ...(command.parallelism === undefined ? {} : { parallelism: command.parallelism }),
+        ...(command.metricsPort === undefined ? {} : { metricsPort: command.metricsPort }),
+        ...(command.jobId === undefined ? {} : { jobId: command.jobId }),
+        ...(command.checkpointDir === undefined ? {} : { checkpointDir: command.checkpointDir }),
+        ...(command.fromSavepoint === undefined ? {} : { fromSavepoint: command.fromSavepoint }),
+      });
+      if (result.stopped === undefined) return 0;
+      if (result.stopped.savepoint === undefined) throw new JobFailedError(`stopped without a savepoint: ${result.stopped.reason ?? 'unknown'}`);
+      process.stderr.write(`weir: stopped with savepoint ${result.stopped.savepoint}\n`);
+      return 0;
+    } finally {
+      process.removeListener('SIGTERM', onTerm);
     }
-    await runJob({
-      jobModule: command.job,
-      params: command.params,
-      ...(command.parallelism === undefined ? {} : { parallelism: command.parallelism }),
-      ...(command.metricsPort === undefined ? {} : { metricsPort: command.metricsPort }),
-    });
-    return 0;
   } catch (error) {
     const line = error instanceof WeirError || error instanceof UsageError ? error.message : `unexpected error: ${String(error)}`;
     process.stderr.write(`weir: ${line.split('\n')[0]}\n`);

@@ -12,7 +12,11 @@ export interface FileCommittable {
 }
 
 export interface TransactionalFileSinkOptions<T> {
-  /** Directory of the published files `part-<subtask>-<checkpointId>.jsonl`; in-progress files are hidden (`.`). */
+  /**
+   * Directory of the published files `part-<subtask>-<checkpointId>.jsonl`; in-progress files are hidden (`.`). It
+   * belongs to this sink: a start clears the unpublished files that earlier runs left after the checkpoint it starts
+   * from (all of them when it starts without one), since their records are written again.
+   */
   readonly directory: string;
   readonly format?: (record: T) => string;
 }

@@ -34,6 +34,10 @@ export interface OperatorContext extends RuntimeContext {
   readonly processingTime: ProcessingTimeService;
   /** Wraps a throw from user code so the failure names this operator and the record. */
   fail(cause: unknown, record: unknown): Error;
+  /** The checkpoint this attempt restored and this subtask's share of the operator's own states in it. */
+  readonly restored: { readonly checkpointId: number; readonly states: readonly unknown[] } | undefined;
+  /** Periodic checkpoints are on: what a sink prepares is published when one completes, the last at the end. */
+  readonly checkpointing: boolean;
 }
 
 /**
@@ -54,6 +58,15 @@ export interface StreamOperator<I = unknown, O = unknown> {
   /** All input has ended: emit what is held back. */
   finish?(): void | Promise<void>;
   close?(): void | Promise<void>;
+  /**
+   * Checkpoint barrier n reached this operator: return its own state (plain data) for the checkpoint. The subtask
+   * waits for the promise before it processes the records after the barrier. Keyed state is snapshotted for it.
+   */
+  snapshotState?(checkpointId: number): unknown | Promise<unknown>;
+  /** Checkpoint n completed; it covers every earlier one (a lost notice is covered by the next). */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  /** Checkpoint n will not complete. What it prepared must not be lost: the next checkpoint covers it. */
+  notifyCheckpointAborted?(checkpointId: number): void | Promise<void>;
   /**
    * Late records this operator dropped because no side output takes them (Flink's numLateRecordsDropped). Read once
    * per batch into the `weir_late_records_dropped_total` metric; the job warns about them at its end.

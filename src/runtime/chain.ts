@@ -1,7 +1,7 @@
 import { threadId } from 'node:worker_threads';
 import type { LogicalGraph } from '../api/graph.ts';
 import type { OperatorContext, OperatorOutput, ProcessingTimeService, RecordTime, StreamOperator } from '../operators/operator.ts';
-import type { KeyedStateBackend } from '../state/backend.ts';
+import type { LmdbKeyedStateBackend } from '../state/lmdb-backend.ts';
 import type { PhysicalPlan, PlannedNode, Vertex } from './planner.ts';
 import type { RecordWriter } from './record-writer.ts';
 import type { StatsBoard } from './stats-board.ts';
@@ -19,8 +19,19 @@ interface Target {
 /** What a chain needs from the subtask that runs it. */
 export interface ChainServices {
   readonly processingTime: ProcessingTimeService;
-  /** Opens the keyed state of a keyed operator subtask (one LMDB environment each). */
-  openKeyedState(planned: PlannedNode, subtask: number): Promise<KeyedStateBackend>;
+  /** Opens the keyed state of a keyed operator subtask (one LMDB environment each), restored if the attempt restores. */
+  openKeyedState(planned: PlannedNode, subtask: number): Promise<LmdbKeyedStateBackend>;
+  /** The operator's own states this subtask restores (see OperatorContext.restored). */
+  restoredStateOf(planned: PlannedNode): OperatorContext['restored'];
+  readonly checkpointing: boolean;
+}
+
+/** What a checkpoint snapshots of one chained operator. */
+export interface SnapshotParticipant {
+  readonly operatorId: string;
+  readonly operator: StreamOperator | undefined;
+  readonly keyedState: LmdbKeyedStateBackend | undefined;
+  fail(cause: unknown): Error;
 }
 
 /** Counters of one operator subtask, bumped on the hot path and published to the stats board once per batch. */
@@ -33,6 +44,7 @@ interface ChainMember {
   readonly planned: PlannedNode;
   readonly operator: StreamOperator | undefined;
   readonly keyed: boolean;
+  keyedState: LmdbKeyedStateBackend | undefined;
   readonly context: { -readonly [P in keyof OperatorContext]: OperatorContext[P] };
   readonly output: OperatorOutput<unknown>;
   readonly counters: Counters;
@@ -137,6 +149,8 @@ export class OperatorChain {
         time: this.time,
         processingTime: services.processingTime,
         fail: (cause, record) => operatorFailure(planned, subtask, cause, record),
+        restored: services.restoredStateOf(planned),
+        checkpointing: services.checkpointing,
       };
       const operator = logical.kind === 'operator' ? logical.createOperator() : undefined;
       if (operator !== undefined) {
@@ -155,7 +169,16 @@ export class OperatorChain {
           },
         });
       }
-      const member = { planned, operator, keyed, context, output, counters, statsSlot: stats.nodeSlot(nodeId, subtask) };
+      const member: ChainMember = {
+        planned,
+        operator,
+        keyed,
+        keyedState: undefined,
+        context,
+        output,
+        counters,
+        statsSlot: stats.nodeSlot(nodeId, subtask),
+      };
       byId.set(nodeId, member);
     }
     for (const nodeId of vertex.nodeIds) this.members.push(byId.get(nodeId)!);
@@ -187,7 +210,10 @@ export class OperatorChain {
     // Open from the tail, so that no operator emits into an unopened successor.
     for (const member of [...this.members].reverse()) {
       await this.guard(member, async () => {
-        if (member.keyed) member.context.keyedState = await this.services.openKeyedState(member.planned, this.subtask);
+        if (member.keyed) {
+          member.keyedState = await this.services.openKeyedState(member.planned, this.subtask);
+          member.context.keyedState = member.keyedState;
+        }
         await member.operator?.open?.(member.context, member.output);
       });
     }
@@ -212,6 +238,16 @@ export class OperatorChain {
   /** End of input: operators emit what they hold, head first so successors see it before they finish. */
   async finish(): Promise<void> {
     for (const member of this.members) await this.guard(member, () => member.operator?.finish?.());
+  }
+
+  /** The chain's operators in order, as a checkpoint sees them. */
+  get participants(): SnapshotParticipant[] {
+    return this.members.map((member) => ({
+      operatorId: member.planned.operatorId,
+      operator: member.operator,
+      keyedState: member.keyedState,
+      fail: (cause: unknown) => operatorFailure(member.planned, this.subtask, cause, NO_RECORD),
+    }));
   }
 
   private closed = false;

@@ -1,16 +1,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
-import type { CoordinatorToWorker, FailureReport, WorkerTask, WorkerToCoordinator } from './messages.ts';
 import { buildJob } from '../api/job.ts';
+import { DEFAULT_RESTART_STRATEGY } from '../api/environment.ts';
+import { runAttempt, type AttemptOutcome } from './job-attempt.ts';
+import { RestartStrategy } from './restart-strategy.ts';
+import { sleep } from './signal.ts';
+import type { CheckpointStorage } from '../checkpoint/storage.ts';
+import { latestRestorable, checkRestoreFits } from '../checkpoint/restore-point.ts';
+import { restorePointOf, storageAt, type CheckpointTarget, type RestorePoint } from '../checkpoint/snapshot-state.ts';
 import { loadJob, resolveJobPath } from './job-loader.ts';
 import { planJob, type PhysicalPlan } from './planner.ts';
 import { planDeployment, workerFor, type Deployment } from './deployment.ts';
 import { StatsBoard } from './stats-board.ts';
-import { JobFailedError, describeError } from './errors.ts';
+import { JobDefinitionError, JobFailedError, describeError } from './errors.ts';
 import { createLogger, defaultLogLevel, type Logger } from '../observe/logger.ts';
 import { registerJobMetrics } from '../observe/metrics.ts';
 import { startMetricsServer } from '../observe/http-server.ts';
@@ -29,6 +33,21 @@ export interface RunOptions {
   readonly logLevel?: string;
   /** Parent directory of the run's working state (LMDB files); the system temp directory by default. */
   readonly stateDir?: string;
+  /**
+   * Checkpoints survive the run here, under `jobId`: a run with the same directory and job id restores the latest
+   * completed checkpoint (after a killed process, say). Without it, checkpoints serve restarts within the run only.
+   */
+  readonly checkpointDir?: string;
+  /** Names the job's checkpoints; a fresh one (job name and time) by default. */
+  readonly jobId?: string;
+  /** A savepoint (`<dir>/<jobId>/chk-<id>`) to start from when the job id has no checkpoint of its own yet. */
+  readonly fromSavepoint?: string;
+  /** Start even when operators with state in the restored checkpoint are gone from the job (their state is dropped). */
+  readonly allowNonRestoredState?: boolean;
+  /** Where savepoints go without a checkpoint directory; `./weir-savepoints` by default. */
+  readonly savepointDir?: string;
+  /** When aborted, the job takes a savepoint and stops (what the CLI does on SIGTERM). */
+  readonly stopWithSavepoint?: AbortSignal;
 }
 
 export interface OperatorStats {
@@ -45,6 +64,12 @@ export interface OperatorStats {
 
 export interface JobResult {
   readonly jobName: string;
+  /** The id its checkpoints are kept under. */
+  readonly jobId: string;
+  /** Attempts that failed and were restarted from a checkpoint. */
+  readonly restarts: number;
+  /** Present when the job stopped on request: the savepoint it took, or why it could not. */
+  readonly stopped?: { readonly savepoint: string | undefined; readonly reason: string | undefined };
   /** From the call until the job finished, start-up of workers included. */
   readonly durationMs: number;
   /** From the moment every worker had opened its operators until the job finished: what throughput is measured on. */
@@ -57,115 +82,153 @@ export interface JobResult {
   readonly plan: PhysicalPlan;
 }
 
-const CANCEL_GRACE_MS = 5_000;
-const WORKER_URL = new URL('./worker/bootstrap.js', import.meta.url);
-
-/** Plans a job on the main thread, runs it on worker threads, and waits until it finishes or fails. */
+/** Plans a job on the main thread, runs it on worker threads, and waits until it finishes, fails for good, or stops. */
 export async function runJob(options: RunOptions): Promise<JobResult> {
   const started = performance.now();
   const jobModule = resolveJobPath(options.jobModule);
   const logLevel = options.logLevel ?? defaultLogLevel();
   const job = await loadJob(jobModule);
   const defaultParallelism = options.parallelism ?? 1;
-  const plan = planJob(buildJob(job, options.params), { defaultParallelism });
+  const env = buildJob(job, options.params);
+  const plan = planJob(env, { defaultParallelism });
   const threads = options.threads ?? availableParallelism();
   const deployment = planDeployment(plan, threads);
   const stats = new StatsBoard(plan, deployment);
   const log = createLogger(logLevel, { job: job.name });
-  // Working keyed state of this run; checkpoints (not this directory) are what survives a run.
-  const stateDir = await mkdtemp(join(options.stateDir ?? tmpdir(), `weir-${job.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}-`));
   const registry = new Registry();
   registerJobMetrics(registry, job.name, plan, deployment, stats);
   const server = options.metricsPort === undefined ? undefined : await startMetricsServer(registry, options.metricsPort);
-  log.info({ vertices: plan.vertices.length, workers: deployment.workerCount, parallelism: defaultParallelism }, 'job starting');
+  const storage = await openCheckpointStorage(options, job.name);
+  log.info({ vertices: plan.vertices.length, workers: deployment.workerCount, parallelism: defaultParallelism, jobId: storage.jobId }, 'job starting');
 
-  const pool = new Piscina({
-    filename: WORKER_URL.href,
-    minThreads: deployment.workerCount,
-    maxThreads: deployment.workerCount,
-    concurrentTasksPerWorker: 1,
-    idleTimeout: Number.POSITIVE_INFINITY,
-    // Subtasks live in the worker's event loop; Atomics.wait between tasks would stall their message ports.
-    atomics: 'disabled',
-  });
   const outputs = new Map<string, unknown[]>();
-  let workersStarted = 0;
-  const workerThreadIds: number[] = [];
-  let runningSince: number | undefined;
-  const controls: MessagePort[] = [];
-  let failure: FailureReport | undefined;
-  let cancelled!: () => void;
-  /** Resolves a grace period after a failure, so one stuck worker cannot keep a failed job alive. */
-  const cancelGraceOver = new Promise<void>((resolve) => {
-    cancelled = () => setTimeout(resolve, CANCEL_GRACE_MS).unref();
-  });
-  const fail = (report: FailureReport): void => {
-    if (failure !== undefined) return;
-    failure = report;
-    cancelled();
-    log.error({ operator: report.operator, stack: report.stack }, report.message);
-    const cancel: CoordinatorToWorker = { type: 'cancel' };
-    for (const control of controls) control.postMessage(cancel);
-  };
-
+  const restartStrategy = new RestartStrategy(env.restartStrategy ?? (env.checkpointing === undefined ? { kind: 'none' } : DEFAULT_RESTART_STRATEGY));
+  let outcome: AttemptOutcome;
+  let restarts = 0;
   try {
-    const portsByWorker = remotePorts(deployment);
-    const tasks = Array.from({ length: deployment.workerCount }, (_, worker) => {
-      const control = new MessageChannel();
-      controls.push(control.port1);
-      const finished = new Promise<void>((resolve) => {
-        control.port1.on('message', (message: WorkerToCoordinator) => {
-          if (message.type === 'collect') appendOutput(outputs, message.sink, message.records);
-          else if (message.type === 'failed') fail(message.failure);
-          else if (message.type === 'started') {
-            workerThreadIds[worker] = message.threadId;
-            if (++workersStarted === deployment.workerCount) runningSince = performance.now();
-          } else resolve();
-        });
-        control.port1.on('close', resolve);
-      });
-      const ports = portsByWorker[worker]!;
-      const task: WorkerTask = {
-        workerIndex: worker,
+    let restore = await startingPoint(options, storage, plan, log);
+    let lastCheckpointId = Math.max(restore?.checkpointId ?? 0, ...(await storage.checkpoints.completed()));
+    for (;;) {
+      outcome = await runAttempt({
+        jobName: job.name,
         jobModule,
         params: options.params,
         defaultParallelism,
         threads,
-        fingerprint: plan.fingerprint,
-        stats: stats.buffer,
-        control: control.port2,
-        ports,
         logLevel,
-        stateDir,
-      };
-      const run = pool.run(task, { transferList: [control.port2, ...Object.values(ports)] }).catch((error: unknown) => {
-        fail({ message: `worker thread ${worker} died: ${describeError(error)}`, operator: undefined, stack: undefined });
+        plan,
+        deployment,
+        stats,
+        log,
+        stateParent: options.stateDir ?? tmpdir(),
+        checkpointing: env.checkpointing,
+        checkpoints: storage.target,
+        savepoints: storage.savepoints,
+        restore,
+        lastCheckpointId,
+        stop: options.stopWithSavepoint,
+        outputs,
       });
-      return Promise.all([run, finished]);
-    });
-    await Promise.race([Promise.all(tasks), cancelGraceOver]);
+      if (outcome.kind !== 'failed') break;
+      const decision = restartStrategy.onFailure(Date.now());
+      if (!decision.restart) throw new JobFailedError(`job '${job.name}' failed: ${outcome.failure.message}`);
+      restarts++;
+      lastCheckpointId = outcome.lastCheckpointId;
+      log.warn({ delayMs: decision.delayMs, restarts }, `restarting after: ${outcome.failure.message}`);
+      await sleep(decision.delayMs);
+      restore = (await latestCheckpoint(storage, log)) ?? restore;
+      if (options.stopWithSavepoint?.aborted === true) {
+        outcome = { kind: 'stopped', savepoint: undefined, reason: 'stopped while restarting', lastCheckpointId, runningSince: undefined, threadIds: [] };
+        break;
+      }
+    }
   } finally {
-    for (const control of controls) control.close();
-    await pool.destroy();
     await server?.close();
-    await rm(stateDir, { recursive: true, force: true });
+    await storage.dispose();
   }
-  if (failure !== undefined) throw new JobFailedError(`job '${job.name}' failed: ${failure.message}`);
 
   const finished = performance.now();
   const durationMs = finished - started;
-  log.info({ durationMs: Math.round(durationMs) }, 'job finished');
-  const operators = operatorStats(plan, deployment, stats, workerThreadIds);
+  log.info({ durationMs: Math.round(durationMs), restarts }, outcome.kind === 'stopped' ? 'job stopped' : 'job finished');
+  const operators = operatorStats(plan, deployment, stats, outcome.threadIds);
   warnAboutDroppedLateRecords(log, operators);
   return {
     jobName: job.name,
+    jobId: storage.jobId,
     durationMs,
-    runningMs: finished - (runningSince ?? started),
+    runningMs: finished - (outcome.runningSince ?? started),
     outputs,
     maxInFlightRecords: deployment.channels.reduce((sum, spec) => sum + stats.maxInFlightRecords(spec.slot), 0),
     operators,
     plan,
+    restarts,
+    ...(outcome.kind === 'stopped' ? { stopped: { savepoint: outcome.savepoint?.path, reason: outcome.reason } } : {}),
   };
+}
+
+/** Where this run keeps checkpoints: the given directory and job id, or a temporary one for restarts within the run. */
+async function openCheckpointStorage(options: RunOptions, jobName: string): Promise<{
+  jobId: string;
+  target: CheckpointTarget;
+  savepoints: CheckpointTarget;
+  checkpoints: CheckpointStorage;
+  dispose(): Promise<void>;
+}> {
+  const jobId = options.jobId ?? `${jobName.replace(/[^A-Za-z0-9_.-]+/g, '_')}-${Date.now()}`;
+  const persistent = options.checkpointDir !== undefined;
+  const root = persistent ? resolve(options.checkpointDir!) : await mkdtemp(join(options.stateDir ?? tmpdir(), 'weir-checkpoints-'));
+  const target = { root, jobId };
+  const savepoints = persistent ? target : { root: resolve(options.savepointDir ?? 'weir-savepoints'), jobId };
+  return {
+    jobId,
+    target,
+    savepoints,
+    checkpoints: storageAt(target),
+    dispose: async () => {
+      if (!persistent) await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The newest intact checkpoint of this job id, skipping damaged ones with a warning. */
+async function latestCheckpoint(storage: { target: CheckpointTarget; checkpoints: CheckpointStorage }, log: Logger): Promise<RestorePoint | undefined> {
+  const metadata = await latestRestorable(storage.checkpoints, (checkpointId, reason) =>
+    log.warn({ checkpointId, reason }, `skipping damaged checkpoint ${checkpointId}: ${reason}`),
+  );
+  return metadata === undefined ? undefined : restorePointOf(storage.target, metadata);
+}
+
+/**
+ * What the first attempt restores: this job id's latest checkpoint (a restarted process goes on where it was killed,
+ * even when it was first started from a savepoint), else the savepoint asked for, else nothing.
+ */
+async function startingPoint(
+  options: RunOptions,
+  storage: { target: CheckpointTarget; checkpoints: CheckpointStorage },
+  plan: PhysicalPlan,
+  log: Logger,
+): Promise<RestorePoint | undefined> {
+  let restore = await latestCheckpoint(storage, log);
+  if (restore === undefined && options.fromSavepoint !== undefined) restore = await readSavepoint(options.fromSavepoint);
+  if (restore !== undefined) {
+    checkRestoreFits(plan, restore.state, options.allowNonRestoredState ?? false);
+    log.info({ checkpointId: restore.checkpointId, from: join(restore.target.root, restore.target.jobId) }, `restoring checkpoint ${restore.checkpointId}`);
+  }
+  return restore;
+}
+
+/** A savepoint path is `<root>/<jobId>/chk-<id>`, as the stopping run printed it. */
+async function readSavepoint(path: string): Promise<RestorePoint> {
+  const absolute = resolve(path);
+  const match = /^chk-(\d+)$/.exec(basename(absolute));
+  if (match === null) throw new JobDefinitionError(`--from-savepoint needs a savepoint directory named chk-<id>, got ${path}`);
+  const jobDir = dirname(absolute);
+  const target = { root: dirname(jobDir), jobId: basename(jobDir) };
+  try {
+    return restorePointOf(target, await storageAt(target).verify(Number(match[1])));
+  } catch (error) {
+    throw new JobDefinitionError(`cannot restore savepoint ${path}: ${describeError(error)}`, { cause: error });
+  }
 }
 
 /** Late records without a side output are dropped as in Flink, but never silently: the metric counts them and this says so. */
@@ -179,25 +242,7 @@ function warnAboutDroppedLateRecords(log: Logger, operators: readonly OperatorSt
   }
 }
 
-function appendOutput(outputs: Map<string, unknown[]>, sink: string, records: unknown[]): void {
-  const existing = outputs.get(sink);
-  if (existing === undefined) outputs.set(sink, records);
-  else for (const record of records) existing.push(record);
-}
-
-/** One MessageChannel per cross-thread channel: the sender's end to the upstream worker, the other to the downstream. */
-function remotePorts(deployment: Deployment): Record<string, MessagePort>[] {
-  const byWorker = Array.from({ length: deployment.workerCount }, () => ({}) as Record<string, MessagePort>);
-  for (const spec of deployment.channels) {
-    if (spec.fromWorker === spec.toWorker) continue;
-    const { port1, port2 } = new MessageChannel();
-    byWorker[spec.fromWorker]![spec.key] = port1;
-    byWorker[spec.toWorker]![spec.key] = port2;
-  }
-  return byWorker;
-}
-
-function operatorStats(plan: PhysicalPlan, deployment: Deployment, stats: StatsBoard, threadIds: number[]): OperatorStats[] {
+function operatorStats(plan: PhysicalPlan, deployment: Deployment, stats: StatsBoard, threadIds: readonly number[]): OperatorStats[] {
   const result: OperatorStats[] = [];
   for (const node of plan.nodes.values()) {
     for (let subtask = 0; subtask < node.parallelism; subtask++) {

@@ -2,8 +2,8 @@ import type { InputChannel } from './channels/channel.ts';
 import type { ChannelItem } from './messages.ts';
 
 /**
- * Merges the input channels of a subtask, round-robin so no channel starves.
- * Barrier alignment hangs off this gate in a later stage.
+ * Merges the input channels of a subtask, round-robin so no channel starves. A channel blocked for barrier alignment
+ * is skipped until alignment ends; its records wait in the channel (and its sender runs out of credit).
  */
 export class InputGate {
   /** The channel the last polled item came from. */
@@ -12,8 +12,22 @@ export class InputGate {
   currentIndex = -1;
   private cursor = 0;
   private readonly ended = new Set<InputChannel>();
+  private readonly blocked: boolean[];
+  private anyBlocked = false;
 
-  constructor(readonly channels: readonly InputChannel[]) {}
+  constructor(readonly channels: readonly InputChannel[]) {
+    this.blocked = channels.map(() => false);
+  }
+
+  block(index: number): void {
+    this.blocked[index] = true;
+    this.anyBlocked = true;
+  }
+
+  unblockAll(): void {
+    this.blocked.fill(false);
+    this.anyBlocked = false;
+  }
 
   poll(): ChannelItem | undefined {
     const count = this.channels.length;
@@ -21,6 +35,7 @@ export class InputGate {
       const index = this.cursor;
       const channel = this.channels[index]!;
       this.cursor = this.cursor + 1 === count ? 0 : this.cursor + 1;
+      if (this.anyBlocked && this.blocked[index] === true) continue;
       const item = channel.poll();
       if (item !== undefined) {
         this.current = channel;

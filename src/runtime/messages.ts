@@ -1,12 +1,14 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { Barrier, CheckpointTarget, RestorePoint, SubtaskSnapshot } from '../checkpoint/snapshot-state.ts';
 
 /**
  * Control events that travel in order with the records of a channel; every consumer switches on `t`.
  * A watermark says no record older than `timestamp` follows on this channel; `idle` takes the channel out of (or back
- * into) the watermark minimum of its receiver. Checkpoint barriers join this union.
+ * into) the watermark minimum of its receiver. A barrier divides the records before checkpoint n from those after it.
  */
 export type StreamEvent =
   | { readonly t: 'end' }
+  | Barrier
   | { readonly t: 'watermark'; readonly timestamp: number }
   | { readonly t: 'idle'; readonly idle: boolean };
 
@@ -33,9 +35,23 @@ export type WorkerToCoordinator =
   | { readonly type: 'failed'; readonly failure: FailureReport }
   /** Every subtask of the worker is open; records may flow. */
   | { readonly type: 'started'; readonly threadId: number }
+  /** One subtask read all its input and waits, with its state, for the final checkpoint or its release. */
+  | { readonly type: 'subtask-finished'; readonly task: string }
+  | { readonly type: 'acknowledge'; readonly checkpointId: number; readonly task: string; readonly snapshot: SubtaskSnapshot }
+  | { readonly type: 'decline'; readonly checkpointId: number; readonly task: string; readonly reason: string }
   | { readonly type: 'finished' };
 
-export type CoordinatorToWorker = { readonly type: 'cancel' };
+export type CoordinatorToWorker =
+  | { readonly type: 'cancel' }
+  /** Sources emit this barrier; subtasks that already finished snapshot at once. */
+  | { readonly type: 'trigger'; readonly barrier: Barrier }
+  /** Checkpoint n is complete: it covers every earlier one (best effort: a lost notice is covered by the next). */
+  | { readonly type: 'complete'; readonly checkpointId: number }
+  | { readonly type: 'abort'; readonly checkpointId: number }
+  /** Every subtask finished and, with checkpointing on, the final checkpoint is complete: close and end. */
+  | { readonly type: 'release' }
+  /** Stop after the notices sent before this one (a savepoint's completion): the job stops with a savepoint. */
+  | { readonly type: 'stop' };
 
 /** The task a worker thread runs for the whole life of a job attempt. */
 export interface WorkerTask {
@@ -52,4 +68,10 @@ export interface WorkerTask {
   readonly logLevel: string;
   /** The attempt's directory for keyed state. */
   readonly stateDir: string;
+  /** Where checkpoints go (savepoints may name another place in their barrier). */
+  readonly checkpoints: CheckpointTarget;
+  /** The checkpoint this attempt starts from, if any. */
+  readonly restore: RestorePoint | undefined;
+  /** The job has periodic checkpoints: finished subtasks wait for the final one, sinks publish only through them. */
+  readonly checkpointing: boolean;
 }

@@ -14,6 +14,22 @@ import { Signal, sleep, yieldToEventLoop } from './signal.ts';
 import { SourceWatermarks } from './source-watermarks.ts';
 import { WatermarkValve } from './watermark-valve.ts';
 import type { PlannedNode } from './planner.ts';
+import type { Barrier } from '../checkpoint/snapshot-state.ts';
+import type { SubtaskCheckpoints } from './subtask-checkpoints.ts';
+import { BarrierAligner, type AlignmentStep } from '../checkpoint/barrier-aligner.ts';
+import { faultPoint } from './fault-points.ts';
+
+/** How a subtask takes part in checkpoints. */
+export interface SubtaskCheckpointing {
+  readonly checkpoints: SubtaskCheckpoints;
+  /** The restored checkpoint says this subtask had read all its input: it only waits for its release. */
+  readonly restoredFinished: boolean;
+  /** Told once the subtask read all its input and sent everything on; it then waits for `release`. */
+  onFinished(): void;
+}
+
+/** Completion and abort of a checkpoint; `stop` ends the subtask once the notices before it are handled. */
+type Notice = { readonly kind: 'complete' | 'abort' | 'stop'; readonly checkpointId: number };
 
 /** How long a subtask runs before it lets the event loop deliver messages and run other subtasks. */
 const SLICE_MS = 4;
@@ -27,6 +43,10 @@ export abstract class Subtask {
   protected readonly wake = new Signal();
   private lingerTimer: NodeJS.Timeout | undefined;
   private lingerError: unknown;
+  /** The newest checkpoint the coordinator triggered: sources emit its barrier, finished subtasks snapshot at once. */
+  private latestTrigger: Barrier | undefined;
+  protected readonly notices: Notice[] = [];
+  private released = false;
 
   constructor(
     protected readonly chain: OperatorChain,
@@ -34,6 +54,7 @@ export abstract class Subtask {
     protected readonly writers: readonly RecordWriter[],
     protected readonly exchange: ExchangeOptions,
     protected readonly timers: ProcessingTimeScheduler,
+    protected readonly checkpointing: SubtaskCheckpointing,
   ) {}
 
   /** Where the subtask's event-time progress goes: watermarks through the chain, idleness straight to the writers. */
@@ -52,16 +73,39 @@ export abstract class Subtask {
     this.wake.notify();
   }
 
-  /** Runs to the end of input; rejects with an error that names the failing operator. */
+  trigger(barrier: Barrier): void {
+    if (barrier.checkpointId <= (this.latestTrigger?.checkpointId ?? 0)) return;
+    this.latestTrigger = barrier;
+    this.wake.notify();
+  }
+
+  notice(kind: Notice['kind'], checkpointId: number): void {
+    this.notices.push({ kind, checkpointId });
+    this.wake.notify();
+  }
+
+  /** Every subtask finished (and the final checkpoint, if any, completed): close. */
+  release(): void {
+    this.released = true;
+    this.wake.notify();
+  }
+
+  /**
+   * Runs to the end of input, then waits for its release, answering checkpoints meanwhile; rejects with an error
+   * that names the failing operator.
+   */
   async run(): Promise<void> {
     try {
-      await this.loop();
-      if (this.cancelled) return;
-      await this.endOfInput();
-      await this.chain.finish();
+      if (!this.checkpointing.restoredFinished) {
+        await this.loop();
+        if (this.cancelled) return;
+        await this.endOfInput();
+        await this.chain.finish();
+      }
       for (const writer of this.writers) writer.broadcastEvent({ t: 'end' });
       while (!this.cancelled && !this.writers.every((writer) => writer.isDrained())) await this.wake.wait();
       this.chain.publishStats();
+      await this.awaitRelease();
     } catch (error) {
       throw error instanceof OperatorError ? error : operatorFailure(this.head, this.chain.subtask, error, NO_RECORD);
     } finally {
@@ -72,6 +116,49 @@ export abstract class Subtask {
   }
 
   protected abstract loop(): Promise<void>;
+
+  /**
+   * A finished subtask keeps its state until the job ends, so that checkpoints (the final one above all) include it:
+   * it snapshots at once when triggered, since no barrier can reach it through its ended inputs any more.
+   */
+  private async awaitRelease(): Promise<void> {
+    this.checkpointing.onFinished();
+    for (;;) {
+      await this.handleNotices();
+      const barrier = this.takeTrigger();
+      if (barrier !== undefined) {
+        await this.checkpointing.checkpoints.snapshot(barrier, true);
+        continue;
+      }
+      if (this.released || this.cancelled) return;
+      await this.wake.wait();
+    }
+  }
+
+  /** A trigger this subtask has not snapshotted yet, taken off the queue. */
+  protected takeTrigger(): Barrier | undefined {
+    const barrier = this.latestTrigger;
+    if (barrier === undefined || barrier.checkpointId <= this.checkpointing.checkpoints.lastSnapshotId) return undefined;
+    this.latestTrigger = undefined;
+    return barrier;
+  }
+
+  /** Completion and abort notices, in order, between batches. */
+  protected async handleNotices(): Promise<void> {
+    const checkpoints = this.checkpointing.checkpoints;
+    for (let notice = this.notices.shift(); notice !== undefined; notice = this.notices.shift()) {
+      if (notice.kind === 'complete') await checkpoints.notifyComplete(notice.checkpointId);
+      else if (notice.kind === 'abort') await checkpoints.notifyAborted(notice.checkpointId);
+      else this.cancelled = true;
+    }
+  }
+
+  /** Snapshots at the barrier, then sends it on after everything emitted before it. */
+  protected async checkpointAtBarrier(barrier: Barrier): Promise<void> {
+    if (barrier.checkpointId <= this.checkpointing.checkpoints.lastSnapshotId) return;
+    await this.checkpointing.checkpoints.snapshot(barrier, false);
+    for (const writer of this.writers) writer.broadcastEvent(barrier);
+  }
 
   /** Input is exhausted: sources announce the end of event time; inputs already received it upstream. */
   protected async endOfInput(): Promise<void> {}
@@ -141,8 +228,9 @@ export class SourceSubtask extends Subtask {
     private readonly reader: SourceReader<unknown>,
     strategy: WatermarkStrategy<unknown> | undefined,
     private readonly watermarkIntervalMs: number,
+    checkpointing: SubtaskCheckpointing,
   ) {
-    super(chain, head, writers, exchange, timers);
+    super(chain, head, writers, exchange, timers, checkpointing);
     const watermarks = new SourceWatermarks(strategy, chain.time, chain.sourceOutput.collect, Date.now);
     this.watermarks = watermarks;
     this.output = watermarks.readerOutput;
@@ -155,6 +243,9 @@ export class SourceSubtask extends Subtask {
       while (!this.cancelled) {
         this.checkLinger();
         await this.runTimers();
+        if (this.notices.length > 0) await this.handleNotices();
+        const barrier = this.takeTrigger();
+        if (barrier !== undefined) await this.checkpointAtBarrier(barrier);
         if (!this.writersAvailable()) {
           await this.wake.wait();
           continue;
@@ -195,6 +286,9 @@ export class SourceSubtask extends Subtask {
 /** A subtask fed by input channels: processes one batch at a time, then returns its credit. */
 export class InputSubtask extends Subtask {
   private readonly valve: WatermarkValve;
+  private readonly aligner: BarrierAligner;
+  /** Barriers of the checkpoint being aligned, by id (the aligner knows only ids). */
+  private readonly barriers = new Map<number, Barrier>();
 
   constructor(
     chain: OperatorChain,
@@ -203,9 +297,25 @@ export class InputSubtask extends Subtask {
     exchange: ExchangeOptions,
     timers: ProcessingTimeScheduler,
     private readonly gate: InputGate,
+    checkpointing: SubtaskCheckpointing,
   ) {
-    super(chain, head, writers, exchange, timers);
+    super(chain, head, writers, exchange, timers, checkpointing);
     this.valve = new WatermarkValve(gate.channels.length, this.progress);
+    this.aligner = new BarrierAligner(gate.channels.length);
+  }
+
+  private async align(steps: readonly AlignmentStep[]): Promise<void> {
+    for (const step of steps) {
+      if (step.kind === 'block') {
+        this.gate.block(step.channel);
+        faultPoint('alignment');
+        continue;
+      }
+      this.gate.unblockAll();
+      const barrier = this.barriers.get(step.checkpointId);
+      for (const id of this.barriers.keys()) if (id <= step.checkpointId) this.barriers.delete(id);
+      if (step.kind === 'aligned' && barrier !== undefined) await this.checkpointAtBarrier(barrier);
+    }
   }
 
   protected async loop(): Promise<void> {
@@ -217,6 +327,7 @@ export class InputSubtask extends Subtask {
     while (!this.cancelled) {
       this.checkLinger();
       await this.runTimers();
+      if (this.notices.length > 0) await this.handleNotices();
       if (!this.writersAvailable()) {
         await this.wake.wait();
         continue;
@@ -252,10 +363,15 @@ export class InputSubtask extends Subtask {
           valve.onIdle(index, item.idle);
           await this.afterBatch();
           break;
+        case 'barrier':
+          if (!this.barriers.has(item.checkpointId)) this.barriers.set(item.checkpointId, item);
+          await this.align(this.aligner.onBarrier(index, item.checkpointId));
+          break;
         case 'end':
           valve.onEnd(index);
           await this.afterBatch();
           this.gate.markEnded(channel);
+          await this.align(this.aligner.onEnd(index));
           if (this.gate.finished) return;
           break;
       }

@@ -1,7 +1,7 @@
 import type { KeyedStateBackend, Namespace } from './backend.ts';
 import type { ProcessingTimeService } from '../operators/operator.ts';
 import { MIN_WATERMARK } from '../api/watermark-strategy.ts';
-import { storedPartOf, type CacheKey } from './key-codec.ts';
+import { cacheKeyOfStoredPart, keyOfCacheKey, storedPartOf, type CacheKey, type StoredKeyPart } from './key-codec.ts';
 import { MinHeap } from './min-heap.ts';
 
 export interface Timer {
@@ -122,6 +122,18 @@ class TimerDomain {
 
   constructor(readonly table: string) {}
 
+  /** Timers already in LMDB (a restored checkpoint's): queued, not written again. */
+  load(backend: KeyedStateBackend): void {
+    for (let keyGroup = 0; keyGroup < backend.maxParallelism; keyGroup++) {
+      for (const { parts } of backend.scanRaw(this.table, keyGroup)) {
+        const [time, stored, namespace] = parts as [string | number, StoredKeyPart, string | number];
+        const identity = cacheKeyOfStoredPart(stored);
+        const timestamp = typeof time === 'number' ? time : time === '+inf' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+        this.queue.add(identity, { key: keyOfCacheKey(identity), namespace, timestamp, identity, keyGroup });
+      }
+    }
+  }
+
   add(timer: StoredTimer): void {
     this.queue.add(timer.identity, timer);
     this.added.add(timer);
@@ -164,6 +176,9 @@ export class InternalTimerService {
   ) {
     this.eventTime = new TimerDomain(`__timers/${name}/event`);
     this.processingTime = new TimerDomain(`__timers/${name}/processing`);
+    this.eventTime.load(backend);
+    this.processingTime.load(backend);
+    this.scheduleProcessingTime();
     backend.onFlush(() => {
       this.eventTime.save(backend);
       this.processingTime.save(backend);

@@ -33,6 +33,7 @@ describe('parseCommand: good run command lines', () => {
       checkpointDir: undefined,
       fromSavepoint: undefined,
       metricsPort: undefined,
+      allowNonRestoredState: false,
       params: undefined,
     });
   });
@@ -46,6 +47,7 @@ describe('parseCommand: good run command lines', () => {
         '--checkpoint-dir', '/tmp/ckpt',
         '--from-savepoint', '/tmp/sp-1',
         '--metrics-port', '9464',
+        '--allow-non-restored-state',
         '--params', '{"topic":"in","limits":[1,2],"dry":false}',
       ),
     ).toEqual({
@@ -56,6 +58,7 @@ describe('parseCommand: good run command lines', () => {
       checkpointDir: '/tmp/ckpt',
       fromSavepoint: '/tmp/sp-1',
       metricsPort: 9464,
+      allowNonRestoredState: true,
       params: { topic: 'in', limits: [1, 2], dry: false },
     });
   });

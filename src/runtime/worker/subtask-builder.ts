@@ -10,7 +10,11 @@ import { RemoteInputChannel, RemoteOutputChannel } from '../channels/remote-chan
 import { RecordWriter } from '../record-writer.ts';
 import { OperatorChain, operatorFailure } from '../chain.ts';
 import { InputGate } from '../input-gate.ts';
-import { InputSubtask, SourceSubtask, type Subtask } from '../subtask.ts';
+import { InputSubtask, SourceSubtask, type Subtask, type SubtaskCheckpointing } from '../subtask.ts';
+import { SubtaskCheckpoints, type CheckpointReporter } from '../subtask-checkpoints.ts';
+import { operatorStatesFor, restoresFinished, type RestorePoint } from '../../checkpoint/snapshot-state.ts';
+import type { OperatorContext } from '../../operators/operator.ts';
+import type { PlannedNode } from '../planner.ts';
 import { ProcessingTimeScheduler } from '../processing-time.ts';
 import { openKeyedState } from './keyed-state.ts';
 import type { RecordTime } from '../../operators/operator.ts';
@@ -26,6 +30,37 @@ export interface BuildContext {
   readonly ports: Record<string, MessagePort>;
   /** This attempt's directory for keyed state (one LMDB environment per keyed operator subtask). */
   readonly stateDir: string;
+  readonly restore: RestorePoint | undefined;
+  readonly checkpointing: boolean;
+  /** Where a subtask's checkpoint answers go; `task` names the subtask for the coordinator. */
+  reporter(task: string): CheckpointReporter;
+  /** A subtask read all its input and waits for its release. */
+  onSubtaskFinished(task: string): void;
+}
+
+/** How the coordinator names a subtask in checkpoint answers. */
+export function taskName(vertexId: number, index: number): string {
+  return `${vertexId}:${index}`;
+}
+
+function restoredStateOf(ctx: BuildContext, planned: PlannedNode, subtask: number): OperatorContext['restored'] {
+  const operator = ctx.restore?.state.operators[planned.operatorId];
+  if (ctx.restore === undefined || operator === undefined) return undefined;
+  return { checkpointId: ctx.restore.checkpointId, states: operatorStatesFor(operator, subtask, planned.parallelism) };
+}
+
+/** Every old reader's position, for a source restoring from a checkpoint; undefined for a fresh start. */
+function restoredSourcePositions(ctx: BuildContext, planned: PlannedNode): unknown[] | undefined {
+  const operator = ctx.restore?.state.operators[planned.operatorId];
+  if (operator === undefined) return undefined;
+  return operator.subtasks.filter((subtask) => subtask.source !== undefined).map((subtask) => subtask.source);
+}
+
+function vertexRestoresFinished(ctx: BuildContext, nodes: readonly PlannedNode[], index: number): boolean {
+  return nodes.every((planned) => {
+    const operator = ctx.restore?.state.operators[planned.operatorId];
+    return operator !== undefined && restoresFinished(operator, index, planned.parallelism);
+  });
 }
 
 export interface BuiltSubtask {
@@ -97,10 +132,19 @@ export function buildSubtasks(ctx: BuildContext): BuiltSubtask[] {
       .map((spec) => inputs.get(spec.key)!);
     const chain = new OperatorChain(ctx.env.graph, plan, vertex, index, ctx.jobName, writersByNode, ctx.stats, time, {
       processingTime: timers,
-      openKeyedState: (planned, subtask) => openKeyedState(ctx.stateDir, plan, planned, subtask),
+      openKeyedState: (planned, subtask) => openKeyedState(ctx.stateDir, plan, planned, subtask, ctx.restore),
+      restoredStateOf: (planned) => restoredStateOf(ctx, planned, index),
+      checkpointing: ctx.checkpointing,
     });
     const writers = [...writersByNode.values()].flat().map((entry) => entry.writer);
     const logicalHead = ctx.env.graph.node(head.nodeId);
+    const reader = logicalHead.kind === 'source' ? logicalHead.source.createReader(chain.headContext, restoredSourcePositions(ctx, head)) : undefined;
+    const task = taskName(vertexId, index);
+    const checkpointing: SubtaskCheckpointing = {
+      checkpoints: new SubtaskCheckpoints(chain, reader, ctx.reporter(task)),
+      restoredFinished: vertexRestoresFinished(ctx, vertex.nodeIds.map((nodeId) => plannedNode(plan, nodeId)), index),
+      onFinished: () => ctx.onSubtaskFinished(task),
+    };
     runner =
       logicalHead.kind === 'source'
         ? new SourceSubtask(
@@ -109,11 +153,12 @@ export function buildSubtasks(ctx: BuildContext): BuiltSubtask[] {
             writers,
             plan.exchange,
             timers,
-            logicalHead.source.createReader(chain.headContext),
+            reader!,
             logicalHead.watermarkStrategy,
             plan.autoWatermarkIntervalMs,
+            checkpointing,
           )
-        : new InputSubtask(chain, head, writers, plan.exchange, timers, new InputGate(ownInputs));
+        : new InputSubtask(chain, head, writers, plan.exchange, timers, new InputGate(ownInputs), checkpointing);
     for (const channel of ownOutputs) channel.onAvailable = runner.notify;
     for (const channel of ownInputs) channel.onData = runner.notify;
     built.push({

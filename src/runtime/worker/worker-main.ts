@@ -21,7 +21,19 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
   let subtasks: ReturnType<typeof buildSubtasks> = [];
   const cancelAll = (): void => subtasks.forEach((subtask) => subtask.runner.cancel());
   control.on('message', (message: CoordinatorToWorker) => {
-    if (message.type === 'cancel') cancelAll();
+    switch (message.type) {
+      case 'cancel':
+        return cancelAll();
+      case 'trigger':
+        return subtasks.forEach((subtask) => subtask.runner.trigger(message.barrier));
+      case 'complete':
+      case 'abort':
+        return subtasks.forEach((subtask) => subtask.runner.notice(message.type, message.checkpointId));
+      case 'release':
+        return subtasks.forEach((subtask) => subtask.runner.release());
+      case 'stop':
+        return subtasks.forEach((subtask) => subtask.runner.notice('stop', 0));
+    }
   });
   try {
     const job = await loadJob(task.jobModule);
@@ -41,6 +53,13 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
       worker: task.workerIndex,
       ports: task.ports,
       stateDir: task.stateDir,
+      restore: task.restore,
+      checkpointing: task.checkpointing,
+      reporter: (name) => ({
+        acknowledge: (checkpointId, snapshot) => sendToCoordinator({ type: 'acknowledge', checkpointId, task: name, snapshot }),
+        decline: (checkpointId, reason) => sendToCoordinator({ type: 'decline', checkpointId, task: name, reason }),
+      }),
+      onSubtaskFinished: (name) => sendToCoordinator({ type: 'subtask-finished', task: name }),
     });
     log.debug({ subtasks: subtasks.map((s) => s.name) }, 'worker starting subtasks');
     for (const subtask of subtasks) await subtask.open();

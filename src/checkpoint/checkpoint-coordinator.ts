@@ -1,0 +1,223 @@
+import { join } from 'node:path';
+import type { Logger } from '../observe/logger.ts';
+import type { PhysicalPlan } from '../runtime/planner.ts';
+import type { CoordinatorToWorker } from '../runtime/messages.ts';
+import { CheckpointScheduler, type CheckpointSettings, type SchedulerAction } from './checkpoint-scheduler.ts';
+import { filesOf, storageAt, type Barrier, type CheckpointTarget, type JobCheckpointState, type OperatorSubtaskState, type SubtaskSnapshot } from './snapshot-state.ts';
+import type { CheckpointMetadata } from './storage.ts';
+import { faultPoint } from '../runtime/fault-points.ts';
+import { describeError } from '../runtime/errors.ts';
+
+export interface CheckpointCoordinatorOptions {
+  readonly jobName: string;
+  readonly plan: PhysicalPlan;
+  /** Periodic checkpoints; with an infinite interval only requested ones run (savepoints, the final checkpoint). */
+  readonly settings: CheckpointSettings;
+  /** Every subtask that must acknowledge, as the workers name them. */
+  readonly tasks: readonly string[];
+  readonly checkpoints: CheckpointTarget;
+  readonly savepoints: CheckpointTarget;
+  /** Completed checkpoints kept (savepoints elsewhere are not counted). */
+  readonly retained: number;
+  /** Ids go on from here, across attempts and runs. */
+  readonly lastCheckpointId: number;
+  /** Sends to every worker. */
+  readonly send: (message: CoordinatorToWorker) => void;
+  readonly log: Logger;
+}
+
+/** A completed savepoint: where it is, for `--from-savepoint`. */
+export interface SavepointResult {
+  readonly checkpointId: number;
+  readonly path: string;
+}
+
+type Waiter = { resolve(result: SavepointResult): void; reject(error: Error): void };
+
+/**
+ * The main thread's side of checkpoints for one job attempt (DESIGN decision 7): runs the scheduler's state table on
+ * the wall clock, sends triggers, gathers the subtasks' acknowledgements, writes the metadata last (the moment a
+ * checkpoint completes), keeps the newest `retained`, and then tells the workers, so that sinks publish.
+ */
+export class CheckpointCoordinator {
+  private readonly scheduler: CheckpointScheduler;
+  private readonly acks = new Map<number, Map<string, SubtaskSnapshot>>();
+  private readonly barriers = new Map<number, Barrier>();
+  private timer: NodeJS.Timeout | undefined;
+  /** A completion or abort is being written: no trigger until it is done, so notices reach workers in order. */
+  private settling: Promise<void> = Promise.resolve();
+  private busy = false;
+  private stopped = false;
+  private highestId: number;
+  private readonly savepointWaiters: Waiter[] = [];
+  private finalWaiter: { resolve(): void; reject(error: Error): void; attempts: number; checkpointId?: number } | undefined;
+
+  constructor(private readonly options: CheckpointCoordinatorOptions) {
+    this.highestId = options.lastCheckpointId;
+    this.scheduler = new CheckpointScheduler(options.settings, options.tasks, Date.now(), options.lastCheckpointId);
+  }
+
+  /** The highest id triggered so far: the next attempt goes on after it. */
+  get lastCheckpointId(): number {
+    return this.highestId;
+  }
+
+  start(): void {
+    this.arm();
+  }
+
+  /** The attempt ends: the pending checkpoint will not complete; waiters learn why. */
+  stop(reason: string): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    for (const action of this.scheduler.abortPending(reason, Date.now())) void this.run(action);
+    const error = new Error(reason);
+    for (const waiter of this.savepointWaiters.splice(0)) waiter.reject(error);
+    this.finalWaiter?.reject(error);
+    this.finalWaiter = undefined;
+  }
+
+  onAcknowledge(checkpointId: number, task: string, snapshot: SubtaskSnapshot): void {
+    this.acks.get(checkpointId)?.set(task, snapshot);
+    this.apply(this.scheduler.acknowledge(checkpointId, task, Date.now()));
+  }
+
+  onDecline(checkpointId: number, task: string, reason: string): void {
+    this.apply(this.scheduler.decline(checkpointId, task, reason, Date.now()));
+  }
+
+  requestSavepoint(): Promise<SavepointResult> {
+    return new Promise((resolve, reject) => {
+      this.savepointWaiters.push({ resolve, reject });
+      this.scheduler.requestSavepoint();
+      this.arm();
+    });
+  }
+
+  /** Every subtask finished: one more checkpoint takes their final state, and its completion publishes the last epoch. */
+  finalCheckpoint(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.finalWaiter = { resolve, reject, attempts: 0 };
+      this.scheduler.requestCheckpoint();
+      this.arm();
+    });
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    if (this.stopped || this.busy) return;
+    const due = this.scheduler.nextDueAt();
+    if (due === Number.POSITIVE_INFINITY) return;
+    this.timer = setTimeout(() => this.apply(this.scheduler.poll(Date.now())), Math.max(0, due - Date.now()));
+  }
+
+  private apply(actions: readonly SchedulerAction[]): void {
+    for (const action of actions) void this.run(action);
+    this.arm();
+  }
+
+  private async run(action: SchedulerAction): Promise<void> {
+    if (action.kind === 'trigger') return this.trigger(action.checkpointId, action.savepoint);
+    this.busy = true;
+    clearTimeout(this.timer);
+    const settled = this.settling.then(() => (action.kind === 'complete' ? this.complete(action.checkpointId, action.savepoint) : this.abort(action.checkpointId, action.reason)));
+    this.settling = settled.catch(() => {});
+    try {
+      await settled;
+    } catch (error) {
+      this.options.log.error({ err: error, checkpointId: action.checkpointId }, 'checkpoint could not be settled');
+    } finally {
+      this.busy = false;
+      this.arm();
+    }
+  }
+
+  private trigger(checkpointId: number, savepoint: boolean): void {
+    if (this.stopped) return;
+    this.highestId = Math.max(this.highestId, checkpointId);
+    const barrier: Barrier = {
+      t: 'barrier',
+      checkpointId,
+      kind: savepoint ? 'savepoint' : 'checkpoint',
+      target: savepoint ? this.options.savepoints : this.options.checkpoints,
+      full: savepoint,
+    };
+    this.barriers.set(checkpointId, barrier);
+    this.acks.set(checkpointId, new Map());
+    if (this.finalWaiter !== undefined && this.finalWaiter.checkpointId === undefined && !savepoint) this.finalWaiter.checkpointId = checkpointId;
+    this.options.log.debug({ checkpointId, savepoint }, 'checkpoint triggered');
+    this.options.send({ type: 'trigger', barrier });
+  }
+
+  private async complete(checkpointId: number, savepoint: boolean): Promise<void> {
+    const barrier = this.barriers.get(checkpointId)!;
+    const state = this.jobState(this.acks.get(checkpointId)!);
+    this.acks.delete(checkpointId);
+    this.barriers.delete(checkpointId);
+    const metadata: CheckpointMetadata = {
+      checkpointId,
+      kind: barrier.kind,
+      triggeredAt: this.scheduler.table.get(checkpointId)?.triggeredAt ?? Date.now(),
+      files: filesOf(state),
+      state,
+    };
+    const storage = storageAt(barrier.target);
+    await storage.commit(metadata);
+    // The checkpoint is complete from here on; a crash now must still publish its epoch (the restore does).
+    faultPoint('before-publish');
+    if (!savepoint) await storage.retain(this.options.retained);
+    this.options.log.debug({ checkpointId, savepoint }, 'checkpoint complete');
+    this.options.send({ type: 'complete', checkpointId });
+    if (savepoint) {
+      const path = join(barrier.target.root, barrier.target.jobId, `chk-${checkpointId}`);
+      for (const waiter of this.savepointWaiters.splice(0)) waiter.resolve({ checkpointId, path });
+    }
+    const final = this.finalWaiter;
+    if (final !== undefined && final.checkpointId !== undefined && checkpointId >= final.checkpointId) {
+      this.finalWaiter = undefined;
+      final.resolve();
+    }
+  }
+
+  private async abort(checkpointId: number, reason: string): Promise<void> {
+    const barrier = this.barriers.get(checkpointId);
+    this.acks.delete(checkpointId);
+    this.barriers.delete(checkpointId);
+    this.options.log.warn({ checkpointId, reason }, `checkpoint ${checkpointId} aborted: ${reason}`);
+    if (barrier !== undefined) {
+      await storageAt(barrier.target)
+        .abort(checkpointId)
+        .catch((error: unknown) => this.options.log.warn({ err: describeError(error), checkpointId }, 'could not remove an aborted checkpoint'));
+    }
+    if (!this.stopped) this.options.send({ type: 'abort', checkpointId });
+    if (barrier?.kind === 'savepoint') {
+      for (const waiter of this.savepointWaiters.splice(0)) waiter.reject(new Error(`savepoint ${checkpointId} aborted: ${reason}`));
+    }
+    const final = this.finalWaiter;
+    if (final !== undefined && final.checkpointId === checkpointId && !this.stopped) {
+      // Every subtask is finished and answers at once: another try normally succeeds; a few failures mean it cannot.
+      if (++final.attempts >= 3) {
+        this.finalWaiter = undefined;
+        final.reject(new Error(`the final checkpoint failed: ${reason}`));
+      } else {
+        delete final.checkpointId;
+        this.scheduler.requestCheckpoint();
+      }
+    }
+  }
+
+  /** Gathers the acknowledgements into the metadata's state: per operator, per subtask. */
+  private jobState(acks: ReadonlyMap<string, SubtaskSnapshot>): JobCheckpointState {
+    const { plan } = this.options;
+    const operators: Record<string, { name: string; parallelism: number; subtasks: OperatorSubtaskState[] }> = {};
+    for (const node of plan.nodes.values()) {
+      operators[node.operatorId] = { name: node.name, parallelism: node.parallelism, subtasks: Array.from({ length: node.parallelism }, () => ({})) };
+    }
+    for (const [task, snapshot] of acks) {
+      const index = Number(task.split(':')[1]);
+      for (const [operatorId, state] of Object.entries(snapshot)) operators[operatorId]!.subtasks[index] = state;
+    }
+    return { jobName: this.options.jobName, maxParallelism: plan.maxParallelism, operators };
+  }
+}

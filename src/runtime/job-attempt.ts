@@ -1,0 +1,232 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { CoordinatorToWorker, FailureReport, WorkerTask, WorkerToCoordinator } from './messages.ts';
+import type { PhysicalPlan } from './planner.ts';
+import type { Deployment } from './deployment.ts';
+import type { StatsBoard } from './stats-board.ts';
+import type { Logger } from '../observe/logger.ts';
+import type { CheckpointTarget, RestorePoint } from '../checkpoint/snapshot-state.ts';
+import type { ResolvedCheckpointConfig } from '../api/environment.ts';
+import { CheckpointCoordinator, type SavepointResult } from '../checkpoint/checkpoint-coordinator.ts';
+import { DEFAULT_CHECKPOINT_TIMEOUT_MS } from '../checkpoint/checkpoint-scheduler.ts';
+import { describeError } from './errors.ts';
+import { taskName } from './worker/subtask-builder.ts';
+
+const CANCEL_GRACE_MS = 5_000;
+const WORKER_URL = new URL('./worker/bootstrap.js', import.meta.url);
+/** A savepoint asked for by SIGTERM is tried this often before the job stops without one. */
+const SAVEPOINT_TRIES = 3;
+
+export interface AttemptOptions {
+  readonly jobName: string;
+  readonly jobModule: string;
+  readonly params: unknown;
+  readonly defaultParallelism: number;
+  readonly threads: number;
+  readonly logLevel: string;
+  readonly plan: PhysicalPlan;
+  readonly deployment: Deployment;
+  readonly stats: StatsBoard;
+  readonly log: Logger;
+  /** Parent of the attempt's working state directory. */
+  readonly stateParent: string;
+  readonly checkpointing: ResolvedCheckpointConfig | undefined;
+  readonly checkpoints: CheckpointTarget;
+  readonly savepoints: CheckpointTarget;
+  readonly restore: RestorePoint | undefined;
+  readonly lastCheckpointId: number;
+  /** Aborted when the job should stop with a savepoint (SIGTERM). */
+  readonly stop: AbortSignal | undefined;
+  /** CollectSink records, appended as they arrive. */
+  readonly outputs: Map<string, unknown[]>;
+}
+
+export type AttemptOutcome = (
+  | { readonly kind: 'finished' }
+  | { readonly kind: 'failed'; readonly failure: FailureReport }
+  | { readonly kind: 'stopped'; readonly savepoint: SavepointResult | undefined; readonly reason: string | undefined }
+) & {
+  /** The highest checkpoint id used: the next attempt goes on after it. */
+  readonly lastCheckpointId: number;
+  /** When every worker had opened its operators. */
+  readonly runningSince: number | undefined;
+  readonly threadIds: readonly number[];
+};
+
+/**
+ * One attempt of a job: a pool of worker threads running every subtask from the restore point (or from the start),
+ * with its checkpoint coordinator, until the job finishes, fails, or stops with a savepoint.
+ */
+export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcome> {
+  const { deployment, plan, log } = options;
+  const stateDir = await mkdtemp(join(options.stateParent, `weir-${options.jobName.replace(/[^A-Za-z0-9_.-]+/g, '_')}-`));
+  const pool = new Piscina({
+    filename: WORKER_URL.href,
+    minThreads: deployment.workerCount,
+    maxThreads: deployment.workerCount,
+    concurrentTasksPerWorker: 1,
+    idleTimeout: Number.POSITIVE_INFINITY,
+    // Subtasks live in the worker's event loop; Atomics.wait between tasks would stall their message ports.
+    atomics: 'disabled',
+  });
+  const controls: MessagePort[] = [];
+  const send = (message: CoordinatorToWorker): void => {
+    for (const control of controls) control.postMessage(message);
+  };
+  const tasks = plan.vertices.flatMap((vertex) => Array.from({ length: vertex.parallelism }, (_, index) => taskName(vertex.id, index)));
+  const checkpointing = options.checkpointing;
+  const coordinator = new CheckpointCoordinator({
+    jobName: options.jobName,
+    plan,
+    settings: checkpointing ?? { intervalMs: Number.POSITIVE_INFINITY, timeoutMs: DEFAULT_CHECKPOINT_TIMEOUT_MS, minPauseMs: 0 },
+    tasks,
+    checkpoints: options.checkpoints,
+    savepoints: options.savepoints,
+    retained: checkpointing?.retained ?? 1,
+    lastCheckpointId: options.lastCheckpointId,
+    send,
+    log,
+  });
+
+  let failure: FailureReport | undefined;
+  let stopped: { savepoint: SavepointResult | undefined; reason: string | undefined } | undefined;
+  let workersStarted = 0;
+  let runningSince: number | undefined;
+  const threadIds: number[] = [];
+  const finishedTasks = new Set<string>();
+  let ended!: () => void;
+  /** Resolves a grace period after a failure or stop, so one stuck worker cannot keep the attempt alive. */
+  const graceOver = new Promise<void>((resolve) => {
+    ended = () => setTimeout(resolve, CANCEL_GRACE_MS).unref();
+  });
+  /** Failures cancel at once; a stop lets the subtasks publish what the savepoint completed first. */
+  const end = (message: CoordinatorToWorker): void => {
+    coordinator.stop(failure?.message ?? 'the job stopped');
+    ended();
+    send(message);
+  };
+  const fail = (report: FailureReport): void => {
+    if (failure !== undefined || stopped !== undefined) return;
+    failure = report;
+    log.error({ operator: report.operator, stack: report.stack }, report.message);
+    end({ type: 'cancel' });
+  };
+  const onAllFinished = async (): Promise<void> => {
+    try {
+      if (checkpointing !== undefined) await coordinator.finalCheckpoint();
+      send({ type: 'release' });
+    } catch (error) {
+      fail({ message: describeError(error), operator: undefined, stack: undefined });
+    }
+  };
+  const onStop = async (): Promise<void> => {
+    let reason: string | undefined;
+    for (let tries = 1; tries <= SAVEPOINT_TRIES && failure === undefined; tries++) {
+      try {
+        const savepoint = await coordinator.requestSavepoint();
+        log.info({ path: savepoint.path }, `savepoint ${savepoint.checkpointId} written to ${savepoint.path}`);
+        stopped = { savepoint, reason: undefined };
+        end({ type: 'stop' });
+        return;
+      } catch (error) {
+        reason = describeError(error);
+        log.warn({ reason, tries }, 'savepoint failed');
+      }
+    }
+    if (failure === undefined) {
+      stopped = { savepoint: undefined, reason: `no savepoint after ${SAVEPOINT_TRIES} tries: ${reason ?? 'unknown'}` };
+      end({ type: 'stop' });
+    }
+  };
+
+  try {
+    const portsByWorker = remotePorts(deployment);
+    const running = Array.from({ length: deployment.workerCount }, (_, worker) => {
+      const control = new MessageChannel();
+      controls.push(control.port1);
+      const finished = new Promise<void>((resolve) => {
+        control.port1.on('message', (message: WorkerToCoordinator) => {
+          switch (message.type) {
+            case 'collect':
+              return appendOutput(options.outputs, message.sink, message.records);
+            case 'failed':
+              return fail(message.failure);
+            case 'started':
+              threadIds[worker] = message.threadId;
+              if (++workersStarted === deployment.workerCount) {
+                runningSince = performance.now();
+                coordinator.start();
+                if (options.stop !== undefined) {
+                  if (options.stop.aborted) void onStop();
+                  else options.stop.addEventListener('abort', () => void onStop(), { once: true });
+                }
+              }
+              return;
+            case 'subtask-finished':
+              finishedTasks.add(message.task);
+              if (finishedTasks.size === tasks.length) void onAllFinished();
+              return;
+            case 'acknowledge':
+              return coordinator.onAcknowledge(message.checkpointId, message.task, message.snapshot);
+            case 'decline':
+              return coordinator.onDecline(message.checkpointId, message.task, message.reason);
+            case 'finished':
+              return resolve();
+          }
+        });
+        control.port1.on('close', resolve);
+      });
+      const ports = portsByWorker[worker]!;
+      const task: WorkerTask = {
+        workerIndex: worker,
+        jobModule: options.jobModule,
+        params: options.params,
+        defaultParallelism: options.defaultParallelism,
+        threads: options.threads,
+        fingerprint: plan.fingerprint,
+        stats: options.stats.buffer,
+        control: control.port2,
+        ports,
+        logLevel: options.logLevel,
+        stateDir,
+        checkpoints: options.checkpoints,
+        restore: options.restore,
+        checkpointing: checkpointing !== undefined,
+      };
+      const run = pool.run(task, { transferList: [control.port2, ...Object.values(ports)] }).catch((error: unknown) => {
+        fail({ message: `worker thread ${worker} died: ${describeError(error)}`, operator: undefined, stack: undefined });
+      });
+      return Promise.all([run, finished]);
+    });
+    await Promise.race([Promise.all(running), graceOver]);
+  } finally {
+    coordinator.stop(failure?.message ?? 'the attempt ended');
+    for (const control of controls) control.close();
+    await pool.destroy();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+  const common = { lastCheckpointId: coordinator.lastCheckpointId, runningSince, threadIds };
+  if (failure !== undefined) return { kind: 'failed', failure, ...common };
+  if (stopped !== undefined) return { kind: 'stopped', ...stopped, ...common };
+  return { kind: 'finished', ...common };
+}
+
+function appendOutput(outputs: Map<string, unknown[]>, sink: string, records: unknown[]): void {
+  const existing = outputs.get(sink);
+  if (existing === undefined) outputs.set(sink, records);
+  else for (const record of records) existing.push(record);
+}
+
+/** One MessageChannel per cross-thread channel: the sender's end to the upstream worker, the other to the downstream. */
+function remotePorts(deployment: Deployment): Record<string, MessagePort>[] {
+  const byWorker = Array.from({ length: deployment.workerCount }, () => ({}) as Record<string, MessagePort>);
+  for (const spec of deployment.channels) {
+    if (spec.fromWorker === spec.toWorker) continue;
+    const { port1, port2 } = new MessageChannel();
+    byWorker[spec.fromWorker]![spec.key] = port1;
+    byWorker[spec.toWorker]![spec.key] = port2;
+  }
+  return byWorker;
+}
