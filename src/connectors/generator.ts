@@ -96,6 +96,8 @@ export class GeneratorSource<T> implements Source<T> {
       lanes.push(lane);
       nexts.push(next);
     }
+    // Level: every lane within one round of the others, so round robin in order of next index emits increasing indexes.
+    let level = isLevel(nexts);
     let cursor = 0;
     let emitted = 0;
     let startedAt = 0;
@@ -111,6 +113,8 @@ export class GeneratorSource<T> implements Source<T> {
           budget = Math.min(budget, allowed);
         }
         for (let i = 0; i < budget && lanes.length > 0; i++) {
+          // Lanes merged by a restore may stand far apart: the one furthest behind goes first until they are level.
+          if (!level) cursor = furthestBehind(nexts);
           const index = nexts[cursor]!;
           random.reseed(seed, index);
           output.collect(generate(index, random));
@@ -125,6 +129,10 @@ export class GeneratorSource<T> implements Source<T> {
             nexts.splice(cursor, 1);
           }
           if (cursor >= lanes.length) cursor = 0;
+          if (!level && isLevel(nexts)) {
+            level = true;
+            cursor = sortByNext(lanes, nexts);
+          }
         }
         return lanes.length > 0 ? 'more' : 'end';
       },
@@ -150,4 +158,30 @@ function startPositions(ctx: RuntimeContext, restored: readonly unknown[] | unde
   }
   // By next index: lanes the last round had not reached yet come first, so a restore continues in index order.
   return positions.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+}
+
+function isLevel(nexts: readonly number[]): boolean {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const next of nexts) {
+    if (next < min) min = next;
+    if (next > max) max = next;
+  }
+  return nexts.length === 0 || max - min < GENERATOR_LANES;
+}
+
+function furthestBehind(nexts: readonly number[]): number {
+  let at = 0;
+  for (let i = 1; i < nexts.length; i++) if (nexts[i]! < nexts[at]!) at = i;
+  return at;
+}
+
+/** Sorts the parallel arrays by next index and returns 0, the cursor of the round that follows. */
+function sortByNext(lanes: number[], nexts: number[]): number {
+  const order = lanes.map((lane, at) => [lane, nexts[at]!] as const).sort((a, b) => a[1] - b[1]);
+  order.forEach(([lane, next], at) => {
+    lanes[at] = lane;
+    nexts[at] = next;
+  });
+  return 0;
 }

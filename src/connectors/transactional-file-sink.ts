@@ -5,7 +5,10 @@ import type { RuntimeContext } from '../api/functions.ts';
 import { syncDirectory } from '../runtime/durable-fs.ts';
 import type { Committer, TransactionalSink, TransactionalSinkWriter } from './sink.ts';
 
-/** What publishing one epoch's file takes: move it from its hidden in-progress name to its final name. */
+/**
+ * What publishing one epoch's file takes: move it from its hidden pending name to its final name. Names are relative
+ * to the sink's directory, so that a checkpoint stays valid when the directory moves with it.
+ */
 export interface FileCommittable {
   readonly from: string;
   readonly to: string;
@@ -41,7 +44,7 @@ export class TransactionalFileSink<T> implements TransactionalSink<T, FileCommit
   }
 
   createCommitter(): Committer<FileCommittable> {
-    return new FileCommitter();
+    return new FileCommitter(this.options.directory);
   }
 }
 
@@ -93,12 +96,12 @@ class EpochFileWriter<T> implements TransactionalSinkWriter<T, FileCommittable> 
     await this.handle.sync();
     await this.handle.close();
     const subtask = this.ctx.subtaskIndex;
-    const from = join(this.directory, `.pending-${subtask}-${checkpointId}.jsonl`);
-    await rename(this.path!, from);
+    const from = `.pending-${subtask}-${checkpointId}.jsonl`;
+    await rename(this.path!, join(this.directory, from));
     await syncDirectory(this.directory);
     this.handle = undefined;
     this.path = undefined;
-    return [{ from, to: join(this.directory, `part-${subtask}-${checkpointId}.jsonl`) }];
+    return [{ from, to: `part-${subtask}-${checkpointId}.jsonl` }];
   }
 
   async close(): Promise<void> {
@@ -109,21 +112,25 @@ class EpochFileWriter<T> implements TransactionalSinkWriter<T, FileCommittable> 
 }
 
 class FileCommitter implements Committer<FileCommittable> {
+  constructor(private readonly directory: string) {}
+
   async commit(committables: readonly FileCommittable[]): Promise<void> {
-    const directories = new Set<string>();
-    for (const { from, to } of committables) {
+    let renamed = false;
+    for (const committable of committables) {
+      const from = join(this.directory, committable.from);
+      const to = join(this.directory, committable.to);
       if (await exists(from)) {
         await rename(from, to);
-        directories.add(join(to, '..'));
+        renamed = true;
       } else if (!(await exists(to))) {
         throw new Error(`cannot publish ${to}: neither it nor its prepared file ${from} exists`);
       }
     }
-    for (const directory of directories) await syncDirectory(directory);
+    if (renamed) await syncDirectory(this.directory);
   }
 
   async abort(committables: readonly FileCommittable[]): Promise<void> {
-    for (const { from } of committables) await rm(from, { force: true });
+    for (const { from } of committables) await rm(join(this.directory, from), { force: true });
   }
 }
 
