@@ -1,11 +1,17 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LocalCheckpointStorage } from '../src/checkpoint/local-storage.ts';
 import { runJob } from '../src/runtime/coordinator.ts';
+import { measureRecovery, measureSnapshots } from './checkpoint-state.ts';
 
 /**
  * `npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R]` runs benchmarks and prints one
  * JSON line per result (DESIGN contracts); with --repeat, rounds interleave them and a median line per benchmark
  * ends. Each measurement runs in a child process, so peak RSS and CPU belong to that run alone.
+ * `checkpoint` is a suite of its own (see runCheckpointBench).
  */
 interface Benchmark {
   readonly job: string;
@@ -25,46 +31,147 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'state-size': { job: 'jobs/state-size.ts', defaultEvents: 10_000_000, params: { cacheEntries: 100_000 }, defaultParallelism: '1' },
 };
 
-const USAGE = 'npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R]';
+/**
+ * The `checkpoint` suite: snapshot size and time at the state layer for each `--keys` count (1% of the keys changed
+ * between a full and an incremental snapshot), recovery of the 1M-key chain, and keyed-count's rate with a checkpoint
+ * every second against none (`--events`, `--parallelism`; with --repeat, that many interleaved pairs).
+ */
+const CHECKPOINT = 'checkpoint';
+const CHECKPOINT_KEYS = '100000,1000000,10000000';
+const RECOVERY_KEYS = 1_000_000;
+const CHECKPOINT_INTERVAL_MS = 1_000;
+const CHECKPOINT_JOB_ID = 'bench';
+const RATIO_TARGET = 0.8;
+
+const USAGE = 'npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R] [--keys 100000,1000000 (checkpoint)]';
 
 function flag(args: string[], name: string): string | undefined {
   const at = args.indexOf(`--${name}`);
   return at === -1 ? undefined : args[at + 1];
 }
 
-async function measureOnce(name: string, parallelism: number, events: number): Promise<void> {
+/** One run of a job benchmark; with `checkpointIntervalMs`, checkpoints go to a temporary directory removed after. */
+async function measureOnce(name: string, parallelism: number, events: number, checkpointIntervalMs?: number): Promise<Record<string, unknown>> {
   const bench = BENCHMARKS[name]!;
-  const cpuBefore = process.cpuUsage();
-  const result = await runJob({
-    jobModule: fileURLToPath(new URL(bench.job, import.meta.url)),
-    params: { events, ...bench.params },
-    parallelism,
-    logLevel: 'warn',
+  const checkpointDir = checkpointIntervalMs === undefined ? undefined : mkdtempSync(join(tmpdir(), 'weir-bench-checkpoints-'));
+  try {
+    const cpuBefore = process.cpuUsage();
+    const result = await runJob({
+      jobModule: fileURLToPath(new URL(bench.job, import.meta.url)),
+      params: { events, ...bench.params, ...(checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs }) },
+      parallelism,
+      logLevel: 'warn',
+      ...(checkpointDir === undefined ? {} : { checkpointDir, jobId: CHECKPOINT_JOB_ID }),
+    });
+    const cpu = process.cpuUsage(cpuBefore);
+    const line: Record<string, unknown> = {
+      bench: name,
+      engine: 'weir',
+      parallelism,
+      events,
+      eventsPerSec: Math.round(events / (result.runningMs / 1000)),
+      cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      runningSeconds: Number((result.runningMs / 1000).toFixed(3)),
+      ...bench.params,
+    };
+    if (checkpointDir !== undefined) {
+      // Ids are given in order from 1: the newest completed id counts the checkpoints triggered up to it (aborted ones too).
+      const storage = new LocalCheckpointStorage(checkpointDir, CHECKPOINT_JOB_ID);
+      const retained = await storage.completed();
+      const newest = retained[0] === undefined ? undefined : await storage.readMetadata(retained[0]);
+      Object.assign(line, { checkpointIntervalMs, lastCompletedCheckpointId: newest?.checkpointId ?? 0, retainedCheckpoints: retained.length });
+    }
+    return line;
+  } finally {
+    if (checkpointDir !== undefined) rmSync(checkpointDir, { recursive: true, force: true });
+  }
+}
+
+/** What `--child <what> ...` measures, in this process; returns its JSON lines. */
+async function measureInChild(args: string[]): Promise<Record<string, unknown>[]> {
+  const [what, a, b, c] = args;
+  switch (what) {
+    case 'checkpoint-snapshots':
+      return [await measureSnapshots(Number(a), b!)];
+    case 'checkpoint-recovery':
+      return [await measureRecovery(a!)];
+    case 'checkpoint-throughput': {
+      const interval = Number(c);
+      const { bench: job, ...figures } = await measureOnce('keyed-count', Number(a), Number(b), interval > 0 ? interval : undefined);
+      return [{ bench: CHECKPOINT, measure: interval > 0 ? 'with-checkpoints' : 'without-checkpoints', job, ...figures }];
+    }
+    default:
+      return [await measureOnce(what!, Number(a), Number(b))];
+  }
+}
+
+/** Runs `--child ...` in a fresh process and echoes its output; returns its last line, or undefined if it failed. */
+function child(args: string[]): Record<string, unknown> | undefined {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
   });
-  const cpu = process.cpuUsage(cpuBefore);
-  const line = {
-    bench: name,
-    engine: 'weir',
-    parallelism,
-    events,
-    eventsPerSec: Math.round(events / (result.runningMs / 1000)),
-    cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-    runningSeconds: Number((result.runningMs / 1000).toFixed(3)),
-    ...bench.params,
-  };
-  process.stdout.write(`${JSON.stringify(line)}\n`);
+  process.stdout.write(run.stdout);
+  if (run.status !== 0) return undefined;
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** The `checkpoint` suite (see CHECKPOINT); returns the exit code. */
+function runCheckpointBench(args: string[], repeat: number): number {
+  // `--keys ''` skips the state-layer part.
+  const keyCounts = (flag(args, 'keys') ?? CHECKPOINT_KEYS).split(',').filter((keys) => keys !== '').map(Number);
+  for (const keys of keyCounts) {
+    // The snapshots and the restore run in separate processes and share this directory (LMDB files, checkpoint files).
+    const dir = mkdtempSync(join(tmpdir(), 'weir-bench-checkpoint-'));
+    try {
+      if (child(['checkpoint-snapshots', String(keys), dir]) === undefined) return 1;
+      if (keys === RECOVERY_KEYS && child(['checkpoint-recovery', dir]) === undefined) return 1;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const events = Number(flag(args, 'events') ?? 20_000_000);
+  for (const parallelism of (flag(args, 'parallelism') ?? '2').split(',').map(Number)) {
+    const without: number[] = [];
+    const withCheckpoints: number[] = [];
+    // Pairs interleave, so that a slow spell of the machine falls on both sides.
+    for (let round = 0; round < repeat; round++) {
+      const base = child(['checkpoint-throughput', String(parallelism), String(events), '0']);
+      const checked = child(['checkpoint-throughput', String(parallelism), String(events), String(CHECKPOINT_INTERVAL_MS)]);
+      if (base === undefined || checked === undefined) return 1;
+      without.push(base.eventsPerSec as number);
+      withCheckpoints.push(checked.eventsPerSec as number);
+    }
+    const ratio = median(withCheckpoints) / median(without);
+    const summary = {
+      bench: CHECKPOINT,
+      measure: 'throughput-ratio',
+      parallelism,
+      events,
+      runs: repeat,
+      withoutEventsPerSec: median(without),
+      withEventsPerSec: median(withCheckpoints),
+      ratio: Number(ratio.toFixed(3)),
+      target: RATIO_TARGET,
+      meetsTarget: ratio >= RATIO_TARGET,
+    };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  }
+  return 0;
 }
 
 async function main(args: string[]): Promise<number> {
   if (args[0] === '--child') {
-    await measureOnce(args[1]!, Number(args[2]), Number(args[3]));
+    for (const line of await measureInChild(args.slice(1))) process.stdout.write(`${JSON.stringify(line)}\n`);
     return 0;
   }
   const names = (args[0] ?? '').split(',').filter((name) => name !== '');
-  const unknown = names.filter((name) => BENCHMARKS[name] === undefined);
+  const unknown = names.filter((name) => BENCHMARKS[name] === undefined && name !== CHECKPOINT);
   if (names.length === 0 || unknown.length > 0) {
-    process.stdout.write(`benchmarks: ${Object.keys(BENCHMARKS).join(', ')}\nusage: ${USAGE}\n`);
+    process.stdout.write(`benchmarks: ${[...Object.keys(BENCHMARKS), CHECKPOINT].join(', ')}\nusage: ${USAGE}\n`);
     return names.length === 0 ? 0 : 2;
   }
   const repeat = Number(flag(args, 'repeat') ?? 1);
@@ -72,26 +179,26 @@ async function main(args: string[]): Promise<number> {
   // Rounds interleave the benchmarks, so that a slow spell of a shared machine does not fall on one of them only.
   for (let round = 0; round < repeat; round++) {
     for (const name of names) {
+      if (name === CHECKPOINT) {
+        // Its own repeats interleave inside it; the state-layer figures are taken once.
+        const status = round === 0 ? runCheckpointBench(args, repeat) : 0;
+        if (status !== 0) return status;
+        continue;
+      }
       const events = Number(flag(args, 'events') ?? BENCHMARKS[name]!.defaultEvents);
       const parallelisms = (flag(args, 'parallelism') ?? BENCHMARKS[name]!.defaultParallelism ?? '1,2').split(',').map(Number);
       for (const parallelism of parallelisms) {
-        const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', name, String(parallelism), String(events)], {
-          stdio: ['ignore', 'pipe', 'inherit'],
-          encoding: 'utf8',
-        });
-        process.stdout.write(child.stdout);
-        if (child.status !== 0) return child.status ?? 1;
-        const line = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { eventsPerSec: number };
+        const line = child([name, String(parallelism), String(events)]);
+        if (line === undefined) return 1;
         const key = `${name} p${parallelism}`;
-        rates.set(key, [...(rates.get(key) ?? []), line.eventsPerSec]);
+        rates.set(key, [...(rates.get(key) ?? []), line.eventsPerSec as number]);
       }
     }
   }
   if (repeat > 1) {
     for (const [key, values] of rates) {
       const sorted = [...values].sort((a, b) => a - b);
-      const median = sorted[Math.floor(sorted.length / 2)]!;
-      process.stdout.write(`${JSON.stringify({ summary: key, runs: values.length, medianEventsPerSec: median, minEventsPerSec: sorted[0], maxEventsPerSec: sorted.at(-1) })}\n`);
+      process.stdout.write(`${JSON.stringify({ summary: key, runs: values.length, medianEventsPerSec: median(values), minEventsPerSec: sorted[0], maxEventsPerSec: sorted.at(-1) })}\n`);
     }
   }
   return 0;

@@ -3,12 +3,15 @@ import { defineJob, DiscardingSink, GeneratorSource, ValueStateDescriptor } from
 export interface BenchParams {
   readonly events: number;
   readonly keys?: number;
+  /** Checkpoint this often (the `checkpoint` bench); absent, no checkpoints. */
+  readonly checkpointIntervalMs?: number;
 }
 
 const countState = new ValueStateDescriptor<number>('count');
 
 /** generator -> keyBy -> running count per key -> discard: every record crosses a hash exchange. */
-export default defineJob<BenchParams>({ name: 'bench-keyed-count' }, (env, { events, keys = 10_000 }) => {
+export default defineJob<BenchParams>({ name: 'bench-keyed-count' }, (env, { events, keys = 10_000, checkpointIntervalMs }) => {
+  if (checkpointIntervalMs !== undefined) env.enableCheckpointing({ intervalMs: checkpointIntervalMs });
   env
     .fromSource(GeneratorSource.of({ count: events, seed: 7, generate: (id, random) => ({ id, key: random.int(keys) }) }))
     .keyBy((event) => event.key)
