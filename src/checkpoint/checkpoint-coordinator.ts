@@ -3,7 +3,7 @@ import type { Logger } from '../observe/logger.ts';
 import type { PhysicalPlan } from '../runtime/planner.ts';
 import type { CoordinatorToWorker } from '../runtime/messages.ts';
 import { CheckpointScheduler, type CheckpointSettings, type SchedulerAction } from './checkpoint-scheduler.ts';
-import { filesOf, storageAt, type Barrier, type CheckpointTarget, type JobCheckpointState, type OperatorSubtaskState, type SubtaskSnapshot } from './snapshot-state.ts';
+import { filesOf, storageAt, subtaskIndexOfTask, type Barrier, type CheckpointTarget, type JobCheckpointState, type OperatorSubtaskState, type SubtaskSnapshot } from './snapshot-state.ts';
 import type { CheckpointMetadata } from './storage.ts';
 import { faultPoint } from '../runtime/fault-points.ts';
 import { describeError } from '../runtime/errors.ts';
@@ -215,7 +215,7 @@ export class CheckpointCoordinator {
       operators[node.operatorId] = { name: node.name, parallelism: node.parallelism, subtasks: Array.from({ length: node.parallelism }, () => ({})) };
     }
     for (const [task, snapshot] of acks) {
-      const index = Number(task.split(':')[1]);
+      const index = subtaskIndexOfTask(task);
       for (const [operatorId, state] of Object.entries(snapshot)) operators[operatorId]!.subtasks[index] = state;
     }
     return { jobName: this.options.jobName, maxParallelism: plan.maxParallelism, operators };

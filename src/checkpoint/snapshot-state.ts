@@ -7,6 +7,15 @@ import type { KeyGroupRange } from './keyed-snapshot.ts';
  * acknowledgements. Everything here is plain data: it crosses threads and is stored as JSON.
  */
 
+/** How subtasks are named in checkpoint answers: `<vertex>:<subtask index>`. */
+export function taskName(vertexId: number, index: number): string {
+  return `${vertexId}:${index}`;
+}
+
+export function subtaskIndexOfTask(task: string): number {
+  return Number(task.slice(task.indexOf(':') + 1));
+}
+
 /** A checkpoint storage location: `LocalCheckpointStorage(root, jobId)`. */
 export interface CheckpointTarget {
   readonly root: string;

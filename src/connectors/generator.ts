@@ -131,7 +131,8 @@ export class GeneratorSource<T> implements Source<T> {
           if (cursor >= lanes.length) cursor = 0;
           if (!level && isLevel(nexts)) {
             level = true;
-            cursor = sortByNext(lanes, nexts);
+            sortByNext(lanes, nexts);
+            cursor = 0;
           }
         }
         return lanes.length > 0 ? 'more' : 'end';
@@ -176,12 +177,11 @@ function furthestBehind(nexts: readonly number[]): number {
   return at;
 }
 
-/** Sorts the parallel arrays by next index and returns 0, the cursor of the round that follows. */
-function sortByNext(lanes: number[], nexts: number[]): number {
+/** Sorts the parallel arrays by next index, so that a round from the first lane emits increasing indexes. */
+function sortByNext(lanes: number[], nexts: number[]): void {
   const order = lanes.map((lane, at) => [lane, nexts[at]!] as const).sort((a, b) => a[1] - b[1]);
   order.forEach(([lane, next], at) => {
     lanes[at] = lane;
     nexts[at] = next;
   });
-  return 0;
 }

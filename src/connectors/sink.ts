@@ -34,9 +34,9 @@ export interface Committer<C> {
 
 export interface TransactionalSink<T, C> extends Sink<T> {
   /**
-   * `restoredCheckpointId`: the job restarts from this checkpoint; the writer clears what earlier attempts wrote
-   * after it (those records are replayed). Committables of that checkpoint are the committer's to publish.
+   * `replayFrom`: the checkpoint this start replays from (0 or absent: from the beginning); the writer clears what earlier
+   * attempts wrote after it (those records are written again). Committables of that checkpoint are the committer's.
    */
-  createWriter(ctx: RuntimeContext, restoredCheckpointId?: number): TransactionalSinkWriter<T, C>;
+  createWriter(ctx: RuntimeContext, replayFrom?: number): TransactionalSinkWriter<T, C>;
   createCommitter(): Committer<C>;
 }

@@ -38,9 +38,9 @@ export class TransactionalFileSink<T> implements TransactionalSink<T, FileCommit
   readonly name = 'transactional-file';
   constructor(private readonly options: TransactionalFileSinkOptions<T>) {}
 
-  createWriter(ctx: RuntimeContext, restoredCheckpointId?: number): TransactionalSinkWriter<T, FileCommittable> {
+  createWriter(ctx: RuntimeContext, replayFrom = 0): TransactionalSinkWriter<T, FileCommittable> {
     const format = this.options.format ?? ((record: T) => JSON.stringify(record));
-    return new EpochFileWriter<T>(this.options.directory, ctx, format, restoredCheckpointId);
+    return new EpochFileWriter<T>(this.options.directory, ctx, format, replayFrom);
   }
 
   createCommitter(): Committer<FileCommittable> {
@@ -57,20 +57,18 @@ class EpochFileWriter<T> implements TransactionalSinkWriter<T, FileCommittable> 
     private readonly directory: string,
     private readonly ctx: RuntimeContext,
     private readonly format: (record: T) => string,
-    private readonly restoredCheckpointId: number | undefined,
+    private readonly replayFrom: number,
   ) {}
 
   async open(): Promise<void> {
     await mkdir(this.directory, { recursive: true });
-    const restored = this.restoredCheckpointId;
-    if (restored === undefined) return;
-    // Earlier attempts' files after the restored checkpoint hold records that are replayed now: they go. Each new
+    // Earlier attempts' files after the checkpoint replayed from hold records that are written again: they go. Each new
     // subtask clears those of the old subtasks that map to it, so every file is cleared by exactly one.
     for (const name of await readdir(this.directory)) {
       const inProgress = IN_PROGRESS.exec(name);
       const pending = PENDING.exec(name);
       const owner = Number((inProgress ?? pending)?.[1] ?? -1);
-      const after = inProgress !== null || (pending !== null && Number(pending[2]) > restored);
+      const after = inProgress !== null || (pending !== null && Number(pending[2]) > this.replayFrom);
       if (after && owner % this.ctx.parallelism === this.ctx.subtaskIndex) await rm(join(this.directory, name), { force: true });
     }
   }

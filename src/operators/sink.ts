@@ -60,8 +60,8 @@ class TransactionalSinkOperator<T, C> extends SinkOperator<T> {
   }
 
   protected override createWriter(ctx: OperatorContext): SinkWriter<T> {
-    // A start without a checkpoint replays everything: what earlier runs left unpublished goes, as after checkpoint 0.
-    return this.transactional.createWriter(ctx, ctx.restored?.checkpointId ?? 0);
+    // A start without a checkpoint replays everything: what earlier runs left unpublished goes.
+    return this.transactional.createWriter(ctx, ctx.restored?.checkpointId);
   }
 
   override async open(ctx: OperatorContext): Promise<void> {
@@ -96,8 +96,9 @@ class TransactionalSinkOperator<T, C> extends SinkOperator<T> {
     await super.finish();
     if (this.op.checkpointing) return;
     // No checkpoint will come: publish the rest now, and what earlier savepoints prepared.
-    await this.snapshotState(this.lastCheckpointId + 1);
-    await this.notifyCheckpointComplete(this.lastCheckpointId);
+    const epoch = this.lastCheckpointId + 1;
+    await this.snapshotState(epoch);
+    await this.notifyCheckpointComplete(epoch);
   }
 }
 

@@ -7,6 +7,7 @@ import { DEFAULT_RESTART_STRATEGY } from '../api/environment.ts';
 import { runAttempt, type AttemptOutcome } from './job-attempt.ts';
 import { RestartStrategy } from './restart-strategy.ts';
 import { sleep } from './signal.ts';
+import { fileNamePart } from './file-names.ts';
 import type { CheckpointStorage } from '../checkpoint/storage.ts';
 import { latestRestorable, checkRestoreFits } from '../checkpoint/restore-point.ts';
 import { restorePointOf, storageAt, type CheckpointTarget, type RestorePoint } from '../checkpoint/snapshot-state.ts';
@@ -174,7 +175,7 @@ async function openCheckpointStorage(options: RunOptions, jobName: string): Prom
   checkpoints: CheckpointStorage;
   dispose(): Promise<void>;
 }> {
-  const jobId = options.jobId ?? `${jobName.replace(/[^A-Za-z0-9_.-]+/g, '_')}-${Date.now()}`;
+  const jobId = options.jobId ?? `${fileNamePart(jobName)}-${Date.now()}`;
   const persistent = options.checkpointDir !== undefined;
   const root = persistent ? resolve(options.checkpointDir!) : await mkdtemp(join(options.stateDir ?? tmpdir(), 'weir-checkpoints-'));
   const target = { root, jobId };

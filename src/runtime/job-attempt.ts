@@ -7,12 +7,12 @@ import type { PhysicalPlan } from './planner.ts';
 import type { Deployment } from './deployment.ts';
 import type { StatsBoard } from './stats-board.ts';
 import type { Logger } from '../observe/logger.ts';
-import type { CheckpointTarget, RestorePoint } from '../checkpoint/snapshot-state.ts';
+import { taskName, type CheckpointTarget, type RestorePoint } from '../checkpoint/snapshot-state.ts';
 import type { ResolvedCheckpointConfig } from '../api/environment.ts';
 import { CheckpointCoordinator, type SavepointResult } from '../checkpoint/checkpoint-coordinator.ts';
 import { DEFAULT_CHECKPOINT_TIMEOUT_MS } from '../checkpoint/checkpoint-scheduler.ts';
 import { describeError } from './errors.ts';
-import { taskName } from './worker/subtask-builder.ts';
+import { fileNamePart } from './file-names.ts';
 
 const CANCEL_GRACE_MS = 5_000;
 const WORKER_URL = new URL('./worker/bootstrap.js', import.meta.url);
@@ -61,7 +61,7 @@ export type AttemptOutcome = (
  */
 export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcome> {
   const { deployment, plan, log } = options;
-  const stateDir = await mkdtemp(join(options.stateParent, `weir-${options.jobName.replace(/[^A-Za-z0-9_.-]+/g, '_')}-`));
+  const stateDir = await mkdtemp(join(options.stateParent, `weir-${fileNamePart(options.jobName)}-`));
   const pool = new Piscina({
     filename: WORKER_URL.href,
     minThreads: deployment.workerCount,

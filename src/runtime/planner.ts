@@ -1,6 +1,7 @@
 import type { LogicalGraph, LogicalNode, Partitioning } from '../api/graph.ts';
 import type { ExchangeOptions, StreamExecutionEnvironment } from '../api/environment.ts';
 import { JobDefinitionError } from './errors.ts';
+import { fileNamePart } from './file-names.ts';
 
 export type PartitionKind = Partitioning['kind'];
 
@@ -100,7 +101,7 @@ export function planJob(env: StreamExecutionEnvironment, options: PlanOptions): 
     if (parallelism > env.maxParallelism) {
       throw new JobDefinitionError(`operator '${node.name}' has parallelism ${parallelism}, above the max parallelism ${env.maxParallelism}`);
     }
-    const operatorId = node.uid ?? `${node.id}-${node.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}`;
+    const operatorId = node.uid ?? `${node.id}-${fileNamePart(node.name)}`;
     if (uids.has(operatorId)) throw new JobDefinitionError(`two operators have the uid '${operatorId}': uids must be unique`);
     uids.add(operatorId);
 

@@ -5,6 +5,7 @@ import { writeKeyedSnapshot } from '../checkpoint/keyed-snapshot.ts';
 import { storageAt, type Barrier, type KeyedFileRef, type OperatorSubtaskState, type SubtaskSnapshot } from '../checkpoint/snapshot-state.ts';
 import { describeError } from './errors.ts';
 import { faultPoint } from './fault-points.ts';
+import { fileNamePart } from './file-names.ts';
 
 /** Keyed state is snapshotted whole at least every this many checkpoints, so a restore reads a short chain. */
 export const FULL_SNAPSHOT_EVERY = 10;
@@ -44,10 +45,11 @@ export class SubtaskCheckpoints {
    * Snapshots this subtask for `barrier`. Resolves once nothing after the barrier can reach the snapshot (records
    * may flow again); the keyed files are written afterwards, and the acknowledgement follows them.
    * `finished`: the subtask read all its input; a restore does not run its end of input again.
+   * Resolves false for a barrier this subtask already answered (or an older one).
    */
-  async snapshot(barrier: Barrier, finished: boolean): Promise<void> {
+  async snapshot(barrier: Barrier, finished: boolean): Promise<boolean> {
     const checkpointId = barrier.checkpointId;
-    if (checkpointId <= this.lastSnapshotId) return;
+    if (checkpointId <= this.lastSnapshotId) return false;
     const previousId = this.lastSnapshotId;
     this.lastSnapshotId = checkpointId;
     const storage = storageAt(barrier.target);
@@ -86,6 +88,7 @@ export class SubtaskCheckpoints {
       }
     }
     void this.acknowledgeWhenWritten(checkpointId, states, keyedWrites);
+    return true;
   }
 
   private async acknowledgeWhenWritten(checkpointId: number, states: Map<string, OperatorSubtaskState>, writes: Promise<void>[]): Promise<void> {
@@ -128,7 +131,7 @@ export class SubtaskCheckpoints {
 
 /** Checkpoint file names allow few characters; a hash keeps any uid apart. */
 function fileNameFor(operatorId: string, subtask: number): string {
-  const readable = operatorId.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40);
+  const readable = fileNamePart(operatorId).slice(0, 40);
   const hash = createHash('sha1').update(operatorId).digest('hex').slice(0, 8);
   return `${readable}-${hash}-${subtask}.snap`;
 }

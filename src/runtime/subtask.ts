@@ -155,8 +155,7 @@ export abstract class Subtask {
 
   /** Snapshots at the barrier, then sends it on after everything emitted before it. */
   protected async checkpointAtBarrier(barrier: Barrier): Promise<void> {
-    if (barrier.checkpointId <= this.checkpointing.checkpoints.lastSnapshotId) return;
-    await this.checkpointing.checkpoints.snapshot(barrier, false);
+    if (!(await this.checkpointing.checkpoints.snapshot(barrier, false))) return;
     for (const writer of this.writers) writer.broadcastEvent(barrier);
   }
 

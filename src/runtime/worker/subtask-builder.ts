@@ -12,7 +12,7 @@ import { OperatorChain, operatorFailure } from '../chain.ts';
 import { InputGate } from '../input-gate.ts';
 import { InputSubtask, SourceSubtask, type Subtask, type SubtaskCheckpointing } from '../subtask.ts';
 import { SubtaskCheckpoints, type CheckpointReporter } from '../subtask-checkpoints.ts';
-import { operatorStatesFor, restoresFinished, type RestorePoint } from '../../checkpoint/snapshot-state.ts';
+import { operatorStatesFor, restoresFinished, taskName, type RestorePoint } from '../../checkpoint/snapshot-state.ts';
 import type { OperatorContext } from '../../operators/operator.ts';
 import type { PlannedNode } from '../planner.ts';
 import { ProcessingTimeScheduler } from '../processing-time.ts';
@@ -36,11 +36,6 @@ export interface BuildContext {
   reporter(task: string): CheckpointReporter;
   /** A subtask read all its input and waits for its release. */
   onSubtaskFinished(task: string): void;
-}
-
-/** How the coordinator names a subtask in checkpoint answers. */
-export function taskName(vertexId: number, index: number): string {
-  return `${vertexId}:${index}`;
 }
 
 function restoredStateOf(ctx: BuildContext, planned: PlannedNode, subtask: number): OperatorContext['restored'] {
