@@ -68,16 +68,14 @@ export async function writeKeyedSnapshot(
   name: string,
   incremental = false,
 ): Promise<KeyedSnapshot> {
-  const flushed = backend.flush();
+  backend.flush();
   const changes = backend.takeChanges();
   if (incremental && changes !== undefined) {
-    await flushed;
     return { file: await storage.writeFile(checkpointId, name, changeFrames(changes)), full: false };
   }
   const entries = backend.storedEntries();
   // Pulling the first entry opens the read transaction now, not when the file writer gets to it.
   const first = entries.next();
-  await flushed;
   return { file: await storage.writeFile(checkpointId, name, snapshotFrames(first, entries)), full: true };
 }
 

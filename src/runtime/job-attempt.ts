@@ -71,6 +71,8 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
     // Subtasks live in the worker's event loop; Atomics.wait between tasks would stall their message ports.
     atomics: 'disabled',
   });
+  // A worker thread that throws outside its task (say, a late callback) is a failure of the attempt, not of the process.
+  pool.on('error', (error: unknown) => fail({ message: `a worker thread failed: ${describeError(error)}`, operator: undefined, stack: undefined }));
   const controls: MessagePort[] = [];
   const send = (message: CoordinatorToWorker): void => {
     for (const control of controls) control.postMessage(message);

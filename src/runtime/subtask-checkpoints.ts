@@ -34,6 +34,11 @@ export class SubtaskCheckpoints {
   lastSnapshotId = 0;
   private readonly taken = new Map<number, TakenSnapshot>();
   private confirmed: { readonly checkpointId: number; readonly chains: ReadonlyMap<string, KeyedFileRef[]> } | undefined;
+  /**
+   * Snapshots still writing their keyed files or waiting to acknowledge: each reads an LMDB snapshot and then talks
+   * to the coordinator, so the state environment and the worker's link must outlive them.
+   */
+  private readonly unacknowledged = new Set<Promise<void>>();
 
   constructor(
     private readonly chain: OperatorChain,
@@ -87,8 +92,15 @@ export class SubtaskCheckpoints {
         throw participant.fail(error);
       }
     }
-    void this.acknowledgeWhenWritten(checkpointId, states, keyedWrites);
+    const acknowledged = this.acknowledgeWhenWritten(checkpointId, states, keyedWrites);
+    this.unacknowledged.add(acknowledged);
+    void acknowledged.finally(() => this.unacknowledged.delete(acknowledged));
     return true;
+  }
+
+  /** Resolves once every snapshot taken has been acknowledged or declined: the state may close then. */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.unacknowledged);
   }
 
   private async acknowledgeWhenWritten(checkpointId: number, states: Map<string, OperatorSubtaskState>, writes: Promise<void>[]): Promise<void> {

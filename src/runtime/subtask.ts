@@ -111,6 +111,8 @@ export abstract class Subtask {
     } finally {
       clearTimeout(this.lingerTimer);
       this.timers.close();
+      // Closing LMDB under a snapshot still reading it would be a use after free in native code.
+      await this.checkpointing.checkpoints.settled();
       await this.chain.close();
     }
   }

@@ -41,8 +41,8 @@ export interface KeyedStateBackend {
   putRaw(table: string, keyGroup: number, parts: readonly (string | number)[], value: unknown): void;
   deleteRaw(table: string, keyGroup: number, parts: readonly (string | number)[]): void;
   scanRaw(table: string, keyGroup: number): Iterable<RawEntry>;
-  /** Writes every dirty entry in one transaction and resolves once it is durable (checkpoints call this). */
-  flush(): Promise<void>;
+  /** Writes every dirty entry to the store in one transaction (checkpoints call this at the barrier). */
+  flush(): void;
   /**
    * Runs `hook` at the start of every flush: runtime state kept in memory between flushes (timers) stages its
    * changes there, so it lands in LMDB with the state it belongs to.

@@ -31,8 +31,6 @@ export interface LmdbBackendOptions {
 
 /** Which states exist (so keys() can find them without a descriptor) and their layout, persisted with the state. */
 const openPaths = new Set<string>();
-/** lmdb-js has `sync` (mdb_env_sync, forced, on a worker thread) but its typings leave it out. */
-type Syncable = { sync(callback: (error: unknown) => void): void };
 
 /**
  * Keyed state of one operator subtask in its own LMDB environment (DESIGN decision 6). LMDB keys are
@@ -246,13 +244,15 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     this.flushHooks.push(hook);
   }
 
-  async flush(): Promise<void> {
+  /**
+   * Writes every dirty entry (and staged raw write) to LMDB in one transaction, without fsync: the environment is the
+   * attempt's scratch space, and a restore reads the checkpoint's own files, which the storage makes durable. An
+   * environment sync here ran on libuv's pool and crashed the process (SIGSEGV) when the worker thread ended or the
+   * environment closed before it called back (the race behind lmdb-js's async-flush segfaults in parcel#7702).
+   */
+  flush(): void {
     for (const hook of this.flushHooks) hook();
     this.writeDirty();
-    // Commits do not fsync (see commit): one environment sync makes every one of them durable (DESIGN, LMDB
-    // durability); `flushed` also covers any asynchronous write.
-    await new Promise<void>((resolve, reject) => (this.db as unknown as Syncable).sync((error) => (error ? reject(error) : resolve())));
-    await this.db.flushed;
   }
 
   /**
@@ -329,8 +329,8 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
   private commit(writeEntries: () => void): void {
     if (this.closed) throw new Error('keyed state backend is closed');
     // The callback must return undefined: a returned promise would keep the transaction open. NO_SYNC_FLUSH begins
-    // the transaction with MDB_NOSYNC: its commit does not fsync. Only a checkpoint needs durability, and flush()
-    // syncs the environment for it (as LMDB documents for NOSYNC). A spill's fsync was most of a state-heavy job's time.
+    // the transaction with MDB_NOSYNC: its commit does not fsync. Nothing here needs durability (see flush),
+    // and a spill's fsync was most of a state-heavy job's time.
     this.db.transactionSync(() => {
       writeEntries();
       this.raw.writeTo(this.db, (key, value) => this.changes.record(key, value));

@@ -150,7 +150,7 @@ async function run(commands: Command[], cacheEntries: number): Promise<void> {
         break;
       }
       case 'flush':
-        await b.flush();
+        b.flush();
         break;
       case 'keys': {
         const withState = new Set<number>();
@@ -161,7 +161,7 @@ async function run(commands: Command[], cacheEntries: number): Promise<void> {
         break;
       }
       case 'reopen':
-        await b.flush();
+        b.flush();
         await b.close();
         b = await fixture.backend({ path: dir, cacheEntries, maxParallelism: 16 });
         h = handles(b);

@@ -60,7 +60,7 @@ describe('TTL (processing time, injected clock)', () => {
     const m = b.getState(new MapStateDescriptor<string, number>('m', { ttl }));
     b.setCurrentKey(1);
     m.put('a', 1);
-    await b.flush();
+    b.flush();
     await b.close();
     const reopened = await fixture.backend({ path: dir, clock: () => now });
     const m2 = reopened.getState(new MapStateDescriptor<string, number>('m', { ttl }));
@@ -85,7 +85,7 @@ describe('raw tables', () => {
     put(5, [20]);
     const expected = [[20], [20, 'a'], [20, 'z'], [300, 'b'], ['s']];
     expect([...b.scanRaw('__timers', 5)].map((e) => e.parts)).toEqual(expected);
-    await b.flush();
+    b.flush();
     expect([...b.scanRaw('__timers', 5)].map((e) => e.parts)).toEqual(expected);
     // Staged deletes and overwrites hide what LMDB holds.
     b.deleteRaw('__timers', 5, [20, 'a']);
@@ -115,7 +115,7 @@ describe('raw tables', () => {
         const b = await fixture.backend({ cacheEntries: 1000 });
         for (const parts of keys) b.putRaw('__t', 0, parts, 1);
         const staged = [...b.scanRaw('__t', 0)].map((e) => e.parts);
-        await b.flush();
+        b.flush();
         const stored = [...b.scanRaw('__t', 0)].map((e) => e.parts);
         expect(staged).toEqual(stored);
         await fixture.cleanup();

@@ -212,7 +212,7 @@ describe('LmdbKeyedStateBackend keys and storage', () => {
       m.put('x', i);
     }
     b1.putRaw('__timers', 3, [10, 'a'], 'raw');
-    await b1.flush();
+    b1.flush();
     await b1.close();
     const b2 = await backend({ path: dir });
     expect(() => b2.getState(new ListStateDescriptor<number>('v'))).toThrow(/stored as a value state/);
@@ -257,7 +257,7 @@ describe('LmdbKeyedStateBackend keys and storage', () => {
     b.setCurrentKey('gone');
     expect(v.value()).toBeUndefined();
     expect([...b.keys('v')]).toEqual(['kept']);
-    await b.flush();
+    b.flush();
     await b.close();
     const reopened = await backend({ path: dir });
     const v2 = reopened.getState(new ValueStateDescriptor<string>('v'));
@@ -274,13 +274,13 @@ describe('LmdbKeyedStateBackend keys and storage', () => {
     v.update('here');
     b.setCurrentKey('never-flushed');
     v.update('here');
-    await b.flush();
+    b.flush();
     b.setCurrentKey('flushed');
     v.clear();
     b.setCurrentKey('never-flushed');
     v.update('again');
     v.clear();
-    await b.flush();
+    b.flush();
     await b.close();
     const reopened = await backend({ path: dir });
     const v2 = reopened.getState(new ValueStateDescriptor<string>('v'));

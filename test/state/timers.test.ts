@@ -64,7 +64,7 @@ describe('InternalTimerService', () => {
         let watermark = -1;
         for (const o of ops) {
           if (o.kind === 'flush') {
-            await backend.flush();
+            backend.flush();
             expect(storedRows(backend, keys)).toEqual([...live].sort());
             continue;
           }
@@ -91,7 +91,7 @@ describe('InternalTimerService', () => {
           }
           // A timer at or behind the watermark fires with the next watermark, as in Flink.
         }
-        await backend.flush();
+        backend.flush();
         expect(storedRows(backend, keys)).toEqual([...live].sort());
         await fixture.cleanup();
       }),
