@@ -19,14 +19,13 @@ export interface KeyGroupRange {
   readonly end: number;
 }
 
-type Entries = Generator<[unknown[], unknown]>;
 type FrameEntry = [key: unknown[], value: unknown] | [key: unknown[]];
 
-/** Frames of stored entries; `first` was pulled already (it opened the read snapshot). */
-function* snapshotFrames(first: IteratorResult<[unknown[], unknown]>, rest: Entries): Generator<Uint8Array> {
+/** Frames of a full snapshot's stored entries, pulled as the file is written. */
+function* storedFrames(stored: Iterable<[unknown[], unknown]>): Generator<Uint8Array> {
   let entries: [unknown[], unknown][] = [];
-  for (let next = first; next.done !== true; next = rest.next()) {
-    entries.push(next.value);
+  for (const entry of stored) {
+    entries.push(entry);
     if (entries.length === FRAME_ENTRIES) {
       yield frame(entries);
       entries = [];
@@ -57,8 +56,8 @@ export interface KeyedSnapshot {
 
 /**
  * Takes a subtask's snapshot at the barrier and writes it as one state file of the checkpoint: incremental when asked
- * and the backend's change log kept up, full otherwise. The synchronous part, before this returns its promise: dirty
- * entries and timers land in LMDB, the change log is taken, and (for a full snapshot) an LMDB read snapshot opens.
+ * and the backend's change log kept up, full otherwise. The synchronous part, before this returns its promise: the
+ * backend's snapshot (timers staged, an LMDB read snapshot opened for a full one) and the cached changes encoded.
  * Writing the file is asynchronous: the job goes on meanwhile, unseen by the snapshot.
  */
 export async function writeKeyedSnapshot(
@@ -68,15 +67,16 @@ export async function writeKeyedSnapshot(
   name: string,
   incremental = false,
 ): Promise<KeyedSnapshot> {
-  backend.flush();
-  const changes = backend.takeChanges();
-  if (incremental && changes !== undefined) {
-    return { file: await storage.writeFile(checkpointId, name, changeFrames(changes)), full: false };
-  }
-  const entries = backend.storedEntries();
-  // Pulling the first entry opens the read transaction now, not when the file writer gets to it.
-  const first = entries.next();
-  return { file: await storage.writeFile(checkpointId, name, snapshotFrames(first, entries)), full: true };
+  const { stored, changes } = backend.snapshot(incremental);
+  const changed = [...changeFrames(changes)];
+  if (stored === undefined) return { file: await storage.writeFile(checkpointId, name, changed), full: false };
+  // Restored in file order: the cached changes land on top of the stored entries they are newer than.
+  return { file: await storage.writeFile(checkpointId, name, concatenated(storedFrames(stored), changed)), full: true };
+}
+
+function* concatenated(first: Iterable<Uint8Array>, second: Iterable<Uint8Array>): Generator<Uint8Array> {
+  yield* first;
+  yield* second;
 }
 
 /**

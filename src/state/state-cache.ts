@@ -13,10 +13,13 @@ export interface ValueCodec {
  * miss, a dirty one is a tombstone that removes the LMDB record at the next write-back.
  */
 export class CacheEntry {
+  /** Changed since LMDB last got it. */
   dirty = false;
+  /** Changed since the last snapshot took it, and not in LMDB's change log: the next incremental snapshot needs it. */
+  unsnapshotted = false;
   /** Second-chance bit: set by a cache hit, cleared when the eviction hand passes. */
   ref = false;
-  /** LMDB may hold a record for this entry: only then does clearing it need a tombstone. */
+  /** LMDB or a snapshot may hold a record for this entry: only then does clearing it need a tombstone. */
   inStore: boolean;
   constructor(
     readonly table: StateTable,
@@ -37,6 +40,13 @@ export class CacheEntry {
   markAbsent(): void {
     this.value = undefined;
     this.dirty = this.inStore;
+    this.unsnapshotted = this.inStore;
+  }
+
+  /** The value (or its TTL timestamp) changed. */
+  markChanged(): void {
+    this.dirty = true;
+    this.unsnapshotted = true;
   }
 }
 
@@ -165,6 +175,10 @@ export class StateCache {
 
   *dirtyEntries(): Generator<CacheEntry> {
     for (const entry of this.order) if (entry.dirty) yield entry;
+  }
+
+  entries(): Iterable<CacheEntry> {
+    return this.order;
   }
 
   clear(): void {

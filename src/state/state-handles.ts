@@ -60,7 +60,7 @@ abstract class Handle {
       return;
     }
     entry.value = value;
-    entry.dirty = true;
+    entry.markChanged();
     if (this.ttl !== undefined) entry.ts = this.src.now();
   }
 

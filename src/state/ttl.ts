@@ -16,7 +16,7 @@ export function liveValue(entry: CacheEntry, ttl: StateTtlConfig | undefined, no
   if (ttl.updateType === 'onReadAndWrite' && entry.ts !== now) {
     // The refreshed timestamp must reach LMDB too, or an eviction would bring back the old one.
     entry.ts = now;
-    entry.dirty = true;
+    entry.markChanged();
   }
   return value;
 }
