@@ -371,7 +371,8 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     const stored = storedValueOf(entry);
     if (stored === undefined) this.db.removeSync(key);
     else this.db.putSync(key, stored);
-    this.changes.record(key, stored);
+    // A value a snapshot took already needs no second copy in the next incremental one.
+    if (entry.unsnapshotted) this.changes.record(key, stored);
   }
 }
 
