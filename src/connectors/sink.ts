@@ -5,6 +5,8 @@ export interface SinkWriter<T> {
   open?(): void | Promise<void>;
   write(record: T): void;
   flush?(): void | Promise<void>;
+  /** At a checkpoint barrier: whatever was written before it is durable once this resolves (at-least-once sinks). */
+  prepareSnapshot?(checkpointId: number): Promise<void>;
   /** All input has ended: make everything written durable. */
   finish?(): void | Promise<void>;
   close?(): void | Promise<void>;

@@ -26,7 +26,9 @@ export interface SourceReader<T> {
    * The reader's position, taken between polls at a checkpoint barrier: what it has emitted so far is before the
    * barrier, the rest after. Plain data (it is stored with the checkpoint).
    */
-  snapshotState?(): unknown;
+  snapshotState?(checkpointId: number): unknown;
+  /** Checkpoint n completed (covering every earlier one): the reader may tell its system (Kafka offsets). */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
   close?(): void | Promise<void>;
 }
 

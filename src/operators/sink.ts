@@ -30,6 +30,11 @@ class SinkOperator<T> implements StreamOperator<T, never> {
     return this.writer.flush?.();
   }
 
+  async snapshotState(checkpointId: number): Promise<unknown> {
+    await this.writer.prepareSnapshot?.(checkpointId);
+    return undefined;
+  }
+
   async finish(): Promise<void> {
     await this.writer.flush?.();
     await this.writer.finish?.();
@@ -78,7 +83,7 @@ class TransactionalSinkOperator<T, C> extends SinkOperator<T> {
     return this.writer as TransactionalSinkWriter<T, C>;
   }
 
-  async snapshotState(checkpointId: number): Promise<PendingCommits<C>> {
+  override async snapshotState(checkpointId: number): Promise<PendingCommits<C>> {
     this.lastCheckpointId = checkpointId;
     const committables = await this.transactionalWriter.prepareCommit(checkpointId);
     if (committables.length > 0) this.pending.push([checkpointId, committables]);

@@ -72,7 +72,7 @@ export class SubtaskCheckpoints {
       states.set(operatorId, state);
       try {
         // The reader feeds the chain's head: its position belongs to the source operator.
-        if (participant === participants[0] && this.reader?.snapshotState !== undefined) state.source = this.reader.snapshotState();
+        if (participant === participants[0] && this.reader?.snapshotState !== undefined) state.source = this.reader.snapshotState(checkpointId);
         if (keyedState !== undefined) {
           const base = confirmed?.chains.get(operatorId) ?? [];
           const deltaAllowed = incremental && base.length > 0 && base.length < FULL_SNAPSHOT_EVERY;
@@ -120,6 +120,11 @@ export class SubtaskCheckpoints {
     const taken = this.taken.get(checkpointId);
     if (taken !== undefined && taken.kind === 'checkpoint') this.confirmed = { checkpointId, chains: taken.chains };
     for (const id of this.taken.keys()) if (id <= checkpointId) this.taken.delete(id);
+    try {
+      await this.reader?.notifyCheckpointComplete?.(checkpointId);
+    } catch (error) {
+      throw this.chain.participants[0]!.fail(error);
+    }
     for (const participant of this.chain.participants) {
       try {
         await participant.operator?.notifyCheckpointComplete?.(checkpointId);

@@ -85,7 +85,7 @@ describe('JSON-lines file source positions', () => {
         const readers = Array.from({ length: before }, (_, s) => source.createReader(context(s, before)));
         const emitted: string[] = [];
         for (const [s, reader] of readers.entries()) emitted.push(...(await poll(reader, polled[s]!)).records.map((r) => r.id));
-        const snapshots = JSON.parse(JSON.stringify(readers.map((reader) => reader.snapshotState!()))) as unknown[];
+        const snapshots = JSON.parse(JSON.stringify(readers.map((reader) => reader.snapshotState!(1)))) as unknown[];
         for (const reader of readers) await reader.close?.();
         const restored = Array.from({ length: after }, (_, s) => source.createReader(context(s, after), snapshots));
         for (const reader of restored) emitted.push(...(await drain(reader)).map((r) => r.id));
@@ -101,7 +101,7 @@ describe('JSON-lines file source positions', () => {
     const source = new JsonLinesFileSource<Line>({ paths });
     const first = source.createReader(context(0, 1));
     expect((await poll(first, 2)).records.map((r) => r.text)).toEqual(['a', 'b']);
-    const restored = source.createReader(context(0, 1), [first.snapshotState!()]);
+    const restored = source.createReader(context(0, 1), [first.snapshotState!(1)]);
     await first.close?.();
     await expect(poll(restored, 5)).rejects.toThrow(`bad record in ${paths[0]}:3`);
 

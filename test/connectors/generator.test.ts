@@ -50,7 +50,7 @@ describe('GeneratorSource', () => {
         (count, before, after, polled) => {
           const readers = Array.from({ length: before }, (_, s) => source(count).createReader(context(s, before)));
           const emitted = readers.flatMap((reader, s) => poll(reader, polled[s]!));
-          const snapshots = readers.map((reader) => reader.snapshotState!());
+          const snapshots = readers.map((reader) => reader.snapshotState!(1));
           // Plain data: it survives a trip through JSON (the checkpoint's metadata).
           const stored = JSON.parse(JSON.stringify(snapshots)) as unknown[];
           const restored = Array.from({ length: after }, (_, s) => source(count).createReader(context(s, after), stored));
@@ -64,7 +64,7 @@ describe('GeneratorSource', () => {
   it('restored at the same parallelism, each subtask goes on in index order', () => {
     const readers = [0, 1].map((s) => source(1_000).createReader(context(s, 2)));
     const first = readers.map((reader, s) => poll(reader, 100 + s * 37));
-    const snapshots = readers.map((reader) => reader.snapshotState!());
+    const snapshots = readers.map((reader) => reader.snapshotState!(1));
     const restored = [0, 1].map((s) => source(1_000).createReader(context(s, 2), snapshots));
     restored.forEach((reader, s) => {
       const all = [...first[s]!, ...drain(reader)];
