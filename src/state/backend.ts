@@ -35,17 +35,17 @@ export interface KeyedStateBackend {
   /** Every key with state under `stateName` (any state when omitted) in this subtask, each once. */
   keys(stateName?: string): Iterable<unknown>;
   /**
-   * Runtime-internal ordered storage (timers). Writes are staged and land with the state in the next flush;
+   * Runtime-internal ordered storage (timers). Writes are staged and land with the state in the next flush or snapshot;
    * `scanRaw` sees staged writes.
    */
   putRaw(table: string, keyGroup: number, parts: readonly (string | number)[], value: unknown): void;
   deleteRaw(table: string, keyGroup: number, parts: readonly (string | number)[]): void;
   scanRaw(table: string, keyGroup: number): Iterable<RawEntry>;
-  /** Writes every dirty entry to the store in one transaction (checkpoints call this at the barrier). */
+  /** Writes every dirty entry to the store in one transaction (checkpoints take a snapshot instead: no write). */
   flush(): void;
   /**
-   * Runs `hook` at the start of every flush: runtime state kept in memory between flushes (timers) stages its
-   * changes there, so it lands in LMDB with the state it belongs to.
+   * Runs `hook` at the start of every flush and snapshot: runtime state kept in memory in between (timers) stages
+   * its changes there, so it lands with the state it belongs to.
    */
   onFlush(hook: () => void): void;
   close(): Promise<void>;

@@ -39,7 +39,7 @@ const openPaths = new Set<string>();
  * keys the namespace-last layout ran 12% slower). Runtime tables are [table, keyGroup, ...parts]. Values are msgpack; with a TTL they are [timestamp, value].
  * A bounded write-back cache sits in front: hits never hash or touch LMDB, misses read LMDB synchronously, and
  * dirty values reach LMDB in one transaction per evicted chunk or per flush.
- * `close()` does not write dirty state: whatever a checkpoint needs has been flushed by it.
+ * `close()` does not write dirty state: whatever a checkpoint needs, its snapshot() took.
  */
 export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
   static async open(options: LmdbBackendOptions): Promise<LmdbKeyedStateBackend> {

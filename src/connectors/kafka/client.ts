@@ -73,6 +73,7 @@ interface InternalCluster {
 export class KafkaClient {
   readonly brokers: readonly string[];
   private readonly kafka: Kafka;
+  private cluster: Promise<InternalCluster> | undefined;
 
   constructor(options: KafkaConnectionOptions = {}) {
     this.brokers = resolveBrokers(options.brokers);
@@ -105,32 +106,44 @@ export class KafkaClient {
    * tools read for lag. kafkajs's admin can only do this by joining the group; its cluster connection can do it directly.
    */
   async commitGroupOffsets(groupId: string, offsets: ReadonlyMap<string, { tp: TopicPartition; offset: number }>, metadata: string): Promise<void> {
-    const create = Object.getOwnPropertySymbols(this.kafka).find((symbol) => symbol.description === CREATE_CLUSTER);
-    if (create === undefined) throw new Error('this kafkajs version hides its cluster connection: offsets cannot be committed without joining the group');
-    const cluster = (this.kafka as unknown as Record<symbol, (options: object) => InternalCluster>)[create]!({ allowAutoTopicCreation: false });
-    await cluster.connect();
-    try {
-      const byTopic = new Map<string, { partition: number; offset: string; metadata: string }[]>();
-      for (const { tp, offset } of offsets.values()) {
-        const partitions = byTopic.get(tp.topic) ?? [];
-        partitions.push({ partition: tp.partition, offset: String(offset), metadata });
-        byTopic.set(tp.topic, partitions);
-      }
-      const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
-      // A coordinator that is loading or has moved answers with a retriable error (a fresh broker does at first).
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const coordinator = await cluster.findGroupCoordinator({ groupId });
-          await coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics });
-          return;
-        } catch (error) {
-          if (attempt >= COMMIT_ATTEMPTS || (error as { retriable?: boolean }).retriable !== true) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-        }
-      }
-    } finally {
-      await cluster.disconnect();
+    const byTopic = new Map<string, { partition: number; offset: string; metadata: string }[]>();
+    for (const { tp, offset } of offsets.values()) {
+      const partitions = byTopic.get(tp.topic) ?? [];
+      partitions.push({ partition: tp.partition, offset: String(offset), metadata });
+      byTopic.set(tp.topic, partitions);
     }
+    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+    const cluster = await this.commitConnection();
+    // A coordinator that is loading or has moved answers with a retriable error (a fresh broker does at first).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const coordinator = await cluster.findGroupCoordinator({ groupId });
+        await coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics });
+        return;
+      } catch (error) {
+        if (attempt >= COMMIT_ATTEMPTS || (error as { retriable?: boolean }).retriable !== true) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+  }
+
+  /** Ends the connection offset commits kept open; consumers, producers and admins are closed by their owners. */
+  async close(): Promise<void> {
+    const cluster = this.cluster;
+    this.cluster = undefined;
+    if (cluster !== undefined) await (await cluster).disconnect();
+  }
+
+  /** One connection for every commit of this client (a source commits at each completed checkpoint). */
+  private commitConnection(): Promise<InternalCluster> {
+    this.cluster ??= (async () => {
+      const create = Object.getOwnPropertySymbols(this.kafka).find((symbol) => symbol.description === CREATE_CLUSTER);
+      if (create === undefined) throw new Error('this kafkajs version hides its cluster connection: offsets cannot be committed without joining the group');
+      const cluster = (this.kafka as unknown as Record<symbol, (options: object) => InternalCluster>)[create]!({ allowAutoTopicCreation: false });
+      await cluster.connect();
+      return cluster;
+    })();
+    return this.cluster;
   }
 }
 

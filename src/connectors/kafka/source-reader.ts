@@ -1,5 +1,5 @@
 import { AssignerProtocol, type Consumer, type EachBatchPayload } from 'kafkajs';
-import type { PollResult, ReaderOutput, SourceReader } from '../source.ts';
+import type { PollResult, ReaderOutput, SourceOutput, SourceReader } from '../source.ts';
 import { describeError, WeirError } from '../../runtime/errors.ts';
 import { KafkaClient, partitionKey, type KafkaAdmin, type TopicPartition } from './client.ts';
 import type { KafkaRecordView } from './serde.ts';
@@ -20,8 +20,10 @@ export interface KafkaSourcePosition {
 /** A consumed record, or a batch's end: a batch of only transaction markers still moves the position past them. */
 type Queued = { readonly key: string; readonly record: KafkaRecordView } | { readonly key: string; readonly upTo: number };
 
-interface OwnedPartition {
+interface OwnedPartition<T> {
   readonly tp: TopicPartition;
+  /** Its split's output, looked up once (the runtime polls into the same output every time). */
+  output: SourceOutput<T> | undefined;
   /** The next offset to emit. */
   next: number;
   /** Bounded sources: the end offset found at start. */
@@ -38,9 +40,9 @@ type ReaderOptions<T> = Omit<KafkaSourceOptions<T>, 'topics'> & { readonly topic
  * reader group's start), so nothing is emitted twice.
  */
 export class KafkaSourceReader<T> implements SourceReader<T> {
-  private client!: KafkaClient;
+  private readonly client: KafkaClient;
   private consumer: Consumer | undefined;
-  private readonly owned = new Map<string, OwnedPartition>();
+  private readonly owned = new Map<string, OwnedPartition<T>>();
   private queue: Queued[] = [];
   private queueHead = 0;
   private readonly paused = new Set<string>();
@@ -58,10 +60,10 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
   ) {
     this.maxBuffered = options.maxBufferedRecords ?? DEFAULT_MAX_BUFFERED;
     this.discoveryMs = options.partitionDiscoveryMs ?? DEFAULT_DISCOVERY_MS;
+    this.client = new KafkaClient({ ...options, clientId: `weir-source-${me.subtask}` });
   }
 
   async open(): Promise<void> {
-    this.client = new KafkaClient({ ...this.options, clientId: `weir-source-${this.me.subtask}` });
     const admin = await this.client.admin();
     try {
       await this.take(admin, await this.discover(admin), this.restored === undefined ? this.options.startFrom ?? 'committed' : 'earliest');
@@ -87,7 +89,7 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
       const { record } = item;
       if (record.offset < owned.next || (this.options.bounded === true && record.offset >= owned.stopAt)) continue;
       owned.next = record.offset + 1;
-      output.forSplit(item.key).collect(this.deserialize(record), record.timestamp);
+      (owned.output ??= output.forSplit(item.key)).collect(this.deserialize(record), record.timestamp);
       emitted++;
     }
     if (this.queueHead === this.queue.length) {
@@ -123,6 +125,11 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
   }
 
   async close(): Promise<void> {
+    await this.stopConsumer();
+    await this.client.close();
+  }
+
+  private async stopConsumer(): Promise<void> {
     await this.consumer?.disconnect();
     this.consumer = undefined;
   }
@@ -154,7 +161,7 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
         const { low, high } = range.get(tp.partition)!;
         // Restored positions win; a position the broker no longer has (retention deleted it) starts at the earliest.
         const next = Math.max(this.restored?.get(key) ?? starts.get(tp.partition) ?? low, low);
-        this.owned.set(key, { tp, next, stopAt: high });
+        this.owned.set(key, { tp, next, stopAt: high, output: undefined });
       }
     }
     return true;
@@ -267,7 +274,7 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
     try {
       const grew = await this.take(admin, await this.discover(admin), 'earliest');
       if (grew) {
-        await this.close();
+        await this.stopConsumer();
         this.queue = [];
         this.queueHead = 0;
         this.paused.clear();
