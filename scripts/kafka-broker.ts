@@ -10,7 +10,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../src/connectors/kafka/kafkajs.ts';
 import { fetchKafka, KAFKA_VERSION } from './kafka-fetch.ts';
 
 export { fetchKafka, kafkaCacheDir, KAFKA_VERSION } from './kafka-fetch.ts';

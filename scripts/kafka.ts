@@ -1,15 +1,42 @@
 /**
  * Local Kafka for tests and benchmarks: `npm run kafka -- <command>`.
  *   fetch                  resolve Kafka's jars with Maven into the cache (WEIR_KAFKA_CACHE, default ~/.cache/weir/kafka-<version>)
- *   start [--clusters N]   start N single-node clusters; prints one `host:port` per cluster on stdout and leaves them running
+ *   start [--clusters N] [--topics name:partitions[,name:partitions...]]
+ *                          start N single-node clusters (and create the topics, replication 1, on each); prints one
+ *                          `host:port` per cluster on stdout (logs go to stderr) and leaves them running
  *   stop                   stop the clusters `start` recorded and remove their dirs
  *   restart <index>        restart one cluster's broker on the same dirs and ports
  *   status                 print the recorded clusters and whether their brokers are alive
- * Example: export KAFKA_BROKERS=$(npm run -s kafka -- start)
+ * Example: export KAFKA_BROKERS=$(npm run -s kafka -- start --topics feedback:4,model-scores:4,feedback-dlq:1)
  */
 import { brokerPid, fetchKafka, kafkaCacheDir, readState, restartCluster, startClusters, stateFile, stopClusters, writeState } from './kafka-broker.ts';
 
-const USAGE = 'usage: kafka fetch | start [--clusters N] | stop | restart <index> | status';
+const USAGE = 'usage: kafka fetch | start [--clusters N] [--topics name:partitions[,name:partitions...]] | stop | restart <index> | status';
+
+interface StartArgs {
+  readonly clusters: number;
+  readonly topics: readonly { readonly name: string; readonly partitions: number }[];
+}
+
+function parseStart(args: readonly string[]): StartArgs {
+  let clusters = 1;
+  let topics: StartArgs['topics'] = [];
+  for (let i = 0; i < args.length; i += 2) {
+    const [flag, value] = [args[i], args[i + 1]];
+    if (flag === '--clusters' && value !== undefined) clusters = Number(value);
+    else if (flag === '--topics' && value !== undefined) topics = value.split(',').map(parseTopic);
+    else throw new Error(USAGE);
+  }
+  if (!Number.isInteger(clusters) || clusters < 1) throw new Error(USAGE);
+  return { clusters, topics };
+}
+
+function parseTopic(spec: string): { name: string; partitions: number } {
+  const match = /^([A-Za-z0-9._-]+):(\d+)$/.exec(spec.trim());
+  const partitions = Number(match?.[2]);
+  if (match === null || !(partitions >= 1)) throw new Error(`bad topic '${spec}': name:partitions, e.g. feedback:4; ${USAGE}`);
+  return { name: match[1]!, partitions };
+}
 
 async function main(args: string[]): Promise<void> {
   const [command, ...rest] = args;
@@ -19,8 +46,7 @@ async function main(args: string[]): Promise<void> {
       return;
     }
     case 'start': {
-      const count = rest[0] === '--clusters' ? Number(rest[1]) : rest.length === 0 ? 1 : Number.NaN;
-      if (!Number.isInteger(count) || count < 1) throw new Error(USAGE);
+      const { clusters: count, topics } = parseStart(rest);
       const running = readState().filter((cluster) => brokerPid(cluster) !== undefined);
       if (running.length > 0) {
         throw new Error(`clusters already running (${running.map((c) => c.address).join(', ')}; state ${stateFile()}): run stop first`);
@@ -30,6 +56,18 @@ async function main(args: string[]): Promise<void> {
       const clusters = await startClusters(count);
       writeState(clusters);
       process.stderr.write(`[kafka] ${count} cluster(s) up in ${((Date.now() - started) / 1000).toFixed(1)} s; state in ${stateFile()}\n`);
+      if (topics.length > 0) {
+        // The tests' helper (it waits for every partition's leader); loaded only here, since it brings vitest along.
+        const { createTopic } = await import('../test/fixtures/kafka.ts');
+        try {
+          for (const cluster of clusters) for (const { name, partitions } of topics) await createTopic([cluster.address], name, partitions);
+        } catch (error) {
+          await stopClusters(clusters);
+          writeState([]);
+          throw error;
+        }
+        process.stderr.write(`[kafka] created ${topics.map(({ name, partitions }) => `${name} (${partitions} partition${partitions > 1 ? 's' : ''})`).join(', ')}\n`);
+      }
       for (const cluster of clusters) process.stdout.write(`${cluster.address}\n`);
       return;
     }

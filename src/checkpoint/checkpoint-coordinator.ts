@@ -16,6 +16,10 @@ export interface CheckpointCoordinatorOptions {
   /** Every subtask that must acknowledge, as the workers name them. */
   readonly tasks: readonly string[];
   readonly checkpoints: CheckpointTarget;
+  /** This run's claim on the checkpoints: a checkpoint completes only while the storage still names it as owner. */
+  readonly owner: string | undefined;
+  /** Another instance took the checkpoints over: this one must stop (no restart). */
+  readonly onTakenOver: (message: string) => void;
   readonly savepoints: CheckpointTarget;
   /** Completed checkpoints kept (savepoints elsewhere are not counted). */
   readonly retained: number;
@@ -163,6 +167,13 @@ export class CheckpointCoordinator {
       state,
     };
     const storage = storageAt(barrier.target);
+    const shared = barrier.target.root === this.options.checkpoints.root && barrier.target.jobId === this.options.checkpoints.jobId;
+    if (shared && this.options.owner !== undefined && (await storage.owner()) !== this.options.owner) {
+      const { root, jobId } = barrier.target;
+      const message = `another instance of job '${jobId}' took over its checkpoints in ${root}: this instance stops`;
+      this.options.onTakenOver(message);
+      throw new Error(message);
+    }
     await storage.commit(metadata);
     // The checkpoint is complete from here on; a crash now must still publish its epoch (the restore does).
     faultPoint('before-publish');

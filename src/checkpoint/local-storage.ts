@@ -6,6 +6,8 @@ import { syncDirectory, writeDurably } from '../runtime/durable-fs.ts';
 import { type CheckpointMetadata, type CheckpointStorage, CorruptCheckpointError, type StoredFile } from './storage.ts';
 
 const METADATA = '_metadata';
+/** The instance that writes this job id's checkpoints (see CheckpointStorage.claim). */
+const OWNER = '_owner';
 const SHARED = 'shared';
 /** Bumped when the metadata layout changes, so an old reader refuses instead of misreading. */
 const FORMAT = 1;
@@ -97,6 +99,23 @@ export class LocalCheckpointStorage implements CheckpointStorage {
     await writeDurably(temporary, JSON.stringify({ format: FORMAT, sha256: sha256(body), body }));
     await rename(temporary, join(dir, METADATA));
     await syncDirectory(dir);
+  }
+
+  async claim(instance: string): Promise<void> {
+    await mkdir(this.jobDir, { recursive: true });
+    const temporary = join(this.jobDir, `${OWNER}.${instance}.tmp`);
+    await writeDurably(temporary, instance);
+    await rename(temporary, join(this.jobDir, OWNER));
+    await syncDirectory(this.jobDir);
+  }
+
+  async owner(): Promise<string | undefined> {
+    try {
+      return await readFile(join(this.jobDir, OWNER), 'utf8');
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
   }
 
   async completed(): Promise<number[]> {

@@ -4,6 +4,7 @@
  *
  *   <root>/<jobId>/shared/<checkpointId>-<name>   state files; a later (incremental) checkpoint may reference them
  *   <root>/<jobId>/chk-<checkpointId>/_metadata   written last and atomically: without it the checkpoint never happened
+ *   <root>/<jobId>/_owner                         the run instance that writes checkpoints now (the latest started)
  *
  * Every file is named in the metadata with its length and SHA-256, and the metadata carries its own checksum, so a
  * truncated or damaged checkpoint is detected before anything is restored from it.
@@ -64,4 +65,10 @@ export interface CheckpointStorage {
   abort(checkpointId: number): Promise<void>;
   /** Keeps the newest `count` completed checkpoints and deletes the rest, with files only they referenced. */
   retain(count: number): Promise<void>;
+  /**
+   * Records `instance` as the run that writes this job id's checkpoints from now on (the last one to start). A run
+   * checks `owner()` before it completes a checkpoint, so an instance that another has replaced stops writing.
+   */
+  claim(instance: string): Promise<void>;
+  owner(): Promise<string | undefined>;
 }

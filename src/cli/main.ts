@@ -10,10 +10,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    // SIGTERM stops the job with a savepoint (DESIGN decision 9); a second one is left to the default (exit).
+    // SIGTERM stops the job with a savepoint (DESIGN decision 9), and so does Ctrl-C (SIGINT) in a terminal; a second
+    // signal is left to the default (exit).
     const stop = new AbortController();
     const onTerm = (): void => stop.abort();
     process.once('SIGTERM', onTerm);
+    process.once('SIGINT', onTerm);
     try {
       const result = await runJob({
         jobModule: command.job,
@@ -32,6 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     } finally {
       process.removeListener('SIGTERM', onTerm);
+      process.removeListener('SIGINT', onTerm);
     }
   } catch (error) {
     const line = error instanceof WeirError || error instanceof UsageError ? error.message : `unexpected error: ${String(error)}`;

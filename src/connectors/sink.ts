@@ -12,6 +12,15 @@ export interface SinkWriter<T> {
   close?(): void | Promise<void>;
 }
 
+/** What a transactional sink learns of its job beyond RuntimeContext: names for its transactions, the checkpoint pace. */
+export interface SinkContext extends RuntimeContext {
+  /** Stable across runs (the uid, or one derived from the graph position). */
+  readonly operatorId: string;
+  readonly jobId: string;
+  /** The periodic checkpoint interval; undefined without periodic checkpoints. */
+  readonly checkpointIntervalMs: number | undefined;
+}
+
 export interface Sink<T> {
   readonly name: string;
   createWriter(ctx: RuntimeContext): SinkWriter<T>;
@@ -28,10 +37,14 @@ export interface TransactionalSinkWriter<T, C> extends SinkWriter<T> {
 }
 
 export interface Committer<C> {
+  /** Before any commit, the restored checkpoint's included: take over what earlier runs held (Kafka transactional ids). */
+  open?(): Promise<void>;
   /** Publishes; idempotent, since a crash between completion and publish makes it run again after the restore. */
   commit(committables: readonly C[]): Promise<void>;
   /** Throws away what a checkpoint that will never complete prepared. */
   abort(committables: readonly C[]): Promise<void>;
+  /** Releases connections; the committer is not used after. */
+  close?(): Promise<void>;
 }
 
 export interface TransactionalSink<T, C> extends Sink<T> {
@@ -39,6 +52,7 @@ export interface TransactionalSink<T, C> extends Sink<T> {
    * `replayFrom`: the checkpoint this start replays from (0 or absent: from the beginning); the writer clears what earlier
    * attempts wrote after it (those records are written again). Committables of that checkpoint are the committer's.
    */
-  createWriter(ctx: RuntimeContext, replayFrom?: number): TransactionalSinkWriter<T, C>;
-  createCommitter(): Committer<C>;
+  createWriter(ctx: SinkContext, replayFrom?: number): TransactionalSinkWriter<T, C>;
+  /** `restoredFrom`: the checkpoint this start restored (0 or absent: none). */
+  createCommitter(ctx: SinkContext, restoredFrom?: number): Committer<C>;
 }

@@ -1,11 +1,19 @@
 import type { RuntimeContext } from '../api/functions.ts';
+import type { DeadLetter } from './dead-letter.ts';
+import { WeirError } from '../runtime/errors.ts';
 
 /** What a reader's poll reports: more to read now, finished, or nothing until `waitMs` has passed. */
 export type PollResult = 'more' | 'end' | { readonly waitMs: number };
 
 /** Where a source reader emits its records, with the source's own timestamp when it has one (Kafka's). */
 export interface SourceOutput<T> {
+  /** Throws BadRecordError when the record itself is at fault (its timestamp), before anything was emitted. */
   collect(record: T, sourceTimestamp?: number): void;
+}
+
+/** The record, not the job, is at fault (the timestamp assigner threw or returned no number): a reader may dead-letter it. */
+export class BadRecordError extends WeirError {
+  override name = 'BadRecordError';
 }
 
 /**
@@ -16,6 +24,11 @@ export interface SourceOutput<T> {
 export interface ReaderOutput<T> extends SourceOutput<T> {
   forSplit(splitId: string): SourceOutput<T>;
   releaseSplit(splitId: string): void;
+  /**
+   * Present only when the job reads the source's DEAD_LETTERS side output: a reader hands it records it cannot read
+   * and goes on. Without it, a bad record fails the job with its position (DESIGN decision 10: never a silent drop).
+   */
+  readonly deadLetters?: (letter: DeadLetter) => void;
 }
 
 /** One subtask's reader. `poll` emits at most `max` records per call, so the runtime can check backpressure between calls. */

@@ -3,7 +3,7 @@ import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs
 import { join } from 'node:path';
 import type { RuntimeContext } from '../api/functions.ts';
 import { syncDirectory } from '../runtime/durable-fs.ts';
-import type { Committer, TransactionalSink, TransactionalSinkWriter } from './sink.ts';
+import type { Committer, SinkContext, TransactionalSink, TransactionalSinkWriter } from './sink.ts';
 
 /**
  * What publishing one epoch's file takes: move it from its hidden pending name to its final name. Names are relative
@@ -38,7 +38,7 @@ export class TransactionalFileSink<T> implements TransactionalSink<T, FileCommit
   readonly name = 'transactional-file';
   constructor(private readonly options: TransactionalFileSinkOptions<T>) {}
 
-  createWriter(ctx: RuntimeContext, replayFrom = 0): TransactionalSinkWriter<T, FileCommittable> {
+  createWriter(ctx: SinkContext, replayFrom = 0): TransactionalSinkWriter<T, FileCommittable> {
     const format = this.options.format ?? ((record: T) => JSON.stringify(record));
     return new EpochFileWriter<T>(this.options.directory, ctx, format, replayFrom);
   }

@@ -38,6 +38,10 @@ export interface OperatorContext extends RuntimeContext {
   readonly restored: { readonly checkpointId: number; readonly states: readonly unknown[] } | undefined;
   /** Periodic checkpoints are on: what a sink prepares is published when one completes, the last at the end. */
   readonly checkpointing: boolean;
+  /** The job id (checkpoints live under it; transactional sinks name their Kafka transactional ids by it). */
+  readonly jobId: string;
+  /** The periodic checkpoint interval; undefined without periodic checkpoints. */
+  readonly checkpointIntervalMs: number | undefined;
 }
 
 /**

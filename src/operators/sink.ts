@@ -71,7 +71,8 @@ class TransactionalSinkOperator<T, C> extends SinkOperator<T> {
 
   override async open(ctx: OperatorContext): Promise<void> {
     await super.open(ctx);
-    this.committer = this.transactional.createCommitter();
+    this.committer = this.transactional.createCommitter(ctx, ctx.restored?.checkpointId);
+    await this.committer.open?.();
     const restored = ctx.restored;
     if (restored === undefined) return;
     this.lastCheckpointId = restored.checkpointId;
@@ -95,6 +96,14 @@ class TransactionalSinkOperator<T, C> extends SinkOperator<T> {
     if (due.length === 0) return;
     await this.committer.commit(due.flatMap(([, list]) => list));
     this.pending = this.pending.filter(([id]) => id > checkpointId);
+  }
+
+  override async close(): Promise<void> {
+    try {
+      await super.close();
+    } finally {
+      await this.committer?.close?.();
+    }
   }
 
   override async finish(): Promise<void> {

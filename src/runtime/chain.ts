@@ -24,6 +24,8 @@ export interface ChainServices {
   /** The operator's own states this subtask restores (see OperatorContext.restored). */
   restoredStateOf(planned: PlannedNode): OperatorContext['restored'];
   readonly checkpointing: boolean;
+  readonly jobId: string;
+  readonly checkpointIntervalMs: number | undefined;
 }
 
 /** What a checkpoint snapshots of one chained operator. */
@@ -47,6 +49,8 @@ interface ChainMember {
   keyedState: LmdbKeyedStateBackend | undefined;
   readonly context: { -readonly [P in keyof OperatorContext]: OperatorContext[P] };
   readonly output: OperatorOutput<unknown>;
+  /** The node's side outputs that some stream reads, by tag id. */
+  readonly sides: ReadonlyMap<string, Push>;
   readonly counters: Counters;
   readonly statsSlot: number;
 }
@@ -151,6 +155,8 @@ export class OperatorChain {
         fail: (cause, record) => operatorFailure(planned, subtask, cause, record),
         restored: services.restoredStateOf(planned),
         checkpointing: services.checkpointing,
+        jobId: services.jobId,
+        checkpointIntervalMs: services.checkpointIntervalMs,
       };
       const operator = logical.kind === 'operator' ? logical.createOperator() : undefined;
       if (operator !== undefined) {
@@ -176,6 +182,7 @@ export class OperatorChain {
         keyedState: undefined,
         context,
         output,
+        sides,
         counters,
         statsSlot: stats.nodeSlot(nodeId, subtask),
       };
@@ -200,6 +207,12 @@ export class OperatorChain {
   /** The source node's output, where a source reader emits. */
   get sourceOutput(): OperatorOutput<unknown> {
     return this.members[0]!.output;
+  }
+
+  /** A side output of the source node that some stream reads (a source's dead letters), or undefined. */
+  sourceSideOutput(tagId: string): Push | undefined {
+    const head = this.members[0]!;
+    return head.operator === undefined ? head.sides.get(tagId) : undefined;
   }
 
   get headContext(): OperatorContext {

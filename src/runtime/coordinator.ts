@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -124,6 +125,7 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
         stateParent: options.stateDir ?? tmpdir(),
         checkpointing: env.checkpointing,
         checkpoints: storage.target,
+        checkpointOwner: storage.owner,
         savepoints: storage.savepoints,
         restore,
         lastCheckpointId,
@@ -132,9 +134,10 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
       });
       if (outcome.kind !== 'failed') break;
       const decision = restartStrategy.onFailure(Date.now());
-      if (!decision.restart) throw new JobFailedError(`job '${job.name}' failed: ${outcome.failure.message}`);
+      if (!decision.restart || outcome.failure.fatal === true) throw new JobFailedError(`job '${job.name}' failed: ${outcome.failure.message}`);
       restarts++;
-      lastCheckpointId = outcome.lastCheckpointId;
+      // Another instance of this job id may have written checkpoints meanwhile: ids go on after every one of them.
+      lastCheckpointId = Math.max(outcome.lastCheckpointId, ...(await storage.checkpoints.completed()));
       log.warn({ delayMs: decision.delayMs, restarts }, `restarting after: ${outcome.failure.message}`);
       await sleep(decision.delayMs);
       restore = (await latestCheckpoint(storage, log)) ?? restore;
@@ -173,6 +176,8 @@ async function openCheckpointStorage(options: RunOptions, jobName: string): Prom
   target: CheckpointTarget;
   savepoints: CheckpointTarget;
   checkpoints: CheckpointStorage;
+  /** This run's instance id, recorded as the checkpoints' owner; undefined for a temporary directory nobody shares. */
+  owner: string | undefined;
   dispose(): Promise<void>;
 }> {
   const jobId = options.jobId ?? `${fileNamePart(jobName)}-${Date.now()}`;
@@ -180,11 +185,16 @@ async function openCheckpointStorage(options: RunOptions, jobName: string): Prom
   const root = persistent ? resolve(options.checkpointDir!) : await mkdtemp(join(options.stateDir ?? tmpdir(), 'weir-checkpoints-'));
   const target = { root, jobId };
   const savepoints = persistent ? target : { root: resolve(options.savepointDir ?? 'weir-savepoints'), jobId };
+  const checkpoints = storageAt(target);
+  // A second instance of this job id (a zombie's replacement) takes the checkpoints over; the first stops at its next one.
+  const owner = persistent ? randomUUID() : undefined;
+  if (owner !== undefined) await checkpoints.claim(owner);
   return {
     jobId,
     target,
     savepoints,
-    checkpoints: storageAt(target),
+    checkpoints,
+    owner,
     dispose: async () => {
       if (!persistent) await rm(root, { recursive: true, force: true });
     },

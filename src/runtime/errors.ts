@@ -3,10 +3,21 @@ export class WeirError extends Error {
   override name = 'WeirError';
   /** True when retrying the same action may succeed (lost connection), false for bugs and bad input. */
   readonly retriable: boolean;
-  constructor(message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
+  /** True when restarting the job cannot help (another instance took it over): the job fails without a restart. */
+  readonly fatal: boolean;
+  constructor(message: string, options: { cause?: unknown; retriable?: boolean; fatal?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.retriable = options.retriable ?? false;
+    this.fatal = options.fatal ?? false;
   }
+}
+
+/** Whether an error, or one it wraps, says that restarting cannot help. */
+export function isFatal(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (current instanceof WeirError && current.fatal) return true;
+  }
+  return false;
 }
 
 /** The job definition or its arguments are wrong: nothing ran. */

@@ -34,6 +34,8 @@ export interface AttemptOptions {
   readonly stateParent: string;
   readonly checkpointing: ResolvedCheckpointConfig | undefined;
   readonly checkpoints: CheckpointTarget;
+  /** This run's claim on the checkpoints (see CheckpointStorage.claim); undefined when nobody else can share them. */
+  readonly checkpointOwner: string | undefined;
   readonly savepoints: CheckpointTarget;
   readonly restore: RestorePoint | undefined;
   readonly lastCheckpointId: number;
@@ -85,6 +87,8 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
     settings: checkpointing ?? { intervalMs: Number.POSITIVE_INFINITY, timeoutMs: DEFAULT_CHECKPOINT_TIMEOUT_MS, minPauseMs: 0 },
     tasks,
     checkpoints: options.checkpoints,
+    owner: options.checkpointOwner,
+    onTakenOver: (message) => fail({ message, operator: undefined, stack: undefined, fatal: true }),
     savepoints: options.savepoints,
     retained: checkpointing?.retained ?? 1,
     lastCheckpointId: options.lastCheckpointId,

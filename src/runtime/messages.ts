@@ -26,6 +26,8 @@ export type WireMessage =
 /** A failure, as plain data that survives postMessage. */
 export interface FailureReport {
   readonly message: string;
+  /** Restarting cannot help (see WeirError.fatal): the job fails at once. */
+  readonly fatal?: boolean;
   readonly operator: string | undefined;
   readonly stack: string | undefined;
 }

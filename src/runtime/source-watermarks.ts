@@ -1,6 +1,8 @@
-import type { ReaderOutput, SourceOutput } from '../connectors/source.ts';
+import { BadRecordError, type ReaderOutput, type SourceOutput } from '../connectors/source.ts';
+import type { DeadLetter } from '../connectors/dead-letter.ts';
 import type { RecordTime } from '../operators/operator.ts';
 import type { ValveOutput } from './watermark-valve.ts';
+import { describeError } from './errors.ts';
 import { MIN_WATERMARK, NO_TIMESTAMP, type WatermarkGenerator, type WatermarkStrategy } from '../api/watermark-strategy.ts';
 
 /** One split's event-time progress: its generator, its watermark, and whether it saw records lately. */
@@ -26,9 +28,14 @@ class SplitOutput<T> implements SourceOutput<T> {
     this.lastActiveAt = now;
     if (assign !== undefined) {
       this.timestampOf = (record, sourceTimestamp) => {
-        const timestamp = assign(record, sourceTimestamp);
+        let timestamp: number;
+        try {
+          timestamp = assign(record, sourceTimestamp);
+        } catch (error) {
+          throw new BadRecordError(`the timestamp assigner threw: ${describeError(error)}`, { cause: error });
+        }
         if (typeof timestamp !== 'number' || Number.isNaN(timestamp)) {
-          throw new TypeError(`the timestamp assigner returned ${String(timestamp)}: event time must be a number (ms)`);
+          throw new BadRecordError(`the timestamp assigner returned ${String(timestamp)}: event time must be a number (ms)`);
         }
         return timestamp;
       };
@@ -68,19 +75,33 @@ export class SourceWatermarks<T> {
     private readonly time: RecordTime,
     private readonly push: (record: unknown) => void,
     private readonly clock: () => number,
+    /** The source node's DEAD_LETTERS side output, when the job reads it. */
+    deadLetters?: (letter: DeadLetter) => void,
   ) {
     this.startedAt = clock();
+    const output: ReaderOutput<T> = {
+      collect: (record, sourceTimestamp) => (this.defaultSplit ??= this.forSplit('')).collect(record, sourceTimestamp),
+      forSplit: (splitId) => this.forSplit(splitId),
+      releaseSplit: (splitId) => this.releaseSplit(splitId),
+    };
+    // A dead letter carries its record's timestamp downstream but is no event: no split's generator sees it.
+    this.readerOutput =
+      deadLetters === undefined
+        ? output
+        : {
+            ...output,
+            deadLetters: (letter) => {
+              time.timestamp = letter.timestamp;
+              deadLetters(letter);
+            },
+          };
   }
 
   /**
    * What the subtask's reader polls into. `collect` goes to a default split, created on first use only: a reader
    * that emits per split (forSplit) must not have an empty default split holding its watermark back.
    */
-  readonly readerOutput: ReaderOutput<T> = {
-    collect: (record, sourceTimestamp) => (this.defaultSplit ??= this.forSplit('')).collect(record, sourceTimestamp),
-    forSplit: (splitId) => this.forSplit(splitId),
-    releaseSplit: (splitId) => this.releaseSplit(splitId),
-  };
+  readonly readerOutput: ReaderOutput<T>;
   private defaultSplit: SourceOutput<T> | undefined;
 
   forSplit(splitId: string): SourceOutput<T> {

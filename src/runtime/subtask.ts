@@ -8,6 +8,7 @@ import type { RecordWriter } from './record-writer.ts';
 import type { ProcessingTimeScheduler } from './processing-time.ts';
 import type { ValveOutput } from './watermark-valve.ts';
 import { MAX_WATERMARK } from '../api/watermark-strategy.ts';
+import { DEAD_LETTERS } from '../connectors/dead-letter.ts';
 import { NO_RECORD, operatorFailure } from './chain.ts';
 import { OperatorError } from './errors.ts';
 import { Signal, sleep, yieldToEventLoop } from './signal.ts';
@@ -232,7 +233,8 @@ export class SourceSubtask extends Subtask {
     checkpointing: SubtaskCheckpointing,
   ) {
     super(chain, head, writers, exchange, timers, checkpointing);
-    const watermarks = new SourceWatermarks(strategy, chain.time, chain.sourceOutput.collect, Date.now);
+    const deadLetters = chain.sourceSideOutput(DEAD_LETTERS.id);
+    const watermarks = new SourceWatermarks(strategy, chain.time, chain.sourceOutput.collect, Date.now, deadLetters);
     this.watermarks = watermarks;
     this.output = watermarks.readerOutput;
   }

@@ -166,4 +166,14 @@ describe('LocalCheckpointStorage', () => {
     await expect(s.writeFile(0, 'a', bytes(''))).rejects.toThrow(RangeError);
     await expect(s.retain(0)).rejects.toThrow(RangeError);
   });
+
+  it('names the last instance that claimed the job as the owner of its checkpoints', async () => {
+    const s = storage();
+    expect(await s.owner()).toBeUndefined();
+    await s.claim('first');
+    expect(await s.owner()).toBe('first');
+    await s.claim('second');
+    expect(await s.owner()).toBe('second');
+    expect(readdirSync(s.jobDir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
 });

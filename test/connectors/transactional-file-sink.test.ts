@@ -9,7 +9,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const context = (subtaskIndex: number, parallelism: number) => ({ jobName: 'test', operatorName: 'sink', subtaskIndex, parallelism, threadId: 0 });
+const context = (subtaskIndex: number, parallelism: number) => ({ jobName: 'test', jobId: 'test', operatorName: 'sink', operatorId: 'sink', checkpointIntervalMs: undefined, subtaskIndex, parallelism, threadId: 0 });
 
 function directory(): string {
   const dir = mkdtempSync(join(tmpdir(), 'weir-txn-sink-'));

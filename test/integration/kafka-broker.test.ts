@@ -1,5 +1,6 @@
 /** The local test broker (scripts/kafka-broker.ts) speaks what kafkajs needs: plain produce/consume, transactions, transactional offsets. */
-import { Partitioners, logLevel, type Consumer, type Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
+import { Partitioners, logLevel } from '../../src/connectors/kafka/kafkajs.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTopic, kafkaBrokers, kafkaClient, uniqueTopic } from '../fixtures/kafka.ts';
 

@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { MIN_WATERMARK, NO_TIMESTAMP, WatermarkStrategy } from '../../src/api/watermark-strategy.ts';
 import type { RecordTime } from '../../src/operators/operator.ts';
 import { SourceWatermarks } from '../../src/runtime/source-watermarks.ts';
+import { BadRecordError } from '../../src/connectors/source.ts';
+import type { DeadLetter } from '../../src/connectors/dead-letter.ts';
 
 interface Ev {
   readonly ts: number;
@@ -242,10 +244,32 @@ describe('SourceWatermarks: per-split watermarks', () => {
     expect(none.emitted).toEqual([]);
   });
 
-  it('a timestamp assigner that returns no number fails the record', () => {
+  it('a timestamp assigner that returns no number, or throws, fails the record (a reader may dead-letter it)', () => {
     const h = harness(WatermarkStrategy.monotonousTimestamps<Ev>().withTimestamp(() => Number.NaN));
-    expect(() => h.sw.readerOutput.collect({ ts: 1 })).toThrow(TypeError);
-    expect(h.pushed).toEqual([]);
+    expect(() => h.sw.readerOutput.collect({ ts: 1 })).toThrow(BadRecordError);
+    const throwing = harness(
+      WatermarkStrategy.monotonousTimestamps<Ev>().withTimestamp(() => {
+        throw new RangeError('no ts');
+      }),
+    );
+    expect(() => throwing.sw.readerOutput.collect({ ts: 1 })).toThrow(/the timestamp assigner threw: RangeError: no ts/);
+    expect([...h.pushed, ...throwing.pushed]).toEqual([]);
+  });
+
+  it('dead letters are offered only when wired; they carry their timestamp and move no watermark', () => {
+    expect(harness(undefined).sw.readerOutput.deadLetters).toBeUndefined();
+    const time: RecordTime = { timestamp: NO_TIMESTAMP };
+    const letters: { letter: DeadLetter; timestamp: number }[] = [];
+    const emitted: number[] = [];
+    const sw = new SourceWatermarks<Ev>(byTs(WatermarkStrategy.monotonousTimestamps<Ev>()), time, () => {}, () => 0, (letter) =>
+      letters.push({ letter, timestamp: time.timestamp }),
+    );
+    const letter: DeadLetter = { reason: 'bad', operator: 'src', source: { topic: 't', partition: 0, offset: 7 }, key: null, value: null, headers: {}, timestamp: 500 };
+    sw.forSplit('a').collect({ ts: 10 });
+    sw.readerOutput.deadLetters!(letter);
+    sw.emitPeriodic({ emitWatermark: (wm) => emitted.push(wm), emitIdle: () => {} });
+    expect(letters).toEqual([{ letter, timestamp: 500 }]);
+    expect(emitted).toEqual([9]);
   });
 
   it('strategies check their arguments', () => {

@@ -1,13 +1,5 @@
-import {
-  Kafka,
-  logLevel as KafkaLogLevel,
-  type Admin,
-  type Consumer,
-  type ConsumerConfig,
-  type LogEntry,
-  type Producer,
-  type ProducerConfig,
-} from 'kafkajs';
+import type { Admin, Consumer, ConsumerConfig, LogEntry, Producer, ProducerConfig } from 'kafkajs';
+import { Kafka, kafkajs, logLevel as KafkaLogLevel } from './kafkajs.ts';
 import { createLogger } from '../../observe/logger.ts';
 import { WeirError } from '../../runtime/errors.ts';
 
@@ -42,19 +34,40 @@ export interface TopicPartition {
 
 export const partitionKey = (tp: TopicPartition): string => `${tp.topic}:${tp.partition}`;
 
-/** kafkajs logs through the job's logger, at warn and above (its info lines are per connection). */
+/**
+ * kafkajs logs through the job's logger, at warn and above (its info lines are per connection). A broker's error
+ * answer ("Response <api>") is logged by kafkajs at error level even when it retries it (a coordinator loading or
+ * moved): those go at debug, since a request that finally fails reaches weir as an error and is reported there.
+ */
 function logCreator() {
   const log = createLogger(undefined, { component: 'kafkajs' });
   return ({ level, log: entry }: LogEntry) => {
     const { message, ...rest } = entry;
-    if (level === KafkaLogLevel.ERROR) log.error(rest, message);
+    if (level === KafkaLogLevel.ERROR && message.startsWith('Response ')) log.debug(rest, message);
+    else if (level === KafkaLogLevel.ERROR) log.error(rest, message);
     else if (level === KafkaLogLevel.WARN) log.warn(rest, message);
   };
 }
 
 /** Private to kafkajs, but stable in its maintenance line (2.2.x): the factory of its cluster connections. */
 const CREATE_CLUSTER = 'private:Kafka:createCluster';
-const COMMIT_ATTEMPTS = 10;
+const RETRIABLE_ATTEMPTS = 12;
+
+/**
+ * Runs a request again while it fails retriably: a group coordinator loading or moved, a partition whose leader is
+ * not settled yet (a fresh or restarted broker, a topic just created); kafkajs does not retry every such request.
+ */
+export async function retryingKafkaErrors<R>(request: () => Promise<R>): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (attempt >= RETRIABLE_ATTEMPTS || (error as { retriable?: boolean }).retriable !== true) throw error;
+      // 0.1, 0.2, 0.4, ... 2 s: about 15 s in all, what a loaded broker takes to settle a coordinator or a leader.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** (attempt - 1), 2_000)));
+    }
+  }
+}
 
 interface OffsetCommitBroker {
   offsetCommit(request: {
@@ -114,16 +127,20 @@ export class KafkaClient {
     }
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
     const cluster = await this.commitConnection();
-    // A coordinator that is loading or has moved answers with a retriable error (a fresh broker does at first).
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const coordinator = await cluster.findGroupCoordinator({ groupId });
-        await coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics });
-        return;
-      } catch (error) {
-        if (attempt >= COMMIT_ATTEMPTS || (error as { retriable?: boolean }).retriable !== true) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-      }
+    await retryingKafkaErrors(async () => {
+      const coordinator = await cluster.findGroupCoordinator({ groupId });
+      await coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics });
+    });
+  }
+
+  /** Deletes a consumer group that has no members left. */
+  async deleteGroup(groupId: string): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.deleteGroups([groupId]);
+    } finally {
+      await admin.disconnect();
     }
   }
 
@@ -164,29 +181,44 @@ export class KafkaAdmin {
     const existing = new Set(await this.admin.listTopics());
     const missing = topics.filter((topic) => !existing.has(topic));
     if (missing.length > 0) throw new WeirError(`Kafka topic${missing.length > 1 ? 's' : ''} not found on ${this.client.brokers.join(',')}: ${missing.join(', ')}`);
-    const { topics: metadata } = await this.admin.fetchTopicMetadata({ topics: [...topics] });
+    const { topics: metadata } = await retryingKafkaErrors(() => this.admin.fetchTopicMetadata({ topics: [...topics] }));
     return metadata.flatMap(({ name, partitions }) => partitions.map(({ partitionId }) => ({ topic: name, partition: partitionId })));
   }
 
   /** The first and the next-to-be-written offset of every partition of a topic. */
   async offsetRange(topic: string): Promise<Map<number, { low: number; high: number }>> {
-    const offsets = await this.admin.fetchTopicOffsets(topic);
+    const offsets = await retryingKafkaErrors(() => this.admin.fetchTopicOffsets(topic));
     return new Map(offsets.map(({ partition, low, high }) => [partition, { low: Number(low), high: Number(high) }]));
   }
 
   /** Per partition, the first offset whose timestamp is at or after `timestamp` (the end when there is none). */
   async offsetsAt(topic: string, timestamp: number): Promise<Map<number, number>> {
-    const offsets = await this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp);
+    const offsets = await retryingKafkaErrors(() => this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp));
     const range = await this.offsetRange(topic);
     return new Map(offsets.map(({ partition, offset }) => [partition, Number(offset) < 0 ? range.get(partition)!.high : Number(offset)]));
   }
 
   /** The group's committed offsets of a topic's partitions; partitions without one are left out. */
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
-    const [result] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    const [result] = await retryingKafkaErrors(() => this.admin.fetchOffsets({ groupId, topics: [topic] }));
     const committed = new Map<number, number>();
     for (const { partition, offset } of result?.partitions ?? []) if (Number(offset) >= 0) committed.set(partition, Number(offset));
     return committed;
+  }
+
+  /**
+   * A broker setting as the cluster's first broker reports it (cluster-wide settings are alike on every broker).
+   * ConfigResourceTypes comes through the default export: kafkajs is CommonJS and Node sees no such named export.
+   */
+  async brokerConfig(name: string): Promise<string | undefined> {
+    const { brokers } = await this.admin.describeCluster();
+    const broker = brokers[0];
+    if (broker === undefined) return undefined;
+    const { resources } = await this.admin.describeConfigs({
+      resources: [{ type: kafkajs.ConfigResourceTypes.BROKER, name: String(broker.nodeId), configNames: [name] }],
+      includeSynonyms: false,
+    });
+    return resources[0]?.configEntries.find((entry) => entry.configName === name)?.configValue;
   }
 
   async close(): Promise<void> {

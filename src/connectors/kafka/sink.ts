@@ -1,35 +1,52 @@
-import { Partitioners, type Message, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
+import { Partitioners } from './kafkajs.ts';
 import type { RuntimeContext } from '../../api/functions.ts';
-import type { Sink, SinkWriter } from '../sink.ts';
+import type { Committer, Sink, SinkContext, SinkWriter } from '../sink.ts';
 import { describeError, WeirError } from '../../runtime/errors.ts';
 import { KafkaClient, type KafkaConnectionOptions } from './client.ts';
-import { serializers, type Serializer } from './serde.ts';
+import { KafkaEpochWriter, type KafkaEpoch } from './epoch-writer.ts';
+import { byTopic, outgoingRecord, type OutgoingRecord, type OutgoingRecordOptions } from './outgoing.ts';
+import { serializers } from './serde.ts';
+import { KafkaTransactionCommitter, type TransactionSettings } from './transaction-committer.ts';
 
 /** Unacknowledged records a writer lets build up before it waits for Kafka (backpressure). */
 const DEFAULT_MAX_IN_FLIGHT_RECORDS = 50_000;
+/** kafkajs's default; the broker's transaction.max.timeout.ms (15 min by default) caps it. */
+const DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
 
-export interface KafkaSinkOptions<T> extends KafkaConnectionOptions {
-  /** The topic, or a function choosing it per record. */
-  readonly topic: string | ((record: T) => string);
-  readonly serializer: Serializer<T>;
-  /** The record's key (the default partitioner hashes it as Java's client does); default none. */
-  readonly key?: (record: T) => Buffer | string | null;
-  readonly headers?: (record: T) => Record<string, Buffer | string>;
-  /** An explicit partition per record; default: by key, or spread when there is none. */
-  readonly partition?: (record: T) => number | undefined;
+export interface KafkaSinkOptions<T> extends KafkaConnectionOptions, OutgoingRecordOptions<T> {
   /**
    * 'at-least-once' (default): every record is acknowledged by Kafka before the checkpoint after it completes, so a
    * restore may send records again but never loses one. 'none': no wait at checkpoints.
    */
   readonly deliveryGuarantee?: 'at-least-once' | 'none';
   readonly maxInFlightRecords?: number;
+  /**
+   * Exactly-once: each epoch's records are kept in the checkpoint and published in one Kafka transaction when the
+   * checkpoint completes (read_committed consumers see them then, as with Flink's exactly-once KafkaSink).
+   */
+  readonly exactlyOnce?: boolean;
+  /** Exactly-once: transactional ids are `<prefix>-<subtask>`; default `weir-<job id>-<operator id>`. */
+  readonly transactionalIdPrefix?: string;
+  /** Exactly-once: Kafka's transaction timeout; default 60 s, at least the checkpoint interval, at most the broker's cap. */
+  readonly transactionTimeoutMs?: number;
+  /**
+   * Exactly-once: the topic whose partition 0 carries each subtask's epoch marker (an offset committed under the
+   * transactional id); default the sink's topic, required when the topic is chosen per record.
+   */
+  readonly markerTopic?: string;
 }
 
 type WithoutSerializer<T> = Omit<KafkaSinkOptions<T>, 'serializer'>;
 
-/** Writes records to Kafka through an idempotent producer per sink subtask. */
+/**
+ * Writes records to Kafka: at-least-once through an idempotent producer per sink subtask, or exactly-once through
+ * transactions published when checkpoints complete (`exactlyOnce: true`).
+ */
 export class KafkaSink<T> implements Sink<T> {
   readonly name: string;
+  /** Present for exactly-once sinks only: the runtime treats a sink with a committer as transactional (two-phase). */
+  readonly createCommitter?: (ctx: SinkContext, restoredFrom?: number) => Committer<KafkaEpoch>;
 
   static json<T>(options: WithoutSerializer<T>): KafkaSink<T> {
     return new KafkaSink({ ...options, serializer: serializers.json<T>() });
@@ -45,17 +62,32 @@ export class KafkaSink<T> implements Sink<T> {
 
   constructor(private readonly options: KafkaSinkOptions<T>) {
     this.name = `kafka:${typeof options.topic === 'string' ? options.topic : 'by-record'}`;
+    if (options.exactlyOnce === true) {
+      const markerTopic = options.markerTopic ?? (typeof options.topic === 'string' ? options.topic : undefined);
+      if (markerTopic === undefined) throw new WeirError('an exactly-once KafkaSink whose topic is chosen per record needs a markerTopic');
+      this.createCommitter = (ctx, restoredFrom = 0) => new KafkaTransactionCommitter(this.transactionSettings(ctx, markerTopic), ctx, restoredFrom);
+    }
   }
 
   createWriter(ctx: RuntimeContext): SinkWriter<T> {
-    return new KafkaSinkWriter(this.options, ctx);
+    return this.options.exactlyOnce === true ? new KafkaEpochWriter(this.options, ctx.subtaskIndex) : new KafkaSinkWriter(this.options, ctx);
+  }
+
+  private transactionSettings(ctx: SinkContext, markerTopic: string): TransactionSettings {
+    const { brokers, clientId } = this.options;
+    return {
+      ...(brokers === undefined ? {} : { brokers }),
+      ...(clientId === undefined ? {} : { clientId }),
+      transactionalIdPrefix: this.options.transactionalIdPrefix ?? `weir-${ctx.jobId}-${ctx.operatorId}`,
+      transactionTimeoutMs: this.options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS,
+      markerTopic,
+    };
   }
 }
 
 class KafkaSinkWriter<T> implements SinkWriter<T> {
   private producer: Producer | undefined;
-  private pending = new Map<string, Message[]>();
-  private pendingCount = 0;
+  private pending: OutgoingRecord[] = [];
   /** Sends in order, one after the other; its rejection is the writer's failure. */
   private sending: Promise<void> = Promise.resolve();
   private inFlight = 0;
@@ -77,17 +109,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T> {
   }
 
   write(record: T): void {
-    const { options } = this;
-    const topic = typeof options.topic === 'string' ? options.topic : options.topic(record);
-    const message: Message = { value: options.serializer(record) };
-    if (options.key !== undefined) message.key = options.key(record);
-    if (options.headers !== undefined) message.headers = options.headers(record);
-    const partition = options.partition?.(record);
-    if (partition !== undefined) message.partition = partition;
-    let messages = this.pending.get(topic);
-    if (messages === undefined) this.pending.set(topic, (messages = []));
-    messages.push(message);
-    this.pendingCount++;
+    this.pending.push(outgoingRecord(this.options, record));
   }
 
   /** After each input batch: send what was written; wait only when too much is unacknowledged. */
@@ -114,11 +136,10 @@ class KafkaSinkWriter<T> implements SinkWriter<T> {
   }
 
   private sendPending(): void {
-    if (this.pendingCount === 0) return;
-    const topicMessages = [...this.pending].map(([topic, messages]) => ({ topic, messages }));
-    const count = this.pendingCount;
-    this.pending = new Map();
-    this.pendingCount = 0;
+    if (this.pending.length === 0) return;
+    const topicMessages = byTopic(this.pending);
+    const count = this.pending.length;
+    this.pending = [];
     this.inFlight += count;
     const producer = this.producer!;
     this.sending = this.sending.then(async () => {

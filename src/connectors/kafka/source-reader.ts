@@ -1,5 +1,7 @@
-import { AssignerProtocol, type Consumer, type EachBatchPayload } from 'kafkajs';
-import type { PollResult, ReaderOutput, SourceOutput, SourceReader } from '../source.ts';
+import { randomBytes } from 'node:crypto';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import { AssignerProtocol } from './kafkajs.ts';
+import { BadRecordError, type PollResult, type ReaderOutput, type SourceOutput, type SourceReader } from '../source.ts';
 import { describeError, WeirError } from '../../runtime/errors.ts';
 import { KafkaClient, partitionKey, type KafkaAdmin, type TopicPartition } from './client.ts';
 import type { KafkaRecordView } from './serde.ts';
@@ -34,7 +36,7 @@ type ReaderOptions<T> = Omit<KafkaSourceOptions<T>, 'topics'> & { readonly topic
 
 /**
  * One subtask's Kafka reader. kafkajs only consumes through a consumer group, so each reader has a group of its own
- * (`<groupId>.weir-reader-<subtask>`) in which it is the only member, and an assigner that hands it exactly the
+ * (`<groupId>.weir-reader-<subtask>-<random>`, deleted when the reader stops) in which it is the only member, and an assigner that hands it exactly the
  * partitions this subtask owns. Records wait in a bounded queue between kafkajs's fetches and the runtime's polls;
  * a full queue pauses the partitions. Offsets below a partition's position are dropped (a rejoin replays from the
  * reader group's start), so nothing is emitted twice.
@@ -47,6 +49,7 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
   private queueHead = 0;
   private readonly paused = new Set<string>();
   private failure: unknown;
+  private readerGroupId: string | undefined;
   private nextDiscoveryAt = 0;
   /** Positions at each checkpoint, committed to the group when it completes. */
   private readonly snapshots = new Map<number, Map<string, { tp: TopicPartition; offset: number }>>();
@@ -55,7 +58,8 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
 
   constructor(
     private readonly options: ReaderOptions<T>,
-    private readonly me: { readonly subtask: number; readonly parallelism: number },
+    /** This reader's subtask, and the source's operator name (dead letters carry it). */
+    private readonly me: { readonly subtask: number; readonly parallelism: number; readonly operator: string },
     private readonly restored: ReadonlyMap<string, number> | undefined,
   ) {
     this.maxBuffered = options.maxBufferedRecords ?? DEFAULT_MAX_BUFFERED;
@@ -77,6 +81,8 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
   poll(output: ReaderOutput<T>, max: number): PollResult | Promise<PollResult> {
     if (this.failure !== undefined) throw new WeirError(`the Kafka consumer failed: ${describeError(this.failure)}`, { cause: this.failure, retriable: true });
     if (this.discoveryMs > 0 && this.options.bounded !== true && Date.now() >= this.nextDiscoveryAt) return this.rediscover();
+    // Every owned partition holds the watermark back from the start, not only from its first record (as in Flink).
+    for (const [key, owned] of this.owned) owned.output ??= output.forSplit(key);
     let emitted = 0;
     while (emitted < max && this.queueHead < this.queue.length) {
       const item = this.queue[this.queueHead++]!;
@@ -88,8 +94,9 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
       }
       const { record } = item;
       if (record.offset < owned.next || (this.options.bounded === true && record.offset >= owned.stopAt)) continue;
+      // The position moves past a bad record too: a restore never meets it again.
       owned.next = record.offset + 1;
-      (owned.output ??= output.forSplit(item.key)).collect(this.deserialize(record), record.timestamp);
+      this.emit(record, owned.output!, output);
       emitted++;
     }
     if (this.queueHead === this.queue.length) {
@@ -122,6 +129,11 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
     } catch (error) {
       log.warn({ groupId: this.options.groupId, checkpointId, err: error }, 'committing offsets to Kafka failed; the next checkpoint tries again');
     }
+    // The reader group too: a consumer that kafkajs restarts after a crash starts there, not at the reader's start.
+    const consumer = this.consumer;
+    if (consumer === undefined) return;
+    const positions = [...offsets.values()].map(({ tp, offset }) => ({ topic: tp.topic, partition: tp.partition, offset: String(offset) }));
+    await consumer.commitOffsets(positions).catch((error: unknown) => log.warn({ groupId: this.readerGroupId, err: error }, 'committing the reader group offsets failed'));
   }
 
   async close(): Promise<void> {
@@ -130,16 +142,47 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
   }
 
   private async stopConsumer(): Promise<void> {
-    await this.consumer?.disconnect();
+    const consumer = this.consumer;
+    if (consumer === undefined) return;
     this.consumer = undefined;
+    await consumer.disconnect();
+    // The reader group only served this consumer; leaving it would clutter the cluster's group list.
+    await this.client.deleteGroup(this.readerGroupId!).catch((error: unknown) => log.warn({ groupId: this.readerGroupId, err: error }, 'deleting the reader group failed'));
   }
 
-  private deserialize(record: KafkaRecordView): T {
+  /** Emits a record, or rejects it when it cannot be read; errors of the operators after the source pass through. */
+  private emit(record: KafkaRecordView, split: SourceOutput<T>, output: ReaderOutput<T>): void {
+    let value: T;
     try {
-      return this.options.deserializer(record);
+      value = this.options.deserializer(record);
     } catch (error) {
-      throw new WeirError(`bad record in Kafka topic ${record.topic} partition ${record.partition} at offset ${record.offset}: ${describeError(error)}`, { cause: error });
+      this.reject(record, error, output);
+      return;
     }
+    try {
+      split.collect(value, record.timestamp);
+    } catch (error) {
+      if (!(error instanceof BadRecordError)) throw error;
+      this.reject(record, error, output);
+    }
+  }
+
+  /** To the dead letters if the job reads them, else the job fails naming the record's position. */
+  private reject(record: KafkaRecordView, error: unknown, output: ReaderOutput<T>): void {
+    const reason = describeError(error);
+    const { topic, partition, offset } = record;
+    if (output.deadLetters === undefined) {
+      throw new WeirError(`bad record in Kafka topic ${topic} partition ${partition} at offset ${offset}: ${reason}`, { cause: error });
+    }
+    output.deadLetters({
+      reason,
+      operator: this.me.operator,
+      source: { topic, partition, offset },
+      key: record.key,
+      value: record.value,
+      headers: record.headers,
+      timestamp: record.timestamp,
+    });
   }
 
   /** The partitions of the configured topics, or of every topic matching the pattern. */
@@ -185,11 +228,13 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
 
   private async startConsumer(): Promise<void> {
     if (this.owned.size === 0) return;
-    const groupId = `${this.options.groupId}.weir-reader-${this.me.subtask}`;
+    // A group of its own per consumer: a killed process's member would hold a shared one until its session expires.
+    const groupId = `${this.options.groupId}.weir-reader-${this.me.subtask}-${randomBytes(4).toString('hex')}`;
     const owned = [...this.owned.values()];
     // The reader group starts where the reader stands: its first fetches need no seek.
     await this.client.commitGroupOffsets(groupId, new Map(owned.map(({ tp, next }) => [partitionKey(tp), { tp, offset: next }])), 'weir reader start');
     const assigned = owned.map(({ tp }) => tp);
+    this.readerGroupId = groupId;
     const consumer = this.client.consumer({
       groupId,
       readUncommitted: this.options.readUncommitted ?? false,
@@ -215,7 +260,10 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
       ],
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.failure = payload.error;
+      // kafkajs restarts the consumer itself after a retriable crash (a group coordinator moving or loading); its
+      // position survives in the reader group. Only a crash it gives up on fails the attempt.
+      if (payload.restart) log.warn({ groupId: payload.groupId, err: payload.error }, 'the Kafka consumer crashed; kafkajs restarts it');
+      else this.failure = payload.error;
     });
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       this.queue.push({ key: partitionKey(payload), upTo: Number(payload.lastOffset) + 1 });

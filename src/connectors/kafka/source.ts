@@ -74,7 +74,7 @@ export class KafkaSource<T> implements Source<T> {
     for (const state of restored ?? []) for (const [key, offset] of Object.entries((state as KafkaSourcePosition).offsets)) positions.set(key, offset);
     return new KafkaSourceReader<T>(
       { ...this.options, topics: topicList(this.options.topics) },
-      { subtask: ctx.subtaskIndex, parallelism: ctx.parallelism },
+      { subtask: ctx.subtaskIndex, parallelism: ctx.parallelism, operator: ctx.operatorName },
       restored === undefined ? undefined : positions,
     );
   }

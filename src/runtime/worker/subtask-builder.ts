@@ -26,6 +26,8 @@ export interface BuildContext {
   readonly deployment: Deployment;
   readonly stats: StatsBoard;
   readonly jobName: string;
+  /** The job id: checkpoints and transactional ids are named by it. */
+  readonly jobId: string;
   readonly worker: number;
   readonly ports: Record<string, MessagePort>;
   /** This attempt's directory for keyed state (one LMDB environment per keyed operator subtask). */
@@ -130,6 +132,8 @@ export function buildSubtasks(ctx: BuildContext): BuiltSubtask[] {
       openKeyedState: (planned, subtask) => openKeyedState(ctx.stateDir, plan, planned, subtask, ctx.restore),
       restoredStateOf: (planned) => restoredStateOf(ctx, planned, index),
       checkpointing: ctx.checkpointing,
+      jobId: ctx.jobId,
+      checkpointIntervalMs: ctx.env.checkpointing?.intervalMs,
     });
     const writers = [...writersByNode.values()].flat().map((entry) => entry.writer);
     const logicalHead = ctx.env.graph.node(head.nodeId);

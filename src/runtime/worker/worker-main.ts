@@ -5,7 +5,7 @@ import { loadJob } from '../job-loader.ts';
 import { planJob } from '../planner.ts';
 import { planDeployment } from '../deployment.ts';
 import { StatsBoard } from '../stats-board.ts';
-import { describeError, OperatorError } from '../errors.ts';
+import { describeError, isFatal, OperatorError } from '../errors.ts';
 import { setCoordinatorPort, sendToCoordinator } from './coordinator-link.ts';
 import { buildSubtasks } from './subtask-builder.ts';
 import { createLogger } from '../../observe/logger.ts';
@@ -50,6 +50,7 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
       deployment,
       stats,
       jobName: job.name,
+      jobId: task.checkpoints.jobId,
       worker: task.workerIndex,
       ports: task.ports,
       stateDir: task.stateDir,
@@ -80,6 +81,7 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
       type: 'failed',
       failure: {
         message: error instanceof Error ? error.message : describeError(error),
+        fatal: isFatal(error),
         operator: error instanceof OperatorError ? error.operator : undefined,
         stack: error instanceof Error ? error.stack : undefined,
       },

@@ -1,0 +1,139 @@
+/**
+ * Feedback loop for ML models on Kafka, exactly-once: JSON ratings are read from the `feedback` topic, counted and
+ * averaged per model version per 1-minute window of event time, and the window scores are written to `model-scores`
+ * in Kafka transactions (read_committed consumers see each score once, whatever crashes and restarts happen).
+ * Records that are not JSON go to `feedback-dlq` with the reason and their topic, partition and offset.
+ *
+ *   export KAFKA_BROKERS=$(npm run -s kafka -- start --topics feedback:4,model-scores:4,feedback-dlq:1)
+ *   npx weir run examples/feedback-scores-kafka.ts --params '{"demoRatings":100000}'
+ *   npm run kafka -- stop    # after Ctrl-C
+ *
+ * `demoRatings` adds a generator that writes that many ratings into `feedback` from the same job, and prints the
+ * window scores as they close. Without it, the job reads whatever is produced into `feedback`.
+ */
+import { ConsoleSink, DEAD_LETTERS, defineJob, GeneratorSource, Time, TumblingEventTimeWindows, WatermarkStrategy } from 'weir';
+import { deadLetterSink, KafkaSink, KafkaSource } from 'weir/kafka';
+
+export interface Rating {
+  readonly answerId: number;
+  readonly modelVersion: string;
+  readonly stars: number;
+  /** Event time, ms since the epoch. */
+  readonly ts: number;
+}
+
+export interface WindowScore {
+  readonly modelVersion: string;
+  /** ISO time of the window's start; a window is 1 minute of event time. */
+  readonly windowStart: string;
+  readonly ratings: number;
+  /** Mean stars, rounded to 4 decimals. */
+  readonly meanStars: number;
+}
+
+export interface ScoresKafkaParams {
+  /** `host:port` list, comma-separated; default KAFKA_BROKERS. */
+  readonly brokers?: string;
+  /** Default 'feedback'. */
+  readonly feedbackTopic?: string;
+  /** Default 'model-scores'. */
+  readonly scoresTopic?: string;
+  /** Default 'feedback-dlq'. */
+  readonly deadLetterTopic?: string;
+  /** Read up to the end offsets found at start, then finish (for tests and backfills; not with demoRatings). */
+  readonly bounded?: boolean;
+  /** Also generate this many ratings into the feedback topic (a few thousand a second), and print the scores. */
+  readonly demoRatings?: number;
+}
+
+export const MODEL_VERSIONS = ['answer-model-v1', 'answer-model-v2', 'answer-model-v3', 'answer-model-v4'];
+/** Ratings arrive at most this far behind the latest one of their partition. */
+export const MAX_OUT_OF_ORDERNESS_MS = 5_000;
+const DEMO_START = Date.UTC(2026, 0, 1);
+/** Event time between two demo ratings: 3,000 ratings per 1-minute window, so at 4,000 a second more than a window closes each second. */
+const DEMO_SPACING_MS = 20;
+const DEMO_RATE_PER_SECOND = 4_000;
+/** Demo ratings come up to this late, within MAX_OUT_OF_ORDERNESS_MS: none is dropped as late. */
+const DEMO_JITTER_MS = 3_000;
+
+interface Mean {
+  count: number;
+  sum: number;
+}
+
+export default defineJob<ScoresKafkaParams | undefined>({ name: 'feedback-scores-kafka' }, (env, params) => {
+  const connection = params?.brokers === undefined ? {} : { brokers: params.brokers };
+  const feedbackTopic = params?.feedbackTopic ?? 'feedback';
+  const demo = params?.demoRatings;
+  env.enableCheckpointing({ intervalMs: 2_000 });
+
+  if (demo !== undefined) {
+    // One writer, so that each partition gets its ratings in event-time order (within the jitter below).
+    env
+      .fromSource(
+        GeneratorSource.of<Rating>({
+          name: 'demo-ratings',
+          count: demo,
+          seed: 5,
+          ratePerSecond: DEMO_RATE_PER_SECOND,
+          generate: (answerId, random) => {
+            const version = random.int(MODEL_VERSIONS.length);
+            // Newer versions rate a little better.
+            const stars = Math.min(5, 1 + random.int(4) + (random.next() < version / 6 ? 1 : 0));
+            return { answerId, modelVersion: MODEL_VERSIONS[version]!, stars, ts: DEMO_START + answerId * DEMO_SPACING_MS + random.int(DEMO_JITTER_MS) };
+          },
+        }),
+      )
+      .uid('demo-ratings')
+      .setParallelism(1)
+      .sinkTo(KafkaSink.json<Rating>({ ...connection, topic: feedbackTopic, key: (rating) => String(rating.answerId), exactlyOnce: true }))
+      .name('demo-ratings-to-kafka')
+      .uid('demo-ratings-to-kafka')
+      .setParallelism(1);
+  }
+
+  const ratings = env
+    .fromSource(
+      KafkaSource.json<Rating>({ ...connection, topics: feedbackTopic, groupId: 'feedback-scores', bounded: params?.bounded === true }),
+      WatermarkStrategy.boundedOutOfOrderness<Rating>(MAX_OUT_OF_ORDERNESS_MS)
+        .withTimestamp((rating) => rating.ts)
+        // A partition without ratings for 10 s stops holding event time back. Longer than a checkpoint interval:
+        // transactional producers (as the demo's) publish in bursts, one per checkpoint.
+        .withIdleness(10_000),
+      'ratings',
+    )
+    .uid('feedback-source');
+  // Records that are not JSON: published with their epoch, as the scores are.
+  ratings
+    .getSideOutput(DEAD_LETTERS)
+    .sinkTo(deadLetterSink({ ...connection, topic: params?.deadLetterTopic ?? 'feedback-dlq', exactlyOnce: true }))
+    .uid('feedback-dead-letters');
+
+  const scores = ratings
+    .keyBy((rating) => rating.modelVersion)
+    .window(TumblingEventTimeWindows.of(Time.minutes(1)))
+    .aggregate<Mean, Mean, WindowScore>(
+      {
+        createAccumulator: (): Mean => ({ count: 0, sum: 0 }),
+        add: (rating: Rating, mean: Mean) => ({ count: mean.count + 1, sum: mean.sum + rating.stars }),
+        getResult: (mean: Mean) => mean,
+        merge: (a: Mean, b: Mean) => ({ count: a.count + b.count, sum: a.sum + b.sum }),
+      },
+      (modelVersion: string, ctx, [mean], out) => {
+        out.collect({
+          modelVersion,
+          windowStart: new Date(ctx.window.start).toISOString(),
+          ratings: mean!.count,
+          meanStars: Number((mean!.sum / mean!.count).toFixed(4)),
+        });
+      },
+    )
+    .uid('mean-stars-per-model-minute');
+
+  const scoresTopic = params?.scoresTopic ?? 'model-scores';
+  scores.sinkTo(KafkaSink.json<WindowScore>({ ...connection, topic: scoresTopic, key: (score) => score.modelVersion, exactlyOnce: true })).uid('model-scores');
+  if (demo !== undefined) {
+    const line = (s: WindowScore): string => `${s.windowStart}  ${s.modelVersion}  ratings=${s.ratings}  mean=${s.meanStars.toFixed(4)}`;
+    scores.sinkTo(new ConsoleSink<WindowScore>({ format: line })).uid('print-scores');
+  }
+});

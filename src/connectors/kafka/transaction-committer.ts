@@ -1,0 +1,230 @@
+import type { Producer } from 'kafkajs';
+import { Partitioners } from './kafkajs.ts';
+import type { Committer, SinkContext } from '../sink.ts';
+import { describeError, isFatal, WeirError } from '../../runtime/errors.ts';
+import { createLogger } from '../../observe/logger.ts';
+import { faultPoint } from '../../runtime/fault-points.ts';
+import { KafkaClient, retryingKafkaErrors, type KafkaAdmin, type KafkaConnectionOptions } from './client.ts';
+import { decodeEpoch, type KafkaEpoch } from './epoch-writer.ts';
+import { byTopic, type OutgoingRecord } from './outgoing.ts';
+
+export interface TransactionSettings extends KafkaConnectionOptions {
+  /** Transactional ids are `<prefix>-<subtask>`; stable per job and sink, so a restarted or second instance fences the first. */
+  readonly transactionalIdPrefix: string;
+  readonly transactionTimeoutMs: number;
+  /** The topic whose partition 0 carries each subtask's epoch marker (a transactional offset commit). */
+  readonly markerTopic: string;
+}
+
+const log = createLogger(undefined, { component: 'kafka-sink' });
+
+/** A transaction's sends are cut at about this many bytes, below the broker's default message.max.bytes (1 MiB). */
+const MAX_SEND_BYTES = 512 * 1024;
+/** A publish that fails retriably (a coordinator moved or loading) is tried this often before the attempt fails. */
+const PUBLISH_ATTEMPTS = 5;
+/** kafkajs reports fencing as this protocol error (old protocol versions know no PRODUCER_FENCED). */
+const FENCED_ERRORS = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
+
+/** One transactional id in use: its producer and the newest epoch it has published. */
+interface Owner {
+  readonly transactionalId: string;
+  readonly producer: Producer;
+  committedThrough: number;
+}
+
+/**
+ * Publishes epochs in Kafka transactions (DESIGN: the commit gap). Each owner's epochs go out in one transaction
+ * under the owner's transactional id, with a transactional offset commit whose offset is the newest epoch: the
+ * marker. A restore first takes over the id (which completes or aborts whatever an earlier holder left open), then
+ * reads the marker and sends only the epochs after it; so an epoch is published once, whatever the crash.
+ */
+export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
+  private readonly client: KafkaClient;
+  private admin: KafkaAdmin | undefined;
+  private readonly owners = new Map<number, Owner>();
+
+  constructor(
+    private readonly settings: TransactionSettings,
+    private readonly ctx: SinkContext,
+    /** The checkpoint this start restored: no marker may be newer (a newer one means another instance got ahead). */
+    private readonly restoredFrom: number,
+  ) {
+    this.client = new KafkaClient({ ...settings, clientId: `weir-sink-${ctx.subtaskIndex}` });
+  }
+
+  /** Checks the transaction timeout, and takes over this subtask's transactional id now, fencing any earlier holder. */
+  async open(): Promise<void> {
+    this.admin = await this.client.admin();
+    await this.checkTransactionTimeout(this.admin);
+    await this.ownerFor(this.ctx.subtaskIndex, this.restoredFrom);
+  }
+
+  async commit(committables: readonly KafkaEpoch[]): Promise<void> {
+    const byOwner = new Map<number, KafkaEpoch[]>();
+    for (const epoch of committables) byOwner.set(epoch.owner, [...(byOwner.get(epoch.owner) ?? []), epoch]);
+    // These checkpoints are complete: markers up to the newest of them are expected, beyond it they are not.
+    const newestComplete = Math.max(this.restoredFrom, ...committables.map((epoch) => epoch.epoch));
+    for (const [ownerIndex, epochs] of [...byOwner].sort(([a], [b]) => a - b)) {
+      for (let attempt = 1; ; attempt++) {
+        // After a failed attempt this takes the id over again, which settles the failed transaction either way,
+        // and the marker then says whether its commit went through: a retry never publishes twice.
+        const owner = await this.ownerFor(ownerIndex, newestComplete);
+        const due = epochs.filter((epoch) => epoch.epoch > owner.committedThrough).sort((a, b) => a.epoch - b.epoch);
+        if (due.length === 0) break;
+        const newest = due[due.length - 1]!.epoch;
+        try {
+          await this.publish(ownerIndex, owner, due.flatMap(decodeEpoch), newest);
+          owner.committedThrough = newest;
+          break;
+        } catch (error) {
+          if (isFatal(error) || attempt >= PUBLISH_ATTEMPTS) throw error;
+          log.warn({ transactionalId: owner.transactionalId, attempt, err: error }, 'publishing an epoch failed; trying again');
+          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+        }
+      }
+    }
+  }
+
+  /** Nothing of an epoch reaches Kafka before its commit: an aborted checkpoint leaves nothing to undo. */
+  async abort(): Promise<void> {}
+
+  async close(): Promise<void> {
+    const owners = [...this.owners.values()];
+    this.owners.clear();
+    await Promise.allSettled(owners.map((owner) => owner.producer.disconnect()));
+    await this.admin?.close();
+    this.admin = undefined;
+    await this.client.close();
+  }
+
+  private async publish(ownerIndex: number, owner: Owner, records: readonly OutgoingRecord[], epoch: number): Promise<void> {
+    const began = Date.now();
+    const transaction = await owner.producer.transaction();
+    try {
+      for (const chunk of chunks(records)) await transaction.sendBatch({ topicMessages: byTopic(chunk), acks: -1 });
+      await transaction.sendOffsets({
+        consumerGroupId: owner.transactionalId,
+        topics: [{ topic: this.settings.markerTopic, partitions: [{ partition: 0, offset: String(epoch) }] }],
+      });
+      // The commit gap's worst moments: the epoch sent but not committed, and committed but not yet known to the operator.
+      faultPoint('kafka-before-commit');
+      await transaction.commit();
+      faultPoint('kafka-after-commit');
+    } catch (error) {
+      await transaction.abort().catch(() => {});
+      // A producer that failed mid-transaction is in an unknown state: the next use starts a new one (DESIGN hazard).
+      this.owners.delete(ownerIndex);
+      await owner.producer.disconnect().catch(() => {});
+      throw this.describeFailure(owner, error, Date.now() - began);
+    }
+  }
+
+  private describeFailure(owner: Owner, error: unknown, openMs: number): WeirError {
+    // Old protocol versions report a coordinator-side timeout the same way as fencing; only the elapsed time tells.
+    if (isFencing(error) && openMs < this.settings.transactionTimeoutMs) {
+      return new WeirError(
+        `Kafka transactional id '${owner.transactionalId}' was taken over by another instance of job '${this.ctx.jobId}' (fenced): this instance stops, the other goes on`,
+        { cause: error, fatal: true },
+      );
+    }
+    return new WeirError(`the Kafka transaction publishing epoch output under '${owner.transactionalId}' failed: ${describeError(error)}`, { cause: error, retriable: true });
+  }
+
+  /**
+   * The producer of an owner's transactional id, taking the id over on first use. `newestComplete`: the newest
+   * checkpoint known complete; a marker beyond it means that another instance got ahead.
+   */
+  private async ownerFor(index: number, newestComplete: number): Promise<Owner> {
+    const known = this.owners.get(index);
+    if (known !== undefined) return known;
+    const transactionalId = `${this.settings.transactionalIdPrefix}-${index}`;
+    let producer: Producer;
+    try {
+      producer = await retryingKafkaErrors(() => this.takeOver(transactionalId));
+    } catch (error) {
+      throw new WeirError(`cannot take over Kafka transactional id '${transactionalId}': ${describeError(error)}`, { cause: error, retriable: true });
+    }
+    const marker = (await this.admin!.committedOffsets(transactionalId, this.settings.markerTopic)).get(0) ?? 0;
+    if (marker > newestComplete) {
+      await producer.disconnect().catch(() => {});
+      throw new WeirError(
+        `Kafka transactional id '${transactionalId}' has published the output of checkpoint ${marker}, but this run ` +
+          `restored ${this.restoredFrom === 0 ? 'no checkpoint' : `checkpoint ${this.restoredFrom}`}: another instance of job '${this.ctx.jobId}' ` +
+          `is ahead (a restart restores its newer checkpoint), or this job id's checkpoints were removed (give the job a new id)`,
+      );
+    }
+    const owner: Owner = { transactionalId, producer, committedThrough: marker };
+    this.owners.set(index, owner);
+    return owner;
+  }
+
+  /** A connected producer whose first transaction initialised the id: the broker fenced earlier holders and ended what they left open. */
+  private async takeOver(transactionalId: string): Promise<Producer> {
+    const producer = this.client.producer({
+      transactionalId,
+      transactionTimeout: this.settings.transactionTimeoutMs,
+      // Transactions send idempotently on their own; the producer's plain sends are not used.
+      idempotent: false,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Java's partitioner, as the at-least-once writer uses: a key lands in the same partition either way.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    try {
+      await producer.connect();
+      await (await producer.transaction()).abort();
+      return producer;
+    } catch (error) {
+      await producer.disconnect().catch(() => {});
+      throw error;
+    }
+  }
+
+  private async checkTransactionTimeout(admin: KafkaAdmin): Promise<void> {
+    const timeout = this.settings.transactionTimeoutMs;
+    const interval = this.ctx.checkpointIntervalMs;
+    if (interval !== undefined && timeout < interval) {
+      throw new WeirError(
+        `the Kafka sink's transactionTimeoutMs (${timeout}) is below the checkpoint interval (${interval} ms): an epoch's records could not be published in time`,
+        { fatal: true },
+      );
+    }
+    const brokerMax = Number(await admin.brokerConfig('transaction.max.timeout.ms'));
+    if (Number.isFinite(brokerMax) && timeout > brokerMax) {
+      throw new WeirError(
+        `the Kafka sink's transactionTimeoutMs (${timeout}) is above the broker's transaction.max.timeout.ms (${brokerMax}): lower it or raise the broker's limit`,
+        { fatal: true },
+      );
+    }
+  }
+}
+
+function isFencing(error: unknown): boolean {
+  for (let current = error; typeof current === 'object' && current !== null; current = (current as { cause?: unknown }).cause) {
+    if (FENCED_ERRORS.has(String((current as { type?: unknown }).type))) return true;
+    const original = (current as { originalError?: unknown }).originalError;
+    if (original !== undefined && isFencing(original)) return true;
+  }
+  return false;
+}
+
+/** Consecutive slices of about MAX_SEND_BYTES each. */
+function* chunks(records: readonly OutgoingRecord[]): Generator<OutgoingRecord[]> {
+  let chunk: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    chunk.push(record);
+    bytes += sizeOf(record.message.value) + sizeOf(record.message.key) + 64;
+    if (bytes >= MAX_SEND_BYTES) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+function sizeOf(bytes: Buffer | string | null | undefined): number {
+  if (bytes === null || bytes === undefined) return 0;
+  return typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
+}
