@@ -10,6 +10,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Admin } from 'kafkajs';
 import { Kafka, logLevel } from '../src/connectors/kafka/kafkajs.ts';
 import { fetchKafka, KAFKA_VERSION } from './kafka-fetch.ts';
 
@@ -320,6 +321,42 @@ function connects(port: number): Promise<void> {
     });
     socket.once('error', reject);
   });
+}
+
+/** Creates a topic with replication factor 1 and waits for its partition leaders. */
+export async function createTopic(brokers: string[], name: string, partitions: number, config: Record<string, string> = {}): Promise<void> {
+  // Quiet: while the topic is new, metadata answers "This server does not host this topic-partition" for a moment.
+  const admin = new Kafka({ brokers, clientId: 'weir-topic-admin', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const created = await admin.createTopics({
+      waitForLeaders: false,
+      topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1, configEntries: Object.entries(config).map(([n, value]) => ({ name: n, value })) }],
+    });
+    if (!created) throw new Error(`topic ${name} already exists`);
+    await waitForLeaders(admin, name, partitions);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * kafkajs's own wait (`waitForLeaders: true`) gives up when the broker does not know the new topic yet ("This server
+ * does not host this topic-partition"), which happens on a loaded machine: poll the metadata instead.
+ */
+async function waitForLeaders(admin: Admin, topic: string, partitions: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const found = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [];
+      if (found.length === partitions && found.every(({ leader }) => leader >= 0)) return;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`topic ${topic}: not every partition has a leader after ${timeoutMs} ms`, { cause: lastError });
 }
 
 async function listTopics(address: string): Promise<void> {

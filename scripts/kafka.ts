@@ -9,7 +9,7 @@
  *   status                 print the recorded clusters and whether their brokers are alive
  * Example: export KAFKA_BROKERS=$(npm run -s kafka -- start --topics feedback:4,model-scores:4,feedback-dlq:1)
  */
-import { brokerPid, fetchKafka, kafkaCacheDir, readState, restartCluster, startClusters, stateFile, stopClusters, writeState } from './kafka-broker.ts';
+import { brokerPid, createTopic, fetchKafka, kafkaCacheDir, readState, restartCluster, startClusters, stateFile, stopClusters, writeState } from './kafka-broker.ts';
 
 const USAGE = 'usage: kafka fetch | start [--clusters N] [--topics name:partitions[,name:partitions...]] | stop | restart <index> | status';
 
@@ -57,8 +57,6 @@ async function main(args: string[]): Promise<void> {
       writeState(clusters);
       process.stderr.write(`[kafka] ${count} cluster(s) up in ${((Date.now() - started) / 1000).toFixed(1)} s; state in ${stateFile()}\n`);
       if (topics.length > 0) {
-        // The tests' helper (it waits for every partition's leader); loaded only here, since it brings vitest along.
-        const { createTopic } = await import('../test/fixtures/kafka.ts');
         try {
           for (const cluster of clusters) for (const { name, partitions } of topics) await createTopic([cluster.address], name, partitions);
         } catch (error) {

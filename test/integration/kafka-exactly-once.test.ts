@@ -60,7 +60,7 @@ const caseArbitrary: fc.Arbitrary<Case> = fc
 /** One case per fault point and a broker restart, whatever the random cases pick. */
 const everyPoint: [Case][] = (
   [
-    { pipeline: 'keyed', partitions: 4, parallelism: 2, events: 4_000, keys: 13, windowMs: 100, checkpointIntervalMs: 60, faults: [{ point: 'kafka-before-commit', hit: 2, action: 'kill' }], brokerRestartAfterMs: undefined },
+    { pipeline: 'keyed', partitions: 4, parallelism: 2, events: 4_000, keys: 13, windowMs: 100, checkpointIntervalMs: 60, faults: [{ point: 'kafka-before-commit', hit: 2, action: 'kill' }, { point: 'user-map', hit: 1_200, action: 'kill' }], brokerRestartAfterMs: undefined },
     { pipeline: 'window', partitions: 3, parallelism: 2, events: 4_000, keys: 7, windowMs: 300, checkpointIntervalMs: 60, faults: [{ point: 'kafka-after-commit', hit: 2, action: 'kill' }], brokerRestartAfterMs: undefined },
     { pipeline: 'keyed', partitions: 1, parallelism: 1, events: 3_000, keys: 5, windowMs: 100, checkpointIntervalMs: 80, faults: [{ point: 'before-publish', hit: 2, action: 'kill' }], brokerRestartAfterMs: 800 },
     {
