@@ -13,6 +13,8 @@
  */
 import { ConsoleSink, DEAD_LETTERS, defineJob, GeneratorSource, Time, TumblingEventTimeWindows, WatermarkStrategy } from 'weir';
 import { deadLetterSink, KafkaSink, KafkaSource } from 'weir/kafka';
+// The same windowed mean as the in-memory example: only the connectors differ.
+import { meanStars, toWindowScore, type WindowScore } from './feedback-scores.ts';
 
 export interface Rating {
   readonly answerId: number;
@@ -22,14 +24,7 @@ export interface Rating {
   readonly ts: number;
 }
 
-export interface WindowScore {
-  readonly modelVersion: string;
-  /** ISO time of the window's start; a window is 1 minute of event time. */
-  readonly windowStart: string;
-  readonly ratings: number;
-  /** Mean stars, rounded to 4 decimals. */
-  readonly meanStars: number;
-}
+export type { WindowScore } from './feedback-scores.ts';
 
 export interface ScoresKafkaParams {
   /** `host:port` list, comma-separated; default KAFKA_BROKERS. */
@@ -55,11 +50,6 @@ const DEMO_SPACING_MS = 20;
 const DEMO_RATE_PER_SECOND = 4_000;
 /** Demo ratings come up to this late, within MAX_OUT_OF_ORDERNESS_MS: none is dropped as late. */
 const DEMO_JITTER_MS = 3_000;
-
-interface Mean {
-  count: number;
-  sum: number;
-}
 
 export default defineJob<ScoresKafkaParams | undefined>({ name: 'feedback-scores-kafka' }, (env, params) => {
   const connection = params?.brokers === undefined ? {} : { brokers: params.brokers };
@@ -112,22 +102,7 @@ export default defineJob<ScoresKafkaParams | undefined>({ name: 'feedback-scores
   const scores = ratings
     .keyBy((rating) => rating.modelVersion)
     .window(TumblingEventTimeWindows.of(Time.minutes(1)))
-    .aggregate<Mean, Mean, WindowScore>(
-      {
-        createAccumulator: (): Mean => ({ count: 0, sum: 0 }),
-        add: (rating: Rating, mean: Mean) => ({ count: mean.count + 1, sum: mean.sum + rating.stars }),
-        getResult: (mean: Mean) => mean,
-        merge: (a: Mean, b: Mean) => ({ count: a.count + b.count, sum: a.sum + b.sum }),
-      },
-      (modelVersion: string, ctx, [mean], out) => {
-        out.collect({
-          modelVersion,
-          windowStart: new Date(ctx.window.start).toISOString(),
-          ratings: mean!.count,
-          meanStars: Number((mean!.sum / mean!.count).toFixed(4)),
-        });
-      },
-    )
+    .aggregate(meanStars, toWindowScore)
     .uid('mean-stars-per-model-minute');
 
   const scoresTopic = params?.scoresTopic ?? 'model-scores';

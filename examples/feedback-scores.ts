@@ -4,7 +4,19 @@
  *
  *   npx weir run examples/feedback-scores.ts --parallelism 2
  */
-import { CollectSink, ConsoleSink, defineJob, GeneratorSource, Time, TumblingEventTimeWindows, WatermarkStrategy } from 'weir';
+import {
+  CollectSink,
+  ConsoleSink,
+  defineJob,
+  GeneratorSource,
+  Time,
+  TumblingEventTimeWindows,
+  WatermarkStrategy,
+  type AggregateFunction,
+  type Collector,
+  type TimeWindow,
+  type WindowContext,
+} from 'weir';
 
 export interface Answer {
   readonly answerId: number;
@@ -37,6 +49,24 @@ const ANSWER_SPACING_MS = 50;
 interface Mean {
   count: number;
   sum: number;
+}
+
+/** Counts and sums the stars of a window; shared with the Kafka version of this example. */
+export const meanStars: AggregateFunction<{ readonly stars: number }, Mean, Mean> = {
+  createAccumulator: (): Mean => ({ count: 0, sum: 0 }),
+  add: (rated, mean) => ({ count: mean.count + 1, sum: mean.sum + rated.stars }),
+  getResult: (mean) => mean,
+  merge: (a, b) => ({ count: a.count + b.count, sum: a.sum + b.sum }),
+};
+
+/** A window's mean as the score published for it. */
+export function toWindowScore(modelVersion: string, ctx: WindowContext<TimeWindow>, [mean]: Mean[], out: Collector<WindowScore>): void {
+  out.collect({
+    modelVersion,
+    windowStart: new Date(ctx.window.start).toISOString(),
+    ratings: mean!.count,
+    meanStars: Number((mean!.sum / mean!.count).toFixed(4)),
+  });
 }
 
 export default defineJob<ScoresParams | undefined>({ name: 'feedback-scores' }, (env, params) => {
@@ -74,22 +104,7 @@ export default defineJob<ScoresParams | undefined>({ name: 'feedback-scores' }, 
     .uid('rating-answer-join')
     .keyBy((rated) => rated.modelVersion)
     .window(TumblingEventTimeWindows.of(Time.minutes(1)))
-    .aggregate(
-      {
-        createAccumulator: (): Mean => ({ count: 0, sum: 0 }),
-        add: (rated: { stars: number }, mean: Mean) => ({ count: mean.count + 1, sum: mean.sum + rated.stars }),
-        getResult: (mean: Mean) => mean,
-        merge: (a: Mean, b: Mean) => ({ count: a.count + b.count, sum: a.sum + b.sum }),
-      },
-      (modelVersion: string, ctx, [mean], out) => {
-        out.collect({
-          modelVersion,
-          windowStart: new Date(ctx.window.start).toISOString(),
-          ratings: mean!.count,
-          meanStars: Number((mean!.sum / mean!.count).toFixed(4)),
-        });
-      },
-    )
+    .aggregate(meanStars, toWindowScore)
     .uid('mean-rating-per-model-minute');
 
   if (params?.collect === true) scores.sinkTo(new CollectSink<WindowScore>('scores'));

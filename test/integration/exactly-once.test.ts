@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FAULTS_VARIABLE, type FaultSpec } from 'weir/testing';
+import type { FaultSpec } from 'weir/testing';
 import { eventOf, type ExactlyOnceOutput, type ExactlyOnceSpec } from '../fixtures/exactly-once-job.ts';
 import { expectFailureFreeOutput } from '../fixtures/exactly-once-model.ts';
-import { publishedRecords, runWeir, unpublishedFiles } from '../fixtures/weir-process.ts';
+import { publishedRecords, runThroughFaults, unpublishedFiles } from '../fixtures/weir-process.ts';
 
 const JOB = 'test/fixtures/exactly-once-job.ts';
 /** Processes one case may start: every SIGKILL costs one, and a case asks for at most three faults. */
@@ -112,19 +112,8 @@ async function runCase(testCase: Case): Promise<void> {
   const faults: FaultSpec[] = testCase.faults.map((fault, at) => ({ ...fault, marker: join(dir, `fault-${at}`) }));
   const args = ['run', JOB, '--parallelism', String(testCase.parallelism), '--job-id', 'crash-test', '--checkpoint-dir', join(dir, 'checkpoints'), '--params', JSON.stringify(spec)];
 
-  let processes = 0;
-  for (;;) {
-    processes++;
-    const outcome = await runWeir(args, { [FAULTS_VARIABLE]: JSON.stringify(faults) });
-    if (outcome.code === 0) break;
-    // Only our own SIGKILL may end a process; anything else is a failure of the job.
-    expect(outcome.signal, `weir exited with ${outcome.code}: ${outcome.stderr}`).toBe('SIGKILL');
-    expect(processes, 'the job never completed').toBeLessThan(MAX_PROCESSES);
-  }
-
-  const firedNow = faults.filter((fault) => existsSync(fault.marker));
-  for (const fault of firedNow) fired.set(`${fault.point}/${fault.action}`, (fired.get(`${fault.point}/${fault.action}`) ?? 0) + 1);
-  expect(firedNow.length, `no fault fired of ${JSON.stringify(testCase.faults)}`).toBeGreaterThan(0);
+  const firedNow = await runThroughFaults(args, faults, fired, { maxProcesses: MAX_PROCESSES });
+  expect(firedNow, `no fault fired of ${JSON.stringify(testCase.faults)}`).toBeGreaterThan(0);
   expectFailureFreeOutput(spec, publishedRecords<ExactlyOnceOutput>(outputDir));
   expect(unpublishedFiles(outputDir)).toEqual([]);
 }

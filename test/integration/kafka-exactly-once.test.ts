@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { FAULTS_VARIABLE, type FaultSpec } from 'weir/testing';
+import type { FaultSpec } from 'weir/testing';
 import { restartCluster, startClusters, stopClusters, type Cluster } from '../../scripts/kafka-broker.ts';
 import { createTopic, uniqueTopic } from '../fixtures/kafka.ts';
 import { expectExactlyOnceOutput, produceSequencedInput } from '../fixtures/kafka-exactly-once-check.ts';
 import type { KafkaExactlyOnceSpec } from '../fixtures/kafka-exactly-once-job.ts';
-import { runWeir } from '../fixtures/weir-process.ts';
+import { runThroughFaults } from '../fixtures/weir-process.ts';
 
 const JOB = 'test/fixtures/kafka-exactly-once-job.ts';
 /** Processes one case may start: every SIGKILL costs one, and a case asks for at most three faults. */
@@ -129,23 +128,13 @@ async function runCase(testCase: Case): Promise<void> {
       fired.set('broker/restart', (fired.get('broker/restart') ?? 0) + 1);
     });
   };
-  let processes = 0;
+  let firedNow: number;
   try {
-    for (;;) {
-      processes++;
-      const outcome = await runWeir(args, { [FAULTS_VARIABLE]: JSON.stringify(faults) }, (_child: ChildProcess) => startBrokerRestart());
-      if (outcome.code === 0) break;
-      // Only our own SIGKILL may end a process; anything else is a failure of the job.
-      expect(outcome.signal, `weir exited with ${outcome.code}: ${outcome.stderr}`).toBe('SIGKILL');
-      expect(processes, 'the job never completed').toBeLessThan(MAX_PROCESSES);
-    }
+    firedNow = await runThroughFaults(args, faults, fired, { maxProcesses: MAX_PROCESSES, started: startBrokerRestart });
   } finally {
     await brokerRestart;
   }
-
-  const firedNow = faults.filter((fault) => existsSync(fault.marker));
-  for (const fault of firedNow) fired.set(`${fault.point}/${fault.action}`, (fired.get(`${fault.point}/${fault.action}`) ?? 0) + 1);
-  expect(firedNow.length + (brokerRestart === undefined ? 0 : 1), `no fault fired of ${JSON.stringify(testCase.faults)}`).toBeGreaterThan(0);
+  expect(firedNow + (brokerRestart === undefined ? 0 : 1), `no fault fired of ${JSON.stringify(testCase.faults)}`).toBeGreaterThan(0);
   await expectExactlyOnceOutput(brokers, outputTopic, { pipeline: testCase.pipeline, events: testCase.events, keys: testCase.keys, windowMs: testCase.windowMs });
 }
 
