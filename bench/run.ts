@@ -6,12 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { LocalCheckpointStorage } from '../src/checkpoint/local-storage.ts';
 import { runJob } from '../src/runtime/coordinator.ts';
 import { measureRecovery, measureSnapshots } from './checkpoint-state.ts';
+import { KAFKA, KAFKA_DEFAULT_EVENTS, measureKafka, runKafkaBench } from './kafka.ts';
 
 /**
  * `npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R]` runs benchmarks and prints one
  * JSON line per result (DESIGN contracts); with --repeat, rounds interleave them and a median line per benchmark
  * ends. Each measurement runs in a child process, so peak RSS and CPU belong to that run alone.
- * `checkpoint` is a suite of its own (see runCheckpointBench).
+ * `checkpoint` is a suite of its own (see runCheckpointBench), and so is `kafka` (bench/kafka.ts).
  */
 interface Benchmark {
   readonly job: string;
@@ -44,6 +45,7 @@ const CHECKPOINT_JOB_ID = 'bench';
 const RATIO_TARGET = 0.8;
 
 const USAGE = 'npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R] [--keys 100000,1000000 (checkpoint)]';
+const SUITES = [CHECKPOINT, KAFKA];
 
 function flag(args: string[], name: string): string | undefined {
   const at = args.indexOf(`--${name}`);
@@ -96,6 +98,8 @@ async function measureInChild(args: string[]): Promise<Record<string, unknown>[]
       return [await measureSnapshots(Number(a), b!)];
     case 'checkpoint-recovery':
       return [await measureRecovery(a!)];
+    case 'kafka':
+      return [await measureKafka(a!)];
     case 'checkpoint-throughput': {
       const interval = Number(c);
       const { bench: job, ...figures } = await measureOnce('keyed-count', Number(a), Number(b), interval > 0 ? interval : undefined);
@@ -106,13 +110,13 @@ async function measureInChild(args: string[]): Promise<Record<string, unknown>[]
   }
 }
 
-/** Runs `--child ...` in a fresh process and echoes its output; returns its last line, or undefined if it failed. */
-function child(args: string[]): Record<string, unknown> | undefined {
+/** Runs `--child ...` in a fresh process and echoes its output (unless told not to); returns its last line, or undefined if it failed. */
+function child(args: string[], echo = true): Record<string, unknown> | undefined {
   const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
   });
-  process.stdout.write(run.stdout);
+  if (echo) process.stdout.write(run.stdout);
   if (run.status !== 0) return undefined;
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
@@ -169,9 +173,9 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const names = (args[0] ?? '').split(',').filter((name) => name !== '');
-  const unknown = names.filter((name) => BENCHMARKS[name] === undefined && name !== CHECKPOINT);
+  const unknown = names.filter((name) => BENCHMARKS[name] === undefined && !SUITES.includes(name));
   if (names.length === 0 || unknown.length > 0) {
-    process.stdout.write(`benchmarks: ${[...Object.keys(BENCHMARKS), CHECKPOINT].join(', ')}\nusage: ${USAGE}\n`);
+    process.stdout.write(`benchmarks: ${[...Object.keys(BENCHMARKS), ...SUITES].join(', ')}\nusage: ${USAGE}\n`);
     return names.length === 0 ? 0 : 2;
   }
   const repeat = Number(flag(args, 'repeat') ?? 1);
@@ -182,6 +186,20 @@ async function main(args: string[]): Promise<number> {
       if (name === CHECKPOINT) {
         // Its own repeats interleave inside it; the state-layer figures are taken once.
         const status = round === 0 ? runCheckpointBench(args, repeat) : 0;
+        if (status !== 0) return status;
+        continue;
+      }
+      if (name === KAFKA) {
+        // One broker and one prefilled topic for every round: its repeats interleave inside it.
+        if (round > 0) continue;
+        const status = await runKafkaBench(
+          {
+            events: Number(flag(args, 'events') ?? KAFKA_DEFAULT_EVENTS),
+            parallelisms: (flag(args, 'parallelism') ?? '1,2').split(',').map(Number),
+            repeat,
+          },
+          (childArgs) => child(childArgs, false),
+        );
         if (status !== 0) return status;
         continue;
       }

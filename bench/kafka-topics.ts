@@ -1,0 +1,98 @@
+import type { Message } from 'kafkajs';
+import { Partitioners } from '../src/connectors/kafka/kafkajs.ts';
+import { KafkaClient } from '../src/connectors/kafka/client.ts';
+
+/** Topics of the `kafka` bench: prefill the input, count (and check) what a run wrote; scripts/kafka-broker.ts creates them. */
+
+/** An input record: one click of a user; a running count per user sums `n`. */
+export interface Click {
+  readonly user: string;
+  readonly n: number;
+}
+
+/** Writes `events` clicks over `users` users (fixed seed: every run reads the same data), keyed by user. */
+export async function prefill(brokers: string, topic: string, events: number, users: number): Promise<void> {
+  const producer = new KafkaClient({ brokers, clientId: 'weir-bench-prefill' }).producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  try {
+    const chunk = 20_000;
+    let seed = 0x2545f491;
+    const sends: Promise<unknown>[] = [];
+    for (let start = 0; start < events; start += chunk) {
+      const messages: Message[] = [];
+      for (let i = start; i < Math.min(events, start + chunk); i++) {
+        seed ^= seed << 13;
+        seed ^= seed >>> 17;
+        seed ^= seed << 5;
+        const user = `user-${Math.floor(((seed >>> 0) / 2 ** 32) * users)}`;
+        messages.push({ key: user, value: JSON.stringify({ user, n: 1 } satisfies Click) });
+      }
+      sends.push(producer.sendBatch({ topicMessages: [{ topic, messages }], acks: -1 }));
+      // A few sends in flight keep the broker busy without holding the whole topic in memory.
+      if (sends.length >= 4) await sends.shift();
+    }
+    await Promise.all(sends);
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export interface OutputCount {
+  /** Records a read_committed consumer sees in the topic. */
+  readonly outputRecords: number;
+  /** Sum over users of the highest running count seen: the input's event count when no count was lost or doubled. */
+  readonly finalCountTotal: number;
+}
+
+/** Reads a whole output topic of running counts, read_committed (a transactional sink's aborted records are skipped). */
+export async function countOutput(brokers: string, topic: string, timeoutMs = 300_000): Promise<OutputCount> {
+  const client = new KafkaClient({ brokers, clientId: 'weir-bench-count' });
+  const admin = await client.admin();
+  const ends = await admin.offsetRange(topic);
+  await admin.close();
+  const open = new Set([...ends].filter(([, { low, high }]) => high > low).map(([partition]) => partition));
+  const highest = new Map<string, number>();
+  let outputRecords = 0;
+  const consumer = client.consumer({ groupId: `${topic}.count`, readUncommitted: false, maxWaitTimeInMs: 100 });
+  let finished: () => void = () => undefined;
+  let failed: (error: unknown) => void = () => undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    finished = resolve;
+    failed = reject;
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => failed(payload.error));
+  // A batch's last offset counts transaction markers too, which no eachBatch sees: the end of a partition shows here.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    if (Number(payload.lastOffset) + 1 >= ends.get(payload.partition)!.high) open.delete(payload.partition);
+    if (open.size === 0) finished();
+  });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    if (open.size > 0) {
+      await consumer.run({
+        eachBatch: async ({ batch }) => {
+          for (const message of batch.messages) {
+            const { user, n } = JSON.parse(message.value!.toString('utf8')) as Click;
+            if (n > (highest.get(user) ?? 0)) highest.set(user, n);
+            outputRecords++;
+          }
+        },
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`counting ${topic}: partitions ${[...open].join(',')} not read to the end after ${timeoutMs} ms`)), timeoutMs);
+      });
+      await Promise.race([done, timeout]).finally(() => clearTimeout(timer));
+    }
+  } finally {
+    await consumer.disconnect();
+    await client.close();
+  }
+  let finalCountTotal = 0;
+  for (const n of highest.values()) finalCountTotal += n;
+  return { outputRecords, finalCountTotal };
+}
