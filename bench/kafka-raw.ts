@@ -1,7 +1,7 @@
 import type { Message } from 'kafkajs';
 import { Partitioners } from '../src/connectors/kafka/kafkajs.ts';
 import { KafkaClient } from '../src/connectors/kafka/client.ts';
-import type { Click } from './kafka-topics.ts';
+import { untilConsumed, type Click } from './kafka-topics.ts';
 
 /**
  * The baseline: what a plain kafkajs app does without weir. One consumer reads the input batch-wise (eachBatch), keeps
@@ -48,14 +48,7 @@ export async function runRaw(spec: RawSpec): Promise<RawResult> {
   let records = 0;
   let firstAt: number | undefined;
   let lastAt = 0;
-  let finished: () => void = () => undefined;
-  let failed: (error: unknown) => void = () => undefined;
-  const done = new Promise<void>((resolve, reject) => {
-    finished = resolve;
-    failed = reject;
-  });
-  // A crashed consumer would leave `done` waiting for ever: the measurement fails instead.
-  consumer.on(consumer.events.CRASH, ({ payload }) => failed(payload.error));
+  const { done, finish: finished } = untilConsumed(consumer);
   try {
     await producer.connect();
     await consumer.connect();

@@ -1,8 +1,23 @@
-import type { Message } from 'kafkajs';
+import type { Consumer, Message } from 'kafkajs';
 import { Partitioners } from '../src/connectors/kafka/kafkajs.ts';
 import { KafkaClient } from '../src/connectors/kafka/client.ts';
 
 /** Topics of the `kafka` bench: prefill the input, count (and check) what a run wrote; scripts/kafka-broker.ts creates them. */
+
+/**
+ * Resolves through `finish()` once a reader saw every partition's end; a crashed consumer rejects it instead of
+ * leaving it waiting for ever.
+ */
+export function untilConsumed(consumer: Consumer): { done: Promise<void>; finish: () => void } {
+  let finish: () => void = () => undefined;
+  let fail: (error: unknown) => void = () => undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
+  return { done, finish };
+}
 
 /** An input record: one click of a user; a running count per user sums `n`. */
 export interface Click {
@@ -57,13 +72,7 @@ export async function countOutput(brokers: string, topic: string, timeoutMs = 30
   const highest = new Map<string, number>();
   let outputRecords = 0;
   const consumer = client.consumer({ groupId: `${topic}.count`, readUncommitted: false, maxWaitTimeInMs: 100 });
-  let finished: () => void = () => undefined;
-  let failed: (error: unknown) => void = () => undefined;
-  const done = new Promise<void>((resolve, reject) => {
-    finished = resolve;
-    failed = reject;
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => failed(payload.error));
+  const { done, finish: finished } = untilConsumed(consumer);
   // A batch's last offset counts transaction markers too, which no eachBatch sees: the end of a partition shows here.
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     if (Number(payload.lastOffset) + 1 >= ends.get(payload.partition)!.high) open.delete(payload.partition);

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FaultSpec } from 'weir/testing';
+import { jobFaults, killAt, type Fault } from '../fixtures/crash-faults.ts';
 import { eventOf, type ExactlyOnceOutput, type ExactlyOnceSpec } from '../fixtures/exactly-once-job.ts';
 import { expectFailureFreeOutput } from '../fixtures/exactly-once-model.ts';
 import { publishedRecords, runThroughFaults, unpublishedFiles } from '../fixtures/weir-process.ts';
@@ -11,8 +12,6 @@ import { publishedRecords, runThroughFaults, unpublishedFiles } from '../fixture
 const JOB = 'test/fixtures/exactly-once-job.ts';
 /** Processes one case may start: every SIGKILL costs one, and a case asks for at most three faults. */
 const MAX_PROCESSES = 8;
-
-type Fault = Omit<FaultSpec, 'marker'>;
 
 interface Case {
   readonly pipeline: ExactlyOnceSpec['pipeline'];
@@ -27,14 +26,9 @@ interface Case {
 
 /** Faults at points every run passes: a user function (throw, thread exit, SIGKILL), the snapshot, the commit gap. */
 function faultArbitrary(parallelism: number, events: number): fc.Arbitrary<Fault> {
-  const perThread = Math.max(1, Math.floor(events / Math.min(parallelism, 2) / 2));
-  const faults: fc.Arbitrary<Fault>[] = [
-    fc.record({ point: fc.constant('user-map'), hit: fc.integer({ min: 1, max: perThread }), action: fc.constantFrom<FaultSpec['action']>('throw', 'exit-thread', 'kill') }),
-    fc.record({ point: fc.constant('async-snapshot'), hit: fc.integer({ min: 1, max: 4 }), action: fc.constant<FaultSpec['action']>('kill') }),
-    fc.record({ point: fc.constant('before-publish'), hit: fc.integer({ min: 1, max: 4 }), action: fc.constant<FaultSpec['action']>('kill') }),
-  ];
+  const faults = [...jobFaults(parallelism, events), killAt(['before-publish'], 4)];
   // Alignment needs a subtask with several input channels.
-  if (parallelism > 1) faults.push(fc.record({ point: fc.constant('alignment'), hit: fc.integer({ min: 1, max: 3 }), action: fc.constant<FaultSpec['action']>('kill') }));
+  if (parallelism > 1) faults.push(killAt(['alignment'], 3));
   return fc.oneof(...faults);
 }
 

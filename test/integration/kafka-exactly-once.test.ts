@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FaultSpec } from 'weir/testing';
+import { jobFaults, killAt, type Fault } from '../fixtures/crash-faults.ts';
 import { restartCluster, startClusters, stopClusters, type Cluster } from '../../scripts/kafka-broker.ts';
 import { createTopic, uniqueTopic } from '../fixtures/kafka.ts';
 import { expectExactlyOnceOutput, produceSequencedInput } from '../fixtures/kafka-exactly-once-check.ts';
@@ -13,8 +14,6 @@ import { runThroughFaults } from '../fixtures/weir-process.ts';
 const JOB = 'test/fixtures/kafka-exactly-once-job.ts';
 /** Processes one case may start: every SIGKILL costs one, and a case asks for at most three faults. */
 const MAX_PROCESSES = 8;
-
-type Fault = Omit<FaultSpec, 'marker'>;
 
 interface Case {
   readonly pipeline: KafkaExactlyOnceSpec['pipeline'];
@@ -35,12 +34,7 @@ interface Case {
  * but not yet recorded).
  */
 function faultArbitrary(parallelism: number, events: number): fc.Arbitrary<Fault> {
-  const perThread = Math.max(1, Math.floor(events / Math.min(parallelism, 2) / 2));
-  return fc.oneof(
-    fc.record({ point: fc.constant('user-map'), hit: fc.integer({ min: 1, max: perThread }), action: fc.constantFrom<FaultSpec['action']>('throw', 'exit-thread', 'kill') }),
-    fc.record({ point: fc.constant('async-snapshot'), hit: fc.integer({ min: 1, max: 4 }), action: fc.constant<FaultSpec['action']>('kill') }),
-    fc.record({ point: fc.constantFrom('before-publish', 'kafka-before-commit', 'kafka-after-commit'), hit: fc.integer({ min: 1, max: 3 }), action: fc.constant<FaultSpec['action']>('kill') }),
-  );
+  return fc.oneof(...jobFaults(parallelism, events), killAt(['before-publish', 'kafka-before-commit', 'kafka-after-commit'], 3));
 }
 
 const caseArbitrary: fc.Arbitrary<Case> = fc

@@ -2,6 +2,7 @@ import type { Admin, Consumer, ConsumerConfig, LogEntry, Producer, ProducerConfi
 import { Kafka, kafkajs, logLevel as KafkaLogLevel } from './kafkajs.ts';
 import { createLogger } from '../../observe/logger.ts';
 import { WeirError } from '../../runtime/errors.ts';
+import { sleep } from '../../runtime/signal.ts';
 
 /**
  * The one place weir touches kafkajs (DESIGN: kafkajs is in maintenance mode; keep it behind a narrow interface so
@@ -64,7 +65,7 @@ export async function retryingKafkaErrors<R>(request: () => Promise<R>): Promise
     } catch (error) {
       if (attempt >= RETRIABLE_ATTEMPTS || (error as { retriable?: boolean }).retriable !== true) throw error;
       // 0.1, 0.2, 0.4, ... 2 s: about 15 s in all, what a loaded broker takes to settle a coordinator or a leader.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** (attempt - 1), 2_000)));
+      await sleep(Math.min(100 * 2 ** (attempt - 1), 2_000));
     }
   }
 }

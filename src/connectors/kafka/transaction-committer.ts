@@ -4,6 +4,7 @@ import type { Committer, SinkContext } from '../sink.ts';
 import { describeError, isFatal, WeirError } from '../../runtime/errors.ts';
 import { createLogger } from '../../observe/logger.ts';
 import { faultPoint } from '../../runtime/fault-points.ts';
+import { sleep } from '../../runtime/signal.ts';
 import { KafkaClient, retryingKafkaErrors, type KafkaAdmin, type KafkaConnectionOptions } from './client.ts';
 import { decodeEpoch, type KafkaEpoch } from './epoch-writer.ts';
 import { byTopic, type OutgoingRecord } from './outgoing.ts';
@@ -61,7 +62,11 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
 
   async commit(committables: readonly KafkaEpoch[]): Promise<void> {
     const byOwner = new Map<number, KafkaEpoch[]>();
-    for (const epoch of committables) byOwner.set(epoch.owner, [...(byOwner.get(epoch.owner) ?? []), epoch]);
+    for (const epoch of committables) {
+      const list = byOwner.get(epoch.owner);
+      if (list === undefined) byOwner.set(epoch.owner, [epoch]);
+      else list.push(epoch);
+    }
     // These checkpoints are complete: markers up to the newest of them are expected, beyond it they are not.
     const newestComplete = Math.max(this.restoredFrom, ...committables.map((epoch) => epoch.epoch));
     for (const [ownerIndex, epochs] of [...byOwner].sort(([a], [b]) => a - b)) {
@@ -79,7 +84,7 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
         } catch (error) {
           if (isFatal(error) || attempt >= PUBLISH_ATTEMPTS) throw error;
           log.warn({ transactionalId: owner.transactionalId, attempt, err: error }, 'publishing an epoch failed; trying again');
-          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+          await sleep(200 * attempt);
         }
       }
     }
