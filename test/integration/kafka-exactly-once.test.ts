@@ -34,7 +34,9 @@ interface Case {
  * but not yet recorded).
  */
 function faultArbitrary(parallelism: number, events: number): fc.Arbitrary<Fault> {
-  return fc.oneof(...jobFaults(parallelism, events), killAt(['before-publish', 'kafka-before-commit', 'kafka-after-commit'], 3));
+  // A sink subtask publishes only epochs that hold records; a windowed job may publish just once (its last windows),
+  // so the transaction's own points are hit first time, or they might never fire.
+  return fc.oneof(...jobFaults(parallelism, events), killAt(['before-publish'], 3), killAt(['kafka-before-commit', 'kafka-after-commit'], 1));
 }
 
 const caseArbitrary: fc.Arbitrary<Case> = fc
