@@ -27,7 +27,10 @@ export interface Click {
 
 /** Writes `events` clicks over `users` users (fixed seed: every run reads the same data), keyed by user. */
 export async function prefill(brokers: string, topic: string, events: number, users: number): Promise<void> {
+  // Idempotent: a retried send must not write the input twice.
   const producer = new KafkaClient({ brokers, clientId: 'weir-bench-prefill' }).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
