@@ -2,7 +2,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { Partitioners, logLevel } from '../../src/connectors/kafka/kafkajs.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTopic, kafkaBrokers, kafkaClient, uniqueTopic } from '../fixtures/kafka.ts';
+import { createTopic, kafkaBrokers, kafkaClient, topicOffsets, uniqueTopic } from '../fixtures/kafka.ts';
 
 /** Consumes `topic` from the beginning until `done(values)` holds; returns the values in arrival order. */
 async function consumeUntil(consumer: Consumer, topic: string, done: (values: string[]) => boolean, timeoutMs = 20_000): Promise<string[]> {
@@ -53,7 +53,7 @@ describe('local Kafka broker', () => {
 
     const admin = kafka.admin();
     await admin.connect();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await topicOffsets(admin, topic);
     await admin.disconnect();
     expect(offsets).toHaveLength(3);
     expect(offsets.every((partition) => Number(partition.high) > 0)).toBe(true);
@@ -92,7 +92,7 @@ describe('local Kafka broker', () => {
     it('a read-committed consumer sees exactly the committed messages', async () => {
       const admin = kafka.admin();
       await admin.connect();
-      const [partition] = await admin.fetchTopicOffsets(topic);
+      const [partition] = await topicOffsets(admin, topic);
       await admin.disconnect();
       expect(partition?.high).toBe('33'); // 30 records and 3 transaction markers: the aborted records are in the log
 

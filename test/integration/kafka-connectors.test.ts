@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { runJob } from 'weir/testing';
 import type { Click, KafkaCountParams } from '../fixtures/kafka-count-job.ts';
-import { createTopic, kafkaBrokers, kafkaClient, uniqueTopic } from '../fixtures/kafka.ts';
+import { createTopic, kafkaBrokers, kafkaClient, topicOffsets, uniqueTopic } from '../fixtures/kafka.ts';
 
 const JOB = fileURLToPath(new URL('../fixtures/kafka-count-job.ts', import.meta.url));
 
@@ -11,7 +11,7 @@ async function readAll(brokers: string[], topic: string): Promise<{ key: string;
   const kafka = kafkaClient(brokers);
   const a = kafka.admin();
   await a.connect();
-  const ends = await a.fetchTopicOffsets(topic);
+  const ends = await topicOffsets(a, topic);
   await a.disconnect();
   const remaining = new Map(ends.filter(({ high, low }) => Number(high) > Number(low)).map(({ partition, high }) => [partition, Number(high)]));
   const out: { key: string; value: unknown; partition: number }[] = [];
@@ -71,7 +71,7 @@ describe('Kafka source and sink on a real broker', () => {
     const a = kafkaClient(brokers).admin();
     await a.connect();
     const [committed] = await a.fetchOffsets({ groupId, topics: [input] });
-    const ends = await a.fetchTopicOffsets(input);
+    const ends = await topicOffsets(a, input);
     expect(new Map(committed!.partitions.map(({ partition, offset }) => [partition, Number(offset)]))).toEqual(
       new Map(ends.map(({ partition, high }) => [partition, Number(high)])),
     );

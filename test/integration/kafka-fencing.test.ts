@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTopic, kafkaBrokers, kafkaClient, uniqueTopic } from '../fixtures/kafka.ts';
+import { createTopic, kafkaBrokers, kafkaClient, topicOffsets, uniqueTopic } from '../fixtures/kafka.ts';
 import { expectExactlyOnceOutput, produceSequencedInput } from '../fixtures/kafka-exactly-once-check.ts';
 import type { KafkaExactlyOnceSpec } from '../fixtures/kafka-exactly-once-job.ts';
 import { runWeir } from '../fixtures/weir-process.ts';
@@ -23,7 +23,7 @@ async function untilOutputStarts(brokers: string[], topic: string, timeoutMs: nu
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const offsets = await admin.fetchTopicOffsets(topic);
+      const offsets = await topicOffsets(admin, topic);
       if (offsets.some(({ high }) => Number(high) > 0)) return;
       if (Date.now() > deadline) throw new Error(`the first instance published nothing to ${topic} in ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));
