@@ -7,12 +7,15 @@ import { LocalCheckpointStorage } from '../src/checkpoint/local-storage.ts';
 import { runJob } from '../src/runtime/coordinator.ts';
 import { measureRecovery, measureSnapshots } from './checkpoint-state.ts';
 import { KAFKA, KAFKA_DEFAULT_EVENTS, measureKafka, runKafkaBench } from './kafka.ts';
+import { NEXMARK, NEXMARK_DEFAULT_EVENTS, NEXMARK_DEFAULT_WARMUP, measureNexmark, runNexmarkBench } from './nexmark.ts';
+import { QUERY_NAMES } from './nexmark/queries.ts';
 
 /**
  * `npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R]` runs benchmarks and prints one
  * JSON line per result (DESIGN contracts); with --repeat, rounds interleave them and a median line per benchmark
  * ends. Each measurement runs in a child process, so peak RSS and CPU belong to that run alone.
- * `checkpoint` is a suite of its own (see runCheckpointBench), and so is `kafka` (bench/kafka.ts).
+ * `checkpoint` is a suite of its own (see runCheckpointBench), and so are `kafka` (bench/kafka.ts) and `nexmark`
+ * (bench/nexmark.ts, weir beside Flink: `--queries q0,q5 --warmup N --seed S`).
  */
 interface Benchmark {
   readonly job: string;
@@ -44,8 +47,9 @@ const CHECKPOINT_INTERVAL_MS = 1_000;
 const CHECKPOINT_JOB_ID = 'bench';
 const RATIO_TARGET = 0.8;
 
-const USAGE = 'npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R] [--keys 100000,1000000 (checkpoint)]';
-const SUITES = [CHECKPOINT, KAFKA];
+const USAGE =
+  'npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R] [--keys 100000,1000000 (checkpoint)] [--queries q0,q1 --warmup N --seed S (nexmark)]';
+const SUITES = [CHECKPOINT, KAFKA, NEXMARK];
 
 function flag(args: string[], name: string): string | undefined {
   const at = args.indexOf(`--${name}`);
@@ -98,8 +102,10 @@ async function measureInChild(args: string[]): Promise<Record<string, unknown>[]
       return [await measureSnapshots(Number(a), b!)];
     case 'checkpoint-recovery':
       return [await measureRecovery(a!)];
-    case 'kafka':
+    case KAFKA:
       return [await measureKafka(a!)];
+    case NEXMARK:
+      return [await measureNexmark(a!, Number(b), Number(c), Number(args[4]), Number(args[5]))];
     case 'checkpoint-throughput': {
       const interval = Number(c);
       const { bench: job, ...figures } = await measureOnce('keyed-count', Number(a), Number(b), interval > 0 ? interval : undefined);
@@ -197,6 +203,21 @@ async function main(args: string[]): Promise<number> {
             events: Number(flag(args, 'events') ?? KAFKA_DEFAULT_EVENTS),
             parallelisms: (flag(args, 'parallelism') ?? '1,2').split(',').map(Number),
             repeat,
+          },
+          (childArgs) => child(childArgs, false),
+        );
+        if (status !== 0) return status;
+        continue;
+      }
+      if (name === NEXMARK) {
+        if (round > 0) continue;
+        const status = runNexmarkBench(
+          {
+            queries: (flag(args, 'queries') ?? QUERY_NAMES.join(',')).split(','),
+            parallelisms: (flag(args, 'parallelism') ?? '1,2').split(',').map(Number),
+            events: Number(flag(args, 'events') ?? NEXMARK_DEFAULT_EVENTS),
+            warmup: Number(flag(args, 'warmup') ?? NEXMARK_DEFAULT_WARMUP),
+            ...(flag(args, 'seed') === undefined ? {} : { seed: Number(flag(args, 'seed')) }),
           },
           (childArgs) => child(childArgs, false),
         );

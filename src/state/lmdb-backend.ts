@@ -85,6 +85,9 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
   private readonly changes: ChangeLog;
   private readonly cache: StateCache;
   private closed = false;
+  /** State names LMDB may hold records of (see StateTable.mayBeStored); every name when the environment was not fresh. */
+  private readonly storedNames = new Set<string>();
+  private readonly freshEnvironment: boolean;
 
   private constructor(
     private readonly db: RootDatabase,
@@ -94,7 +97,9 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     this.maxParallelism = options.maxParallelism;
     this.changes = new ChangeLog(options.cacheEntries * 10);
     this.now = options.clock ?? Date.now;
-    this.catalog = new StateCatalog(db.get([...CATALOG_KEY]) as StoredCatalog | undefined);
+    const storedCatalog = db.get([...CATALOG_KEY]) as StoredCatalog | undefined;
+    this.freshEnvironment = storedCatalog === undefined;
+    this.catalog = new StateCatalog(storedCatalog);
     this.cache = new StateCache(options.cacheEntries, {
       backlog: () => this.raw.size,
       spill: (victims) => this.spill(victims),
@@ -164,7 +169,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     if (this.closed) throw new Error('keyed state backend is closed');
     const kg = this.currentKeyGroup;
     this.cache.reserve();
-    const stored: unknown = this.db.get([table.name, kg, this.ns, storedPartOf(this.ck)]);
+    const stored: unknown = table.mayBeStored ? this.db.get([table.name, kg, this.ns, storedPartOf(this.ck)]) : undefined;
     let value: unknown = undefined;
     let ts = 0;
     if (stored !== undefined) {
@@ -175,6 +180,11 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     const entry = new CacheEntry(table, this.ns, this.ck, kg, value, ts);
     this.cache.insert(entry);
     return entry;
+  }
+
+  dropClearedEntry(entry: CacheEntry): void {
+    this.cache.remove(entry);
+    this.gen++;
   }
 
   getState<D extends AnyStateDescriptor>(descriptor: D): StateHandleFor<D> {
@@ -200,6 +210,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     }
     this.catalog.declare(descriptor);
     const created = new StateTable(name, kind, ttl, codecFor(kind));
+    created.mayBeStored = !this.freshEnvironment || this.storedNames.has(name);
     this.tables.set(name, created);
     return created;
   }
@@ -306,9 +317,17 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
           this.db.removeSync(key as Key);
         } else {
           this.db.putSync(key as Key, value);
+          this.noteStored(key[0]);
         }
       }
     });
+  }
+
+  private noteStored(name: unknown): void {
+    if (typeof name !== 'string' || this.storedNames.has(name)) return;
+    this.storedNames.add(name);
+    const table = this.tables.get(name);
+    if (table !== undefined) table.mayBeStored = true;
   }
 
   async close(): Promise<void> {
@@ -370,7 +389,10 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     const key = storedKeyOf(entry);
     const stored = storedValueOf(entry);
     if (stored === undefined) this.db.removeSync(key);
-    else this.db.putSync(key, stored);
+    else {
+      this.db.putSync(key, stored);
+      entry.table.mayBeStored = true;
+    }
     // A value a snapshot took already needs no second copy in the next incremental one.
     if (entry.unsnapshotted) this.changes.record(key, stored);
   }

@@ -54,6 +54,11 @@ export class CacheEntry {
 export class StateTable {
   readonly plain = new Map<CacheKey, CacheEntry>();
   private readonly namespaced = new Map<Namespace, Map<CacheKey, CacheEntry>>();
+  /**
+   * LMDB may hold records of this state (some were written or restored, or the environment was not fresh): only
+   * then does a cache miss need an LMDB read. Window state that lives and dies in the cache never costs one.
+   */
+  mayBeStored = false;
   /** The entry of the backend's current key/namespace, valid while `memoGen` equals the backend's generation. */
   memoGen = -1;
   memo: CacheEntry | undefined = undefined;
@@ -148,6 +153,11 @@ export class StateCache {
   insert(entry: CacheEntry): void {
     entry.table.mapFor(entry.ns).set(entry.ck, entry);
     this.order.add(entry);
+  }
+
+  /** Takes one entry out (a clean miss nobody needs any more). */
+  remove(entry: CacheEntry): void {
+    if (this.order.delete(entry)) entry.table.remove(entry);
   }
 
   evictChunk(): void {

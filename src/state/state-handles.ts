@@ -16,6 +16,8 @@ import { liveValue } from './ttl.ts';
 /** What handles need from the backend: the entry of the current key and namespace, and the TTL clock. */
 export interface EntrySource {
   entry(table: StateTable): CacheEntry;
+  /** The entry was cleared and neither LMDB nor a snapshot has it: it can leave the cache (window state, say). */
+  dropClearedEntry(entry: CacheEntry): void;
   now(): number;
 }
 
@@ -56,7 +58,7 @@ abstract class Handle {
   protected write(value: unknown): void {
     const entry = this.src.entry(this.table);
     if (value === undefined) {
-      entry.markAbsent();
+      this.markAbsent(entry);
       return;
     }
     entry.value = value;
@@ -68,7 +70,13 @@ abstract class Handle {
     const entry = this.src.entry(this.table);
     // An absent entry is either a clean miss (LMDB holds nothing) or already a tombstone.
     if (entry.value === undefined) return;
+    this.markAbsent(entry);
+  }
+
+  private markAbsent(entry: CacheEntry): void {
     entry.markAbsent();
+    // A clean miss kept in the cache would only wait for eviction: a cleared window is never read again.
+    if (!entry.inStore) this.src.dropClearedEntry(entry);
   }
 }
 
