@@ -122,6 +122,16 @@ class SellerJoin implements KeyedCoProcessFunction<number, Person, Auction, Sell
     else out.collect(joined(person, auction));
   }
 }
+/** Spelled out: an object spread costs several times a literal on V8's hot path. */
+const topBid = (bid: Bid, windowEnd: number): TopBid => ({
+  kind: 'bid',
+  auction: bid.auction,
+  bidder: bid.bidder,
+  price: bid.price,
+  dateTime: bid.dateTime,
+  extra: bid.extra,
+  windowEnd,
+});
 const joined = (person: Person, auction: Auction): SellerAuction => ({ name: person.name, city: person.city, state: person.state, auction: auction.id });
 
 /** Each query builds its operators from the events into `sink` (every result, of whatever shape, goes there). */
@@ -170,7 +180,7 @@ export const QUERIES: Record<QueryName, Query> = {
       .aggregate(
         highest<Bid>((bid) => bid.price),
         (_auction, context, [top], out: Collector<TopBid>) => {
-          for (const bid of top!.items) out.collect({ ...bid, windowEnd: context.window.end });
+          for (const bid of top!.items) out.collect(topBid(bid, context.window.end));
         },
       )
       .keyBy((bid) => bid.windowEnd)

@@ -6,8 +6,10 @@ import { WeirError, describeError, previewRecord } from './errors.ts';
  * self-describing. One packer per thread; its output is copied into a fresh buffer that can be transferred.
  * Records must be plain data (objects, arrays, strings, numbers, booleans, null, undefined, bigint, Date, Map, Set,
  * typed arrays): class instances arrive as plain objects and function-valued fields as undefined.
+ * bundleStrings writes a batch's strings together: Nexmark's keyed window count at parallelism 2 (bids of about 90
+ * bytes crossing threads) ran 7-8% faster with it, in two interleaved pairs of runs (bench/RESULTS.md, issue 6).
  */
-const packr = new Packr({ useRecords: true, moreTypes: true });
+const packr = new Packr({ useRecords: true, moreTypes: true, bundleStrings: true });
 
 export function encodeBatch(records: readonly unknown[]): Uint8Array {
   try {
