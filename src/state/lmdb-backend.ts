@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { open, TransactionFlags, type Key, type RootDatabase } from 'lmdb';
 import { VOID_NAMESPACE, type KeyedStateBackend, type Namespace, type RawEntry } from './backend.ts';
 import type { AnyStateDescriptor, StateHandleFor } from './descriptors.ts';
-import { cacheKeyOf, checkRawParts, storedPartOf, type CacheKey } from './key-codec.ts';
+import { cacheKeyOf, checkRawParts, storedPartOf, type CacheKey, type StoredKeyPart } from './key-codec.ts';
 import { keyGroupFor } from './key-groups.ts';
 import { RawStore } from './raw-store.ts';
 import { ChangeLog, type ChangedEntry } from './change-log.ts';
@@ -12,6 +12,7 @@ import { CacheEntry, StateCache, StateTable } from './state-cache.ts';
 import { codecFor, createHandle, type EntrySource } from './state-handles.ts';
 import { scanStateKeys } from './state-keys.ts';
 import { fromStored, toStored } from './ttl.ts';
+import { StoredKeyFilter, stateNameHash } from './stored-key-filter.ts';
 
 export interface LmdbBackendOptions {
   /** Directory of this subtask's LMDB environment; the runtime opens each path once per process. */
@@ -85,9 +86,8 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
   private readonly changes: ChangeLog;
   private readonly cache: StateCache;
   private closed = false;
-  /** State names LMDB may hold records of (see StateTable.mayBeStored); every name when the environment was not fresh. */
-  private readonly storedNames = new Set<string>();
-  private readonly freshEnvironment: boolean;
+  /** What LMDB may hold, so that most misses skip the read; none when the environment was not fresh (unknown). */
+  private readonly storedKeys: StoredKeyFilter | undefined;
 
   private constructor(
     private readonly db: RootDatabase,
@@ -98,7 +98,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     this.changes = new ChangeLog(options.cacheEntries * 10);
     this.now = options.clock ?? Date.now;
     const storedCatalog = db.get([...CATALOG_KEY]) as StoredCatalog | undefined;
-    this.freshEnvironment = storedCatalog === undefined;
+    this.storedKeys = storedCatalog === undefined ? new StoredKeyFilter() : undefined;
     this.catalog = new StateCatalog(storedCatalog);
     this.cache = new StateCache(options.cacheEntries, {
       backlog: () => this.raw.size,
@@ -169,7 +169,9 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     if (this.closed) throw new Error('keyed state backend is closed');
     const kg = this.currentKeyGroup;
     this.cache.reserve();
-    const stored: unknown = table.mayBeStored ? this.db.get([table.name, kg, this.ns, storedPartOf(this.ck)]) : undefined;
+    const part = storedPartOf(this.ck);
+    const stored: unknown =
+      this.storedKeys === undefined || this.storedKeys.mightContain(table.nameHash, this.ns, part) ? this.db.get([table.name, kg, this.ns, part]) : undefined;
     let value: unknown = undefined;
     let ts = 0;
     if (stored !== undefined) {
@@ -210,7 +212,6 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     }
     this.catalog.declare(descriptor);
     const created = new StateTable(name, kind, ttl, codecFor(kind));
-    created.mayBeStored = !this.freshEnvironment || this.storedNames.has(name);
     this.tables.set(name, created);
     return created;
   }
@@ -317,17 +318,11 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
           this.db.removeSync(key as Key);
         } else {
           this.db.putSync(key as Key, value);
-          this.noteStored(key[0]);
+          const [name, , namespace, part] = key as [string, number, Namespace, StoredKeyPart];
+          this.storedKeys?.add(stateNameHash(name), namespace, part);
         }
       }
     });
-  }
-
-  private noteStored(name: unknown): void {
-    if (typeof name !== 'string' || this.storedNames.has(name)) return;
-    this.storedNames.add(name);
-    const table = this.tables.get(name);
-    if (table !== undefined) table.mayBeStored = true;
   }
 
   async close(): Promise<void> {
@@ -391,7 +386,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     if (stored === undefined) this.db.removeSync(key);
     else {
       this.db.putSync(key, stored);
-      entry.table.mayBeStored = true;
+      this.storedKeys?.add(entry.table.nameHash, entry.ns, key[3] as StoredKeyPart);
     }
     // A value a snapshot took already needs no second copy in the next incremental one.
     if (entry.unsnapshotted) this.changes.record(key, stored);

@@ -1,6 +1,7 @@
 import { VOID_NAMESPACE, type Namespace } from './backend.ts';
 import type { AnyStateDescriptor, StateTtlConfig } from './descriptors.ts';
 import type { CacheKey } from './key-codec.ts';
+import { stateNameHash } from './stored-key-filter.ts';
 
 /** How a state kind's cached value maps to what LMDB stores (MapState: a JS Map in the cache, an array on disk). */
 export interface ValueCodec {
@@ -54,11 +55,8 @@ export class CacheEntry {
 export class StateTable {
   readonly plain = new Map<CacheKey, CacheEntry>();
   private readonly namespaced = new Map<Namespace, Map<CacheKey, CacheEntry>>();
-  /**
-   * LMDB may hold records of this state (some were written or restored, or the environment was not fresh): only
-   * then does a cache miss need an LMDB read. Window state that lives and dies in the cache never costs one.
-   */
-  mayBeStored = false;
+  /** For the backend's StoredKeyFilter. */
+  readonly nameHash: number;
   /** The entry of the backend's current key/namespace, valid while `memoGen` equals the backend's generation. */
   memoGen = -1;
   memo: CacheEntry | undefined = undefined;
@@ -67,7 +65,9 @@ export class StateTable {
     readonly kind: AnyStateDescriptor['kind'],
     readonly ttl: StateTtlConfig | undefined,
     readonly codec: ValueCodec,
-  ) {}
+  ) {
+    this.nameHash = stateNameHash(name);
+  }
 
   /** The map of the namespace used last: consecutive records mostly hit one window. */
   private lastNs: Namespace = VOID_NAMESPACE;
