@@ -25,6 +25,8 @@ export interface NexmarkBenchOptions {
   readonly events: number;
   readonly warmup: number;
   readonly seed?: number;
+  /** Runs per engine and cell; the table shows the median run. */
+  readonly repeat: number;
 }
 
 type Line = Record<string, unknown>;
@@ -92,6 +94,11 @@ function table(rows: readonly { weir: Line; flink: Line }[]): string {
   return [head, rule, ...lines].join('\n');
 }
 
+/** The run with the median rate of a cell's runs (its CPU and RSS come with it). */
+function medianRun(runs: readonly Line[]): Line {
+  return [...runs].sort((a, b) => (a.eventsPerSec as number) - (b.eventsPerSec as number))[Math.floor(runs.length / 2)]!;
+}
+
 /** The driver; returns the exit code. */
 export function runNexmarkBench(options: NexmarkBenchOptions, child: ChildRunner): number {
   const unknown = options.queries.filter((query) => !isQueryName(query));
@@ -106,21 +113,29 @@ export function runNexmarkBench(options: NexmarkBenchOptions, child: ChildRunner
   const seed = options.seed ?? DEFAULT_SEED;
   const classpath = buildFlink();
   checkGenerators(classpath, seed);
-  const rows: { weir: Line; flink: Line }[] = [];
+  const cells = new Map<string, { weir: Line[]; flink: Line[] }>();
   const mismatches: string[] = [];
-  for (const query of options.queries) {
-    for (const parallelism of options.parallelisms) {
-      const args = { query, parallelism, events: options.events, warmup: options.warmup, seed };
-      const weir = child([NEXMARK, query, String(parallelism), String(options.events), String(options.warmup), String(seed)]);
-      if (weir === undefined) return 1;
-      process.stdout.write(`${JSON.stringify(weir)}\n`);
-      const flink = runFlink(classpath, args);
-      process.stdout.write(`${JSON.stringify(flink)}\n`);
-      rows.push({ weir, flink });
-      if (weir.results !== flink.results) mismatches.push(`${query} p${parallelism}: weir ${String(weir.results)}, Flink ${String(flink.results)}`);
+  // Rounds go over every cell before the next begins, so that a slow spell of the machine falls on all of them.
+  for (let round = 0; round < options.repeat; round++) {
+    for (const query of options.queries) {
+      for (const parallelism of options.parallelisms) {
+        const args = { query, parallelism, events: options.events, warmup: options.warmup, seed };
+        const weir = child([NEXMARK, query, String(parallelism), String(options.events), String(options.warmup), String(seed)]);
+        if (weir === undefined) return 1;
+        process.stdout.write(`${JSON.stringify(weir)}\n`);
+        const flink = runFlink(classpath, args);
+        process.stdout.write(`${JSON.stringify(flink)}\n`);
+        const key = `${query} p${parallelism}`;
+        const cell = cells.get(key) ?? { weir: [], flink: [] };
+        cell.weir.push(weir);
+        cell.flink.push(flink);
+        cells.set(key, cell);
+        if (weir.results !== flink.results) mismatches.push(`${key}: weir ${String(weir.results)}, Flink ${String(flink.results)}`);
+      }
     }
   }
-  process.stdout.write(`\n${table(rows)}\n`);
+  const rows = [...cells.values()].map(({ weir, flink }) => ({ weir: medianRun(weir), flink: medianRun(flink) }));
+  process.stdout.write(`\n${options.repeat > 1 ? `Medians of ${options.repeat} runs per engine and cell:\n` : ''}${table(rows)}\n`);
   if (mismatches.length > 0) {
     process.stderr.write(`the engines' result counts differ, so they did not do the same work:\n  ${mismatches.join('\n  ')}\n`);
     return 1;

@@ -210,9 +210,11 @@ async function main(args: string[]): Promise<number> {
         continue;
       }
       if (name === NEXMARK) {
+        // Its repeats interleave inside it.
         if (round > 0) continue;
         const status = runNexmarkBench(
           {
+            repeat,
             queries: (flag(args, 'queries') ?? QUERY_NAMES.join(',')).split(','),
             parallelisms: (flag(args, 'parallelism') ?? '1,2').split(',').map(Number),
             events: Number(flag(args, 'events') ?? NEXMARK_DEFAULT_EVENTS),
