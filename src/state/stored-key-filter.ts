@@ -15,20 +15,24 @@ const WORD_MASK = (1 << (BITS_LOG2 - 5)) - 1;
 const PROBES = 3;
 
 export class StoredKeyFilter {
-  private readonly words = new Uint32Array(1 << (BITS_LOG2 - 5));
+  /** Allocated with the first entry: state that never leaves the cache costs no 4 MiB per subtask. */
+  private words: Uint32Array | undefined;
 
   add(stateHash: number, namespace: Namespace, part: StoredKeyPart): void {
+    const words = (this.words ??= new Uint32Array(1 << (BITS_LOG2 - 5)));
     const h1 = entryHash(stateHash, namespace, part);
     const h2 = fmix32(h1 ^ 0x5bd1e995) | 1;
-    for (let i = 0, bit = h1; i < PROBES; i++, bit = (bit + h2) | 0) this.words[(bit >>> 5) & WORD_MASK]! |= 1 << (bit & 31);
+    for (let i = 0, bit = h1; i < PROBES; i++, bit = (bit + h2) | 0) words[(bit >>> 5) & WORD_MASK]! |= 1 << (bit & 31);
   }
 
   /** False when the entry was certainly never added. */
   mightContain(stateHash: number, namespace: Namespace, part: StoredKeyPart): boolean {
+    const words = this.words;
+    if (words === undefined) return false;
     const h1 = entryHash(stateHash, namespace, part);
     const h2 = fmix32(h1 ^ 0x5bd1e995) | 1;
     for (let i = 0, bit = h1; i < PROBES; i++, bit = (bit + h2) | 0) {
-      if ((this.words[(bit >>> 5) & WORD_MASK]! & (1 << (bit & 31))) === 0) return false;
+      if ((words[(bit >>> 5) & WORD_MASK]! & (1 << (bit & 31))) === 0) return false;
     }
     return true;
   }
