@@ -9,6 +9,7 @@ import { runJob } from '../src/runtime/coordinator.ts';
 import type { KafkaCountParams } from './jobs/kafka-count.ts';
 import { runRaw } from './kafka-raw.ts';
 import { countOutput, prefill } from './kafka-topics.ts';
+import type { ChildRunner, Line } from './child-runner.ts';
 
 /**
  * The `kafka` suite (issue 5): on one local broker (started here unless KAFKA_BROKERS is set), one prefilled input
@@ -49,9 +50,6 @@ export interface KafkaBenchOptions {
   readonly repeat: number;
 }
 
-type Line = Record<string, unknown>;
-/** Runs `--child <args>` in a fresh process; its last JSON line, or undefined if it failed. */
-export type ChildRunner = (args: string[]) => Line | undefined;
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 

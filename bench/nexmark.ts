@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { runJob } from '../src/runtime/coordinator.ts';
 import type { NexmarkParams } from './jobs/nexmark.ts';
-import type { ChildRunner } from './kafka.ts';
+import type { ChildRunner, Line } from './child-runner.ts';
 import { buildFlink, flinkEvents, runFlink } from './nexmark/flink.ts';
 import { nexmarkEvents } from './nexmark/generator.ts';
 import { MarkCollector, type Mark } from './nexmark/marks.ts';
@@ -28,8 +28,6 @@ export interface NexmarkBenchOptions {
   /** Runs per engine and cell; the table shows the median run. */
   readonly repeat: number;
 }
-
-type Line = Record<string, unknown>;
 
 /** In the child process: one query on weir, measured from the marks its sources and sinks post. */
 export async function measureNexmark(query: string, parallelism: number, events: number, warmup: number, seed: number): Promise<Line> {
