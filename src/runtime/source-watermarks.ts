@@ -68,6 +68,11 @@ export class SourceWatermarks<T> {
   private readonly splits = new Map<string, SplitOutput<T>>();
   private emitted = MIN_WATERMARK;
   private idle = false;
+
+  /** The subtask's watermark as emitted so far; MAX_WATERMARK while idle (it holds nothing back then). */
+  get current(): number {
+    return this.idle ? Number.POSITIVE_INFINITY : this.emitted;
+  }
   private readonly startedAt: number;
 
   constructor(

@@ -17,6 +17,7 @@ import { WatermarkValve } from './watermark-valve.ts';
 import type { PlannedNode } from './planner.ts';
 import type { Barrier } from '../checkpoint/snapshot-state.ts';
 import type { SubtaskCheckpoints } from './subtask-checkpoints.ts';
+import type { WatermarkAlignment } from './watermark-alignment.ts';
 import { BarrierAligner, type AlignmentStep } from '../checkpoint/barrier-aligner.ts';
 import { faultPoint } from './fault-points.ts';
 
@@ -34,6 +35,8 @@ type Notice = { readonly kind: 'complete' | 'abort' | 'stop'; readonly checkpoin
 
 /** How long a subtask runs before it lets the event loop deliver messages and run other subtasks. */
 const SLICE_MS = 4;
+/** How long a source subtask too far ahead of its alignment group waits before it looks again. */
+const ALIGNMENT_PAUSE_MS = 5;
 
 /**
  * One parallel instance of a vertex: a long-lived loop that reads input (or polls its source), runs the operator
@@ -231,6 +234,7 @@ export class SourceSubtask extends Subtask {
     strategy: WatermarkStrategy<unknown> | undefined,
     private readonly watermarkIntervalMs: number,
     checkpointing: SubtaskCheckpointing,
+    private readonly alignment: WatermarkAlignment | undefined,
   ) {
     super(chain, head, writers, exchange, timers, checkpointing);
     const deadLetters = chain.sourceSideOutput(DEAD_LETTERS.id);
@@ -253,6 +257,14 @@ export class SourceSubtask extends Subtask {
           await this.wake.wait();
           continue;
         }
+        if (this.alignment?.ahead === true) {
+          // Too far ahead of its alignment group: what it wrote goes out, and it reads again once the others caught up.
+          this.emitWatermarkIfDue();
+          this.armLinger();
+          await sleep(ALIGNMENT_PAUSE_MS);
+          this.restartSlice();
+          continue;
+        }
         const polled = this.reader.poll(this.output, this.exchange.batchSize);
         const result = polled instanceof Promise ? await polled : polled;
         this.emitWatermarkIfDue();
@@ -267,6 +279,7 @@ export class SourceSubtask extends Subtask {
         }
       }
     } finally {
+      this.alignment?.close();
       await this.reader.close?.();
     }
   }
@@ -277,6 +290,7 @@ export class SourceSubtask extends Subtask {
     if (now - this.lastWatermarkAt < this.watermarkIntervalMs) return;
     this.lastWatermarkAt = now;
     this.watermarks.emitPeriodic(this.progress);
+    this.alignment?.publish(this.watermarks.current);
   }
 
   /** As in Flink, a bounded source ends event time: every event-time timer downstream fires. */

@@ -18,7 +18,8 @@ import type { PlannedNode } from '../planner.ts';
 import { ProcessingTimeScheduler } from '../processing-time.ts';
 import { openKeyedState } from './keyed-state.ts';
 import type { RecordTime } from '../../operators/operator.ts';
-import { NO_TIMESTAMP } from '../../api/watermark-strategy.ts';
+import { NO_TIMESTAMP, type WatermarkStrategy } from '../../api/watermark-strategy.ts';
+import { WatermarkAlignment } from '../watermark-alignment.ts';
 
 export interface BuildContext {
   readonly env: StreamExecutionEnvironment;
@@ -67,6 +68,11 @@ export interface BuiltSubtask {
   /** Closes the operator chain if the run did not (idempotent). */
   close(): Promise<void>;
   closeChannels(): void;
+}
+
+/** The subtask's part in its source's watermark alignment group, if the strategy asks for one. */
+function alignmentOf(ctx: BuildContext, strategy: WatermarkStrategy<unknown> | undefined, task: string): WatermarkAlignment | undefined {
+  return strategy?.alignment === undefined ? undefined : new WatermarkAlignment(ctx.stateDir, strategy.alignment, task);
 }
 
 function portFor(ctx: BuildContext, spec: ChannelSpec): MessagePort {
@@ -156,6 +162,7 @@ export function buildSubtasks(ctx: BuildContext): BuiltSubtask[] {
             logicalHead.watermarkStrategy,
             plan.autoWatermarkIntervalMs,
             checkpointing,
+            alignmentOf(ctx, logicalHead.watermarkStrategy, task),
           )
         : new InputSubtask(chain, head, writers, plan.exchange, timers, new InputGate(ownInputs), checkpointing);
     for (const channel of ownOutputs) channel.onAvailable = runner.notify;
