@@ -34,7 +34,7 @@ export async function measureNexmark(query: string, parallelism: number, events:
   const marks = new MarkCollector();
   const params: NexmarkParams = { query, events, seed, measure: { warmup, parallelism } };
   await runJob({ jobModule: fileURLToPath(new URL('jobs/nexmark.ts', import.meta.url)), params, parallelism, logLevel: 'warn' });
-  const { start, end, results } = window(await marks.all(parallelism));
+  const { start, end, results } = measuredSpan(await marks.all(parallelism));
   // The whole process, start-up included, as the JVM's figures are.
   const cpu = process.cpuUsage();
   const measured = events - warmup;
@@ -54,7 +54,7 @@ export async function measureNexmark(query: string, parallelism: number, events:
 }
 
 /** The measured span: from the last source subtask past the warm-up to the last sink subtask's end of input. */
-function window(marks: readonly Mark[]): { start: number; end: number; results: number } {
+function measuredSpan(marks: readonly Mark[]): { start: number; end: number; results: number } {
   let start = 0;
   let end = 0;
   let results = 0;

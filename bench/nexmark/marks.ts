@@ -1,5 +1,6 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Sink, SinkWriter } from 'weir';
+import { sleep } from '../../src/runtime/signal.ts';
 
 /**
  * The measurement marks of a Nexmark run (bench/README.md): source subtasks note when they pass the warm-up, sink
@@ -62,7 +63,7 @@ export class MarkCollector {
     const count = (kind: Mark['kind']): number => new Set(this.marks.filter((mark) => mark.kind === kind).map((mark) => mark.subtask)).size;
     while (count('warm') < parallelism || count('done') < parallelism) {
       if (Date.now() > deadline) throw new Error(`marks missing after the job ended: ${JSON.stringify(this.marks)} (expected ${parallelism} of each kind)`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
     this.channel.close();
     return this.marks;

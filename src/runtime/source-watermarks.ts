@@ -3,7 +3,7 @@ import type { DeadLetter } from '../connectors/dead-letter.ts';
 import type { RecordTime } from '../operators/operator.ts';
 import type { ValveOutput } from './watermark-valve.ts';
 import { describeError } from './errors.ts';
-import { MIN_WATERMARK, NO_TIMESTAMP, type WatermarkGenerator, type WatermarkStrategy } from '../api/watermark-strategy.ts';
+import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, type WatermarkGenerator, type WatermarkStrategy } from '../api/watermark-strategy.ts';
 
 /** One split's event-time progress: its generator, its watermark, and whether it saw records lately. */
 class SplitOutput<T> implements SourceOutput<T> {
@@ -68,11 +68,6 @@ export class SourceWatermarks<T> {
   private readonly splits = new Map<string, SplitOutput<T>>();
   private emitted = MIN_WATERMARK;
   private idle = false;
-
-  /** The subtask's watermark as emitted so far; MAX_WATERMARK while idle (it holds nothing back then). */
-  get current(): number {
-    return this.idle ? Number.POSITIVE_INFINITY : this.emitted;
-  }
   private readonly startedAt: number;
 
   constructor(
@@ -108,6 +103,11 @@ export class SourceWatermarks<T> {
    */
   readonly readerOutput: ReaderOutput<T>;
   private defaultSplit: SourceOutput<T> | undefined;
+
+  /** The subtask's watermark as emitted so far; MAX_WATERMARK while idle (it holds nothing back then). */
+  get current(): number {
+    return this.idle ? MAX_WATERMARK : this.emitted;
+  }
 
   forSplit(splitId: string): SourceOutput<T> {
     let split = this.splits.get(splitId);

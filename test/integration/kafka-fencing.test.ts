@@ -6,6 +6,7 @@ import { createTopic, kafkaBrokers, kafkaClient, topicOffsets, uniqueTopic } fro
 import { expectExactlyOnceOutput, produceSequencedInput } from '../fixtures/kafka-exactly-once-check.ts';
 import type { KafkaExactlyOnceSpec } from '../fixtures/kafka-exactly-once-job.ts';
 import { runWeir } from '../fixtures/weir-process.ts';
+import { sleep } from '../../src/runtime/signal.ts';
 
 const JOB = 'test/fixtures/kafka-exactly-once-job.ts';
 const EVENTS = 6_000;
@@ -26,7 +27,7 @@ async function untilOutputStarts(brokers: string[], topic: string, timeoutMs: nu
       const offsets = await topicOffsets(admin, topic);
       if (offsets.some(({ high }) => Number(high) > 0)) return;
       if (Date.now() > deadline) throw new Error(`the first instance published nothing to ${topic} in ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
   } finally {
     await admin.disconnect();
