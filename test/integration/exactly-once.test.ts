@@ -86,6 +86,15 @@ function writeInputFiles(dir: string, events: number, keys: number, files: numbe
   });
 }
 
+/**
+ * One file more than subtasks, so one subtask reads two and its channels outlive the others'. Reading is slowed so that
+ * each file lasts about 800 ms: every channel stays open for several checkpoints, which the alignment fault needs.
+ */
+function fileInput(dir: string, testCase: Case): Pick<ExactlyOnceSpec, 'inputFiles' | 'spinMsPer16'> {
+  const files = testCase.parallelism + 1;
+  return { inputFiles: writeInputFiles(dir, testCase.events, testCase.keys, files), spinMsPer16: (16 * 800 * files) / testCase.events };
+}
+
 async function runCase(testCase: Case): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'weir-exactly-once-'));
   workDirs.push(dir);
@@ -99,9 +108,7 @@ async function runCase(testCase: Case): Promise<void> {
     windowMs: testCase.windowMs,
     checkpointIntervalMs: testCase.checkpointIntervalMs,
     outputDir,
-    ...(testCase.source === 'files'
-      ? { inputFiles: writeInputFiles(dir, testCase.events, testCase.keys, testCase.parallelism + 1), spinMsPer16: (16 * 800) / testCase.events }
-      : {}),
+    ...(testCase.source === 'files' ? fileInput(dir, testCase) : {}),
   };
   const faults: FaultSpec[] = testCase.faults.map((fault, at) => ({ ...fault, marker: join(dir, `fault-${at}`) }));
   const args = ['run', JOB, '--parallelism', String(testCase.parallelism), '--job-id', 'crash-test', '--checkpoint-dir', join(dir, 'checkpoints'), '--params', JSON.stringify(spec)];
