@@ -89,6 +89,8 @@ export class WatermarkStrategy<T> {
    * catch up. Without it, a subtask that runs ahead makes every downstream window it opens wait for the slowest
    * source, and state grows with the gap (Nexmark q5 at p2: one source 310 s of event time ahead, RSS 400 to 1,100 MB).
    * Checkpoints and timers go on while a subtask waits; idle and finished subtasks do not hold the group back.
+   * Subtasks compare after every poll (src/runtime/watermark-alignment.ts), so an aligned strategy's generator is also
+   * asked for its watermark (onPeriodicEmit) after every poll; what goes downstream still follows the interval.
    */
   withWatermarkAlignment(group: string, maxDriftMs: number): WatermarkStrategy<T> {
     if (group.length === 0) throw new TypeError('a watermark alignment group needs a non-empty name');

@@ -6,6 +6,7 @@ import type { CoordinatorToWorker, FailureReport, WorkerTask, WorkerToCoordinato
 import type { PhysicalPlan } from './planner.ts';
 import type { Deployment } from './deployment.ts';
 import type { StatsBoard } from './stats-board.ts';
+import { SourceWatermarkBoard } from './watermark-alignment.ts';
 import type { Logger } from '../observe/logger.ts';
 import { taskName, type CheckpointTarget, type RestorePoint } from '../checkpoint/snapshot-state.ts';
 import type { ResolvedCheckpointConfig } from '../api/environment.ts';
@@ -149,6 +150,8 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
 
   try {
     const portsByWorker = remotePorts(deployment);
+    // Per attempt: a restarted attempt's sources start unheard, not at the watermarks of the failed one.
+    const sourceWatermarks = SourceWatermarkBoard.allocate(options.plan);
     const running = Array.from({ length: deployment.workerCount }, (_, worker) => {
       const control = new MessageChannel();
       controls.push(control.port1);
@@ -193,6 +196,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
         threads: options.threads,
         fingerprint: plan.fingerprint,
         stats: options.stats.buffer,
+        sourceWatermarks,
         control: control.port2,
         ports,
         logLevel: options.logLevel,

@@ -64,6 +64,8 @@ export interface WorkerTask {
   readonly threads: number;
   readonly fingerprint: string;
   readonly stats: SharedArrayBuffer;
+  /** The attempt's SourceWatermarkBoard: source subtasks' watermarks for watermark alignment. */
+  readonly sourceWatermarks: SharedArrayBuffer;
   readonly control: MessagePort;
   /** Ports of the channels that cross threads, by channel key; in-thread channels are built by the worker. */
   readonly ports: Record<string, MessagePort>;

@@ -104,9 +104,28 @@ export class SourceWatermarks<T> {
   readonly readerOutput: ReaderOutput<T>;
   private defaultSplit: SourceOutput<T> | undefined;
 
-  /** The subtask's watermark as emitted so far; MAX_WATERMARK while idle (it holds nothing back then). */
-  get current(): number {
-    return this.idle ? MAX_WATERMARK : this.emitted;
+  /** No split had records for the idle timeout: downstream does not wait for this subtask. */
+  get isIdle(): boolean {
+    return this.idle;
+  }
+
+  /**
+   * Event-time progress as of now, for watermark alignment after every poll: each split's generator is asked
+   * (onPeriodicEmit, so an aligned source calls it more often than the watermark interval), nothing is sent. The
+   * minimum over active splits, or over all of them when all are idle: a subtask paused by alignment goes idle, and
+   * must still see how far ahead it is. MAX_WATERMARK without a generator: such a source holds nobody back.
+   */
+  eventTimeProgress(): number {
+    if (this.strategy?.createGenerator === undefined) return MAX_WATERMARK;
+    let active = Number.POSITIVE_INFINITY;
+    let all = Number.POSITIVE_INFINITY;
+    for (const split of this.splits.values()) {
+      split.periodic();
+      if (split.watermark < all) all = split.watermark;
+      if (!split.idle && split.watermark < active) active = split.watermark;
+    }
+    if (active !== Number.POSITIVE_INFINITY) return active;
+    return all !== Number.POSITIVE_INFINITY ? all : this.emitted;
   }
 
   forSplit(splitId: string): SourceOutput<T> {

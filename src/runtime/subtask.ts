@@ -268,6 +268,7 @@ export class SourceSubtask extends Subtask {
         const polled = this.reader.poll(this.output, this.exchange.batchSize);
         const result = polled instanceof Promise ? await polled : polled;
         this.emitWatermarkIfDue();
+        this.alignment?.update(this.watermarks.eventTimeProgress(), this.watermarks.isIdle);
         await this.afterBatch();
         if (result === 'end') return;
         if (result === 'more') {
@@ -290,7 +291,6 @@ export class SourceSubtask extends Subtask {
     if (now - this.lastWatermarkAt < this.watermarkIntervalMs) return;
     this.lastWatermarkAt = now;
     this.watermarks.emitPeriodic(this.progress);
-    this.alignment?.publish(this.watermarks.current);
   }
 
   /** As in Flink, a bounded source ends event time: every event-time timer downstream fires. */

@@ -19,13 +19,14 @@ import { ProcessingTimeScheduler } from '../processing-time.ts';
 import { openKeyedState } from './keyed-state.ts';
 import type { RecordTime } from '../../operators/operator.ts';
 import { NO_TIMESTAMP, type WatermarkStrategy } from '../../api/watermark-strategy.ts';
-import { WatermarkAlignment } from '../watermark-alignment.ts';
+import type { SourceWatermarkBoard, WatermarkAlignment } from '../watermark-alignment.ts';
 
 export interface BuildContext {
   readonly env: StreamExecutionEnvironment;
   readonly plan: PhysicalPlan;
   readonly deployment: Deployment;
   readonly stats: StatsBoard;
+  readonly sourceWatermarks: SourceWatermarkBoard;
   readonly jobName: string;
   /** The job id: checkpoints and transactional ids are named by it. */
   readonly jobId: string;
@@ -71,8 +72,8 @@ export interface BuiltSubtask {
 }
 
 /** The subtask's part in its source's watermark alignment group, if the strategy asks for one. */
-function alignmentOf(ctx: BuildContext, strategy: WatermarkStrategy<unknown> | undefined, task: string): WatermarkAlignment | undefined {
-  return strategy?.alignment === undefined ? undefined : new WatermarkAlignment(ctx.stateDir, strategy.alignment, task);
+function alignmentOf(ctx: BuildContext, strategy: WatermarkStrategy<unknown> | undefined, vertexId: number, subtask: number): WatermarkAlignment | undefined {
+  return strategy?.alignment === undefined ? undefined : ctx.sourceWatermarks.alignmentOf(ctx.env, vertexId, subtask, strategy.alignment);
 }
 
 function portFor(ctx: BuildContext, spec: ChannelSpec): MessagePort {
@@ -162,7 +163,7 @@ export function buildSubtasks(ctx: BuildContext): BuiltSubtask[] {
             logicalHead.watermarkStrategy,
             plan.autoWatermarkIntervalMs,
             checkpointing,
-            alignmentOf(ctx, logicalHead.watermarkStrategy, task),
+            alignmentOf(ctx, logicalHead.watermarkStrategy, vertexId, index),
           )
         : new InputSubtask(chain, head, writers, plan.exchange, timers, new InputGate(ownInputs), checkpointing);
     for (const channel of ownOutputs) channel.onAvailable = runner.notify;

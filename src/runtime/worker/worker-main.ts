@@ -5,6 +5,7 @@ import { loadJob } from '../job-loader.ts';
 import { planJob } from '../planner.ts';
 import { planDeployment } from '../deployment.ts';
 import { StatsBoard } from '../stats-board.ts';
+import { SourceWatermarkBoard } from '../watermark-alignment.ts';
 import { describeError, isFatal, OperatorError } from '../errors.ts';
 import { setCoordinatorPort, sendToCoordinator } from './coordinator-link.ts';
 import { buildSubtasks } from './subtask-builder.ts';
@@ -49,6 +50,7 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
       plan,
       deployment,
       stats,
+      sourceWatermarks: new SourceWatermarkBoard(plan, task.sourceWatermarks),
       jobName: job.name,
       jobId: task.checkpoints.jobId,
       worker: task.workerIndex,
