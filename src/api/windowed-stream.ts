@@ -6,10 +6,12 @@ import type { OperatorFactory } from '../operators/operator.ts';
 import type { WindowAssigner } from '../operators/window/assigners.ts';
 import type { Trigger } from '../operators/window/triggers.ts';
 import type { Window } from '../operators/window/windows.ts';
-import type { WindowContents } from '../operators/window/window-contents.ts';
+import type { Folding, WindowContents } from '../operators/window/window-contents.ts';
+import type { TimeWindow } from '../operators/window/windows.ts';
+import { canSlice, slicedWindowOperator } from '../operators/window/sliced-window-operator.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
 import { type WindowContext, type WindowEmitter, windowOperator } from '../operators/window/window-operator.ts';
-import { aggregatingContents, listContents, reducingContents } from '../operators/window/window-contents.ts';
+import { aggregating, foldingContents, listContents, reducing } from '../operators/window/window-contents.ts';
 
 /** Flink's ProcessWindowFunction: all of a window's elements (or its one reduced/aggregated value), with the window. */
 export type ProcessWindowFunction<IN, OUT, K, W extends Window> = (
@@ -58,7 +60,8 @@ export class WindowedStream<T, K, W extends Window> {
   reduce(reduce: ReduceFunction<T>): SingleOutputStream<T>;
   reduce<O>(reduce: ReduceFunction<T>, windowFunction: ProcessWindowFunction<T, O, K, W>): SingleOutputStream<O>;
   reduce<O>(reduce: ReduceFunction<T>, windowFunction?: ProcessWindowFunction<T, O, K, W>): SingleOutputStream<O> {
-    return this.build<T, O>('window-reduce', (backend) => reducingContents(backend, reduce), single(windowFunction));
+    const folding = reducing(reduce);
+    return this.build<T, O>('window-reduce', (backend) => foldingContents(backend, folding), single(windowFunction), folding);
   }
 
   /** Aggregates each window's elements incrementally; `windowFunction` (optional) sees the result with the window. */
@@ -68,7 +71,10 @@ export class WindowedStream<T, K, W extends Window> {
     aggregate: AggregateFunction<T, ACC, R>,
     windowFunction?: ProcessWindowFunction<R, O, K, W>,
   ): SingleOutputStream<O> {
-    return this.build<R, O>('window-aggregate', (backend) => aggregatingContents(backend, aggregate), single(windowFunction));
+    const folding = aggregating(aggregate);
+    // Slices combine with merge: without it, every window keeps its own accumulator.
+    const slices = folding.canCombine ? folding : undefined;
+    return this.build<R, O>('window-aggregate', (backend) => foldingContents(backend, folding), single(windowFunction), slices);
   }
 
   /** Gives every element of a window to `fn` when it fires (the window keeps them all until then). */
@@ -76,13 +82,21 @@ export class WindowedStream<T, K, W extends Window> {
     return this.build<T[], O>('window-process', (backend) => listContents<T>(backend), fn);
   }
 
+  /** `folding`: how the contents fold and combine, when they do (reduce, aggregate with merge); sliding windows slice. */
   private build<R, O>(
     name: string,
     contents: (backend: KeyedStateBackend) => WindowContents<T, R>,
     emit: WindowEmitter<K, W, R, O>,
+    folding?: Folding<T, unknown, R>,
   ): SingleOutputStream<O> {
     const assigner = this.assigner;
     if (this.lateness > 0 && !assigner.eventTime) throw new TypeError('allowed lateness applies to event-time windows only');
+    const timeWindows = assigner as unknown as WindowAssigner<TimeWindow>;
+    if (folding !== undefined && canSlice(timeWindows, this.windowTrigger !== undefined, this.lateness)) {
+      // An element goes into one slice instead of size/slide windows (Nexmark q5: five).
+      const emitSliced = emit as unknown as WindowEmitter<K, TimeWindow, R, O>;
+      return this.addKeyed<O>(name, slicedWindowOperator({ keySelector: this.keySelector, windows: timeWindows, lateDataTag: this.lateTag, folding, emit: emitSliced }));
+    }
     return this.addKeyed<O>(
       name,
       windowOperator({

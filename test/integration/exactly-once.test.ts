@@ -34,7 +34,7 @@ function faultArbitrary(parallelism: number, events: number): fc.Arbitrary<Fault
 
 const caseArbitrary: fc.Arbitrary<Case> = fc
   .record({
-    pipeline: fc.constantFrom<Case['pipeline']>('keyed', 'window'),
+    pipeline: fc.constantFrom<Case['pipeline']>('keyed', 'window', 'sliding'),
     source: fc.constantFrom<Case['source']>('generator', 'files'),
     parallelism: fc.integer({ min: 1, max: 3 }),
     events: fc.integer({ min: 2_000, max: 8_000 }),
@@ -49,6 +49,7 @@ const everyPoint: [Case][] = [
   { pipeline: 'window', source: 'generator', parallelism: 2, events: 6_000, keys: 13, windowMs: 300, checkpointIntervalMs: 50, faults: [{ point: 'alignment', hit: 2, action: 'kill' }] },
   { pipeline: 'keyed', source: 'files', parallelism: 2, events: 5_000, keys: 7, windowMs: 100, checkpointIntervalMs: 50, faults: [{ point: 'async-snapshot', hit: 3, action: 'kill' }] },
   { pipeline: 'keyed', source: 'generator', parallelism: 3, events: 5_000, keys: 40, windowMs: 100, checkpointIntervalMs: 40, faults: [{ point: 'before-publish', hit: 2, action: 'kill' }] },
+  { pipeline: 'sliding', source: 'generator', parallelism: 3, events: 5_000, keys: 11, windowMs: 120, checkpointIntervalMs: 40, faults: [{ point: 'user-map', hit: 600, action: 'exit-thread' }, { point: 'async-snapshot', hit: 3, action: 'kill' }] },
   {
     pipeline: 'window',
     source: 'files',

@@ -30,7 +30,7 @@ function runArgs(spec: ExactlyOnceSpec, parallelism: number, jobId: string, chec
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('savepoints: SIGTERM stops with one, and it restores at another parallelism', () => {
-  it.each(['keyed', 'window'] as const)('%s: a savepoint at parallelism 2 restores at 1 and at 3 with the failure-free results', { timeout: 120_000 }, async (pipeline) => {
+  it.each(['keyed', 'window', 'sliding'] as const)('%s: a savepoint at parallelism 2 restores at 1 and at 3 with the failure-free results', { timeout: 120_000 }, async (pipeline) => {
     const dir = workDir();
     const firstOutput = join(dir, 'out-p2');
     // Stop once output has been published (checkpoints completed), well before the input ends (about 2 s).

@@ -27,7 +27,7 @@ function checkPositive(what: string, value: number): void {
 }
 
 /** Start of the window of `size` (shifted by `offset`) that holds `timestamp`; correct for negative timestamps too. */
-function windowStart(timestamp: number, offset: number, size: number): number {
+export function windowStart(timestamp: number, offset: number, size: number): number {
   const remainder = (timestamp - offset) % size;
   return timestamp - (remainder < 0 ? remainder + size : remainder);
 }
@@ -81,14 +81,17 @@ export class TumblingProcessingTimeWindows extends TumblingWindows {
   }
 }
 
-abstract class SlidingWindows implements WindowAssigner<TimeWindow> {
+export abstract class SlidingWindows implements WindowAssigner<TimeWindow> {
   readonly merging = false;
   readonly codec: WindowCodec<TimeWindow>;
   protected constructor(
     readonly eventTime: boolean,
-    private readonly size: number,
-    private readonly slide: number,
-    private readonly offset: number,
+    /** @internal Read by the sliced window operator. */
+    readonly size: number,
+    /** @internal */
+    readonly slide: number,
+    /** @internal */
+    readonly offset: number,
   ) {
     checkPositive('window size', size);
     checkPositive('window slide', slide);

@@ -33,13 +33,33 @@ function takeFrom<V>(backend: KeyedStateBackend, from: Namespace, read: () => V,
   return taken;
 }
 
-/** Contents kept as one folded value: `fold` adds an element, `combine` merges two folded values. */
-function foldedContents<IN, V, OUT>(
-  backend: KeyedStateBackend,
-  fold: (current: V | undefined, value: IN) => V,
-  combine: (a: V, b: V) => V,
-  result: (folded: V) => OUT,
-): WindowContents<IN, OUT> {
+/** How elements fold into one value (a reduce, an aggregate's accumulator) and how two folded values merge. */
+export interface Folding<IN, V, OUT> {
+  fold(current: V | undefined, value: IN): V;
+  /** Merges two folded values. It may reuse either as its result (as Flink's merge may): hand it copies of stored ones. */
+  combine(a: V, b: V): V;
+  result(folded: V): OUT;
+}
+
+export function reducing<T>(reduce: ReduceFunction<T>): Folding<T, T, T> {
+  return { fold: (current, value) => (current === undefined ? value : reduce(current, value)), combine: reduce, result: (value) => value };
+}
+
+/** `canCombine` is false without the aggregate's merge: then `combine` throws. */
+export function aggregating<IN, ACC, OUT>(aggregate: AggregateFunction<IN, ACC, OUT>): Folding<IN, ACC, OUT> & { readonly canCombine: boolean } {
+  return {
+    fold: (current, value) => aggregate.add(value, current === undefined ? aggregate.createAccumulator() : current),
+    combine(a, b) {
+      if (aggregate.merge === undefined) throw new TypeError('session windows need an AggregateFunction with merge()');
+      return aggregate.merge(a, b);
+    },
+    result: (accumulator) => aggregate.getResult(accumulator),
+    canCombine: aggregate.merge !== undefined,
+  };
+}
+
+/** Contents kept as one folded value. */
+export function foldingContents<IN, V, OUT>(backend: KeyedStateBackend, { fold, combine, result }: Folding<IN, V, OUT>): WindowContents<IN, OUT> {
   const state = backend.getState(new ValueStateDescriptor<V>(CONTENTS));
   return {
     add(value) {
@@ -59,26 +79,6 @@ function foldedContents<IN, V, OUT>(
       state.update(current === undefined ? other : combine(current, other));
     },
   };
-}
-
-export function reducingContents<T>(backend: KeyedStateBackend, reduce: ReduceFunction<T>): WindowContents<T, T> {
-  return foldedContents<T, T, T>(backend, (current, value) => (current === undefined ? value : reduce(current, value)), reduce, (v) => v);
-}
-
-export function aggregatingContents<IN, ACC, OUT>(
-  backend: KeyedStateBackend,
-  aggregate: AggregateFunction<IN, ACC, OUT>,
-): WindowContents<IN, OUT> {
-  const merge = (a: ACC, b: ACC): ACC => {
-    if (aggregate.merge === undefined) throw new TypeError('session windows need an AggregateFunction with merge()');
-    return aggregate.merge(a, b);
-  };
-  return foldedContents<IN, ACC, OUT>(
-    backend,
-    (current, value) => aggregate.add(value, current === undefined ? aggregate.createAccumulator() : current),
-    merge,
-    (accumulator) => aggregate.getResult(accumulator),
-  );
 }
 
 export function listContents<T>(backend: KeyedStateBackend): WindowContents<T, T[]> {
