@@ -95,7 +95,8 @@ export class WindowedStream<T, K, W extends Window> {
     if (folding !== undefined && canSlice(timeWindows, this.windowTrigger !== undefined, this.lateness)) {
       // An element goes into one slice instead of size/slide windows (Nexmark q5: five).
       const emitSliced = emit as unknown as WindowEmitter<K, TimeWindow, R, O>;
-      return this.addKeyed<O>(name, slicedWindowOperator({ keySelector: this.keySelector, windows: timeWindows, lateDataTag: this.lateTag, folding, emit: emitSliced }));
+      const spec = { keySelector: this.keySelector, windows: timeWindows, lateDataTag: this.lateTag, folding, emit: emitSliced };
+      return this.addKeyed<O>(name, slicedWindowOperator(spec));
     }
     return this.addKeyed<O>(
       name,

@@ -12,7 +12,7 @@ const NOT_HEARD = Number.NaN;
  */
 export class SourceWatermarkBoard {
   private readonly slotBase = new Map<number, number>();
-  readonly watermarks: Float64Array;
+  private readonly watermarks: Float64Array;
 
   constructor(
     private readonly plan: PhysicalPlan,

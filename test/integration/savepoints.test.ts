@@ -77,6 +77,28 @@ describe('savepoints: SIGTERM stops with one, and it restores at another paralle
   });
 });
 
+describe('sliced windows', () => {
+  it('a checkpoint with sliced windows does not restore into the job keeping them whole, and still restores as it was', { timeout: 120_000 }, async () => {
+    const dir = workDir();
+    const output = join(dir, 'out');
+    const checkpoints = join(dir, 'checkpoints');
+    const spec = specFor('sliding', output);
+    const marker = join(dir, 'killed');
+    // Killed mid-input, right after checkpoint 3 completed: its windows are open.
+    const killed = await runWeir(runArgs(spec, 2, 'sliced', checkpoints), {
+      [FAULTS_VARIABLE]: JSON.stringify([{ point: 'before-publish', hit: 3, action: 'kill', marker }]),
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    const whole = await runWeir(runArgs({ ...spec, keepWholeWindows: true }, 2, 'sliced', checkpoints));
+    expect(whole.code).toBe(1);
+    expect(whole.stderr).toMatch(/window operator '[\w-]+' restored slices but now keeps whole windows/);
+    expect(whole.stderr, 'a restart restores the same state: the job fails at once').not.toMatch(/"restarts":1/);
+    const resumed = await runWeir(runArgs(spec, 2, 'sliced', checkpoints));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expectFailureFreeOutput(spec, publishedRecords<ExactlyOnceOutput>(output));
+  });
+});
+
 describe('damaged checkpoints', () => {
   it.each(['truncated', 'flipped byte'] as const)('a %s state file is detected and the checkpoint before it restores', { timeout: 120_000 }, async (damage) => {
     const dir = workDir();

@@ -81,7 +81,7 @@ export class TumblingProcessingTimeWindows extends TumblingWindows {
   }
 }
 
-export abstract class SlidingWindows implements WindowAssigner<TimeWindow> {
+abstract class SlidingWindows implements WindowAssigner<TimeWindow> {
   readonly merging = false;
   readonly codec: WindowCodec<TimeWindow>;
   protected constructor(

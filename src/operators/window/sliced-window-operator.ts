@@ -6,7 +6,7 @@ import { type ValueState, ValueStateDescriptor } from '../../state/descriptors.t
 import { InternalTimerService, type Timer } from '../../state/timers.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from '../operator.ts';
 import { SlidingEventTimeWindows, type WindowAssigner, windowStart } from './assigners.ts';
-import type { Folding } from './window-contents.ts';
+import { type Folding, refuseForeignWindowState, SLICES } from './window-contents.ts';
 import type { WindowContext, WindowEmitter } from './window-operator.ts';
 import type { TimeWindow } from './windows.ts';
 
@@ -77,7 +77,8 @@ class SlicedWindowOperator<T, K, V, R, O> implements StreamOperator<T, O> {
     this.out = output;
     this.backend = ctx.keyedState;
     // State and timers are named apart from WindowOperator's: a slice must never be read as a window.
-    this.slices = this.backend.getState(new ValueStateDescriptor<KeySlices<V>>('window-slices'));
+    refuseForeignWindowState(this.backend, ctx.operatorName, true);
+    this.slices = this.backend.getState(new ValueStateDescriptor<KeySlices<V>>(SLICES));
     this.timers = new InternalTimerService('window-slices', this.backend, ctx.processingTime, {
       onEventTime: (timer) => this.fire(timer),
       onProcessingTime: () => {},
@@ -160,7 +161,6 @@ class SlicedWindowOperator<T, K, V, R, O> implements StreamOperator<T, O> {
       this.op.time.timestamp = end - 1;
       this.windowContext.window = { start, end };
       this.spec.emit(this.backend.currentKey as K, this.windowContext, result(combined), this.out);
-      this.backend.setCurrentNamespace(VOID_NAMESPACE);
     }
     // Slices before the next window's start go on into no window still to fire.
     const next = start + this.slide;

@@ -2,6 +2,7 @@ import type { KeyedStateBackend, Namespace } from '../../state/backend.ts';
 import type { AggregateFunction } from '../../state/descriptors.ts';
 import type { ReduceFunction } from '../../api/functions.ts';
 import { ListStateDescriptor, ValueStateDescriptor } from '../../state/descriptors.ts';
+import { WeirError } from '../../runtime/errors.ts';
 
 /**
  * What a window keeps for the current key and namespace, and how two windows' contents merge (sessions): a reduced
@@ -22,6 +23,25 @@ export interface WindowContents<IN, OUT> {
 }
 
 const CONTENTS = 'window-contents';
+/** The state of the sliced window operator (sliding windows cut into slices). */
+export const SLICES = 'window-slices';
+
+/**
+ * Refuses to open over state the other window operator wrote (a savepoint of the job before its windows were or
+ * stopped being sliced): read as its own, or left unread, its windows would be lost without a word.
+ */
+export function refuseForeignWindowState(backend: KeyedStateBackend, operatorName: string, sliced: boolean): void {
+  const foreign = sliced ? CONTENTS : SLICES;
+  for (const _key of backend.keys(foreign)) {
+    const [was, is] = sliced ? ['whole windows', 'slices'] : ['slices', 'whole windows'];
+    // Fatal: every restart would restore the same state.
+    throw new WeirError(
+      `window operator '${operatorName}' restored ${was} but now keeps ${is}: sliding windows are sliced only with a reduce ` +
+        'or an aggregate with merge, the default trigger and no allowed lateness. Restore with the job as it was, or start without the savepoint',
+      { fatal: true },
+    );
+  }
+}
 
 /** Reads and clears what namespace `from` holds, then returns to the current namespace. */
 function takeFrom<V>(backend: KeyedStateBackend, from: Namespace, read: () => V, clear: () => void): V {

@@ -4,7 +4,7 @@ import type { KeyedStateBackend, Namespace } from '../../state/backend.ts';
 import type { AnyStateDescriptor, ReducingStateDescriptor, StateHandleFor } from '../../state/descriptors.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from '../operator.ts';
 import type { WindowAssigner } from './assigners.ts';
-import type { WindowContents } from './window-contents.ts';
+import { refuseForeignWindowState, type WindowContents } from './window-contents.ts';
 import { EventTimeTrigger, type OnMergeContext, type Trigger, type TriggerResult, fires, purges } from './triggers.ts';
 import { type TimeWindow, type Window, maxTimestamp } from './windows.ts';
 import { InternalTimerService, type Timer } from '../../state/timers.ts';
@@ -71,6 +71,7 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
     this.op = ctx;
     this.out = output;
     this.backend = ctx.keyedState;
+    refuseForeignWindowState(this.backend, ctx.operatorName, false);
     this.timers = new InternalTimerService('window', this.backend, ctx.processingTime, {
       onEventTime: (timer) => this.onTimer(timer, true),
       onProcessingTime: (timer) => this.onTimer(timer, false),
