@@ -7,7 +7,7 @@ import { InternalTimerService, type Timer } from '../../state/timers.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from '../operator.ts';
 import { SlidingEventTimeWindows, type WindowAssigner, windowStart } from './assigners.ts';
 import { type Folding, refuseForeignWindowState, SLICES } from './window-contents.ts';
-import type { WindowContext, WindowEmitter } from './window-operator.ts';
+import { firingContext, NO_EVENT_TIME, type WindowContext, type WindowEmitter } from './window-operator.ts';
 import type { TimeWindow } from './windows.ts';
 
 export interface SlicedWindowSpec<T, K, V, R, O> {
@@ -83,15 +83,7 @@ class SlicedWindowOperator<T, K, V, R, O> implements StreamOperator<T, O> {
       onEventTime: (timer) => this.fire(timer),
       onProcessingTime: () => {},
     });
-    const timers = this.timers;
-    this.windowContext = {
-      window: { start: 0, end: 0 },
-      get currentWatermark() {
-        return timers.currentWatermark;
-      },
-      currentProcessingTime: () => timers.currentProcessingTime(),
-      output: (tag, value) => output.emitSide(tag.id, value),
-    };
+    this.windowContext = firingContext<TimeWindow>(this.timers, output);
   }
 
   process(record: T): void {
@@ -104,7 +96,7 @@ class SlicedWindowOperator<T, K, V, R, O> implements StreamOperator<T, O> {
 
   private processElement(record: T): void {
     const timestamp = this.op.time.timestamp;
-    if (timestamp === NO_TIMESTAMP) throw new TypeError('the record has no event timestamp: give its source a WatermarkStrategy with withTimestamp()');
+    if (timestamp === NO_TIMESTAMP) throw new TypeError(NO_EVENT_TIME);
     const watermark = this.timers.currentWatermark;
     // The last window that holds the element has fired: every one has.
     if (windowStart(timestamp, this.offset, this.slide) + this.size - 1 <= watermark) {

@@ -19,6 +19,20 @@ export interface WindowContext<W extends Window> {
   output<X>(tag: OutputTag<X>, value: X): void;
 }
 
+/** The context window functions see, re-pointed at each window as it fires (one object per operator). */
+export function firingContext<W extends Window>(timers: InternalTimerService, output: OperatorOutput<unknown>): WindowContext<W> & { window: W } {
+  return {
+    window: undefined as unknown as W,
+    get currentWatermark() {
+      return timers.currentWatermark;
+    },
+    currentProcessingTime: () => timers.currentProcessingTime(),
+    output: (tag, value) => output.emitSide(tag.id, value),
+  };
+}
+
+export const NO_EVENT_TIME = 'the record has no event timestamp: give its source a WatermarkStrategy with withTimestamp()';
+
 /** Turns a window's contents into output records. */
 export type WindowEmitter<K, W extends Window, R, O> = (key: K, context: WindowContext<W>, result: R, out: Collector<O>) => void;
 
@@ -79,15 +93,7 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
     this.triggerContext.bind(this.backend, this.timers);
     this.contents = this.spec.contents(this.backend);
     if (this.spec.assigner.merging) this.sessions = new MergingWindowSet(this.backend);
-    const timers = this.timers;
-    this.windowContext = {
-      window: undefined as unknown as W,
-      get currentWatermark() {
-        return timers.currentWatermark;
-      },
-      currentProcessingTime: () => timers.currentProcessingTime(),
-      output: (tag, value) => output.emitSide(tag.id, value),
-    };
+    this.windowContext = firingContext<W>(this.timers, output);
   }
 
   process(record: T): void {
@@ -101,9 +107,7 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
   private processElement(record: T): void {
     const { assigner } = this.spec;
     const timestamp = this.op.time.timestamp;
-    if (assigner.eventTime && timestamp === NO_TIMESTAMP) {
-      throw new TypeError('the record has no event timestamp: give its source a WatermarkStrategy with withTimestamp()');
-    }
+    if (assigner.eventTime && timestamp === NO_TIMESTAMP) throw new TypeError(NO_EVENT_TIME);
     this.backend.setCurrentKey(this.spec.keySelector(record));
     const windows = assigner.assignWindows(assigner.eventTime ? timestamp : this.timers.currentProcessingTime());
     const watermark = this.timers.currentWatermark;
