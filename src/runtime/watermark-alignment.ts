@@ -16,7 +16,7 @@ export class SourceWatermarkBoard {
 
   constructor(
     private readonly plan: PhysicalPlan,
-    readonly buffer: SharedArrayBuffer = SourceWatermarkBoard.allocate(plan),
+    buffer: SharedArrayBuffer = SourceWatermarkBoard.allocate(plan),
   ) {
     let slots = 0;
     for (const vertex of sourceVertices(plan)) {
