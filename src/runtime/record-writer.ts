@@ -79,14 +79,6 @@ export class RecordWriter {
     for (const channel of this.channels) channel.flush();
   }
 
-  /**
-   * Flushes the channels with credit. A partly filled batch behind batches waiting for credit would go out after them
-   * anyway; queued, it would only add to what is in flight past the credit bound. It goes with the next linger.
-   */
-  flushAvailable(): void {
-    for (const channel of this.channels) if (channel.isAvailable()) channel.flush();
-  }
-
   broadcastEvent(event: StreamEvent): void {
     for (const channel of this.channels) channel.sendEvent(event);
   }

@@ -37,23 +37,6 @@ type Notice = { readonly kind: 'complete' | 'abort' | 'stop'; readonly checkpoin
 const SLICE_MS = 4;
 /** How long a source subtask too far ahead of its alignment group waits before it looks again. */
 const ALIGNMENT_PAUSE_MS = 5;
-/** How long a source poll, with the chained operators it runs, should take at most (see nextPollSize). */
-const POLL_TARGET_MS = 10;
-const INITIAL_POLL_SIZE = 16;
-
-/**
- * Records the next source poll asks for. A poll runs the chained operators for each record before the subtask sees
- * a barrier or lets the other subtasks of its thread run, so with a slow user function (a model call in a map) a
- * whole batch could hold a checkpoint up for seconds; Flink's sources hand over one record at a time. So the poll
- * size follows the measured cost per record, for polls of about POLL_TARGET_MS: a whole batch while records are cheap
- * (under 10 µs each at the default batch), fewer when they are not. Only a poll that filled its quota is measured (one
- * that returned fewer records may have waited for input), and the size at most doubles per poll.
- */
-export function nextPollSize(current: number, records: number, elapsedMs: number, batchSize: number): number {
-  if (records < current) return current;
-  const fits = Math.max(1, Math.floor((POLL_TARGET_MS * records) / Math.max(elapsedMs, 1e-3)));
-  return Math.min(batchSize, fits, current * 2);
-}
 
 /**
  * One parallel instance of a vertex: a long-lived loop that reads input (or polls its source), runs the operator
@@ -201,7 +184,7 @@ export abstract class Subtask {
     this.lingerTimer = setTimeout(() => {
       this.lingerTimer = undefined;
       try {
-        for (const writer of this.writers) writer.flushAvailable();
+        for (const writer of this.writers) writer.flush();
       } catch (error) {
         this.lingerError = error;
         this.wake.notify();
@@ -240,8 +223,6 @@ export class SourceSubtask extends Subtask {
   private readonly watermarks: SourceWatermarks<unknown>;
   private readonly output: ReaderOutput<unknown>;
   private lastWatermarkAt = Number.NEGATIVE_INFINITY;
-  /** Records per poll: a batch, or fewer while the chain is slow (nextPollSize). */
-  private pollSize: number;
 
   constructor(
     chain: OperatorChain,
@@ -256,8 +237,6 @@ export class SourceSubtask extends Subtask {
     private readonly alignment: WatermarkAlignment | undefined,
   ) {
     super(chain, head, writers, exchange, timers, checkpointing);
-    // Small at first: the first poll measures the chain (a batch of slow records would hold the first barrier up).
-    this.pollSize = Math.min(INITIAL_POLL_SIZE, exchange.batchSize);
     const deadLetters = chain.sourceSideOutput(DEAD_LETTERS.id);
     const watermarks = new SourceWatermarks(strategy, chain.time, chain.sourceOutput.collect, Date.now, deadLetters);
     this.watermarks = watermarks;
@@ -266,7 +245,6 @@ export class SourceSubtask extends Subtask {
 
   protected async loop(): Promise<void> {
     await this.reader.open?.();
-    const counters = this.chain.headCounters;
     try {
       this.restartSlice();
       while (!this.cancelled) {
@@ -287,11 +265,8 @@ export class SourceSubtask extends Subtask {
           this.restartSlice();
           continue;
         }
-        const emittedBefore = counters.recordsOut;
-        const pollStarted = performance.now();
-        const polled = this.reader.poll(this.output, this.pollSize);
+        const polled = this.reader.poll(this.output, this.exchange.batchSize);
         const result = polled instanceof Promise ? await polled : polled;
-        this.pollSize = nextPollSize(this.pollSize, counters.recordsOut - emittedBefore, performance.now() - pollStarted, this.exchange.batchSize);
         this.emitWatermarkIfDue();
         this.alignment?.update(this.watermarks.eventTimeProgress(), this.watermarks.isIdle);
         await this.afterBatch();
