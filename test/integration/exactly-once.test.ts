@@ -21,6 +21,8 @@ interface Case {
   readonly keys: number;
   readonly windowMs: number;
   readonly checkpointIntervalMs: number;
+  /** The default, or a cache far smaller than the state: evictions write to LMDB all through the run. */
+  readonly stateCacheEntries: number;
   readonly faults: readonly Fault[];
 }
 
@@ -41,15 +43,16 @@ const caseArbitrary: fc.Arbitrary<Case> = fc
     keys: fc.integer({ min: 1, max: 60 }),
     windowMs: fc.integer({ min: 50, max: 2_000 }),
     checkpointIntervalMs: fc.integer({ min: 30, max: 150 }),
+    stateCacheEntries: fc.constantFrom(100_000, 8, 64),
   })
   .chain((base) => fc.record({ faults: fc.array(faultArbitrary(base.parallelism, base.events), { minLength: 1, maxLength: 3 }) }).map(({ faults }) => ({ ...base, faults })));
 
 /** One case per fault point, whatever the random cases pick. */
 const everyPoint: [Case][] = [
-  { pipeline: 'window', source: 'generator', parallelism: 2, events: 6_000, keys: 13, windowMs: 300, checkpointIntervalMs: 50, faults: [{ point: 'alignment', hit: 2, action: 'kill' }] },
-  { pipeline: 'keyed', source: 'files', parallelism: 2, events: 5_000, keys: 7, windowMs: 100, checkpointIntervalMs: 50, faults: [{ point: 'async-snapshot', hit: 3, action: 'kill' }] },
-  { pipeline: 'keyed', source: 'generator', parallelism: 3, events: 5_000, keys: 40, windowMs: 100, checkpointIntervalMs: 40, faults: [{ point: 'before-publish', hit: 2, action: 'kill' }] },
-  { pipeline: 'sliding', source: 'generator', parallelism: 3, events: 5_000, keys: 11, windowMs: 120, checkpointIntervalMs: 40, faults: [{ point: 'user-map', hit: 600, action: 'exit-thread' }, { point: 'async-snapshot', hit: 3, action: 'kill' }] },
+  { pipeline: 'window', source: 'generator', parallelism: 2, events: 6_000, keys: 13, windowMs: 300, checkpointIntervalMs: 50, stateCacheEntries: 8, faults: [{ point: 'alignment', hit: 2, action: 'kill' }] },
+  { pipeline: 'keyed', source: 'files', parallelism: 2, events: 5_000, keys: 7, windowMs: 100, checkpointIntervalMs: 50, stateCacheEntries: 64, faults: [{ point: 'async-snapshot', hit: 3, action: 'kill' }] },
+  { pipeline: 'keyed', source: 'generator', parallelism: 3, events: 5_000, keys: 40, windowMs: 100, checkpointIntervalMs: 40, stateCacheEntries: 100_000, faults: [{ point: 'before-publish', hit: 2, action: 'kill' }] },
+  { pipeline: 'sliding', source: 'generator', parallelism: 3, events: 5_000, keys: 40, windowMs: 120, checkpointIntervalMs: 40, stateCacheEntries: 8, faults: [{ point: 'user-map', hit: 600, action: 'exit-thread' }, { point: 'async-snapshot', hit: 3, action: 'kill' }] },
   {
     pipeline: 'window',
     source: 'files',
@@ -57,7 +60,7 @@ const everyPoint: [Case][] = [
     events: 4_000,
     keys: 5,
     windowMs: 250,
-    checkpointIntervalMs: 40,
+    checkpointIntervalMs: 40, stateCacheEntries: 100_000,
     faults: [
       { point: 'user-map', hit: 900, action: 'throw' },
       { point: 'user-map', hit: 1_800, action: 'exit-thread' },
@@ -108,6 +111,7 @@ async function runCase(testCase: Case): Promise<void> {
     ratePerSecond: testCase.events,
     windowMs: testCase.windowMs,
     checkpointIntervalMs: testCase.checkpointIntervalMs,
+    stateCacheEntries: testCase.stateCacheEntries,
     outputDir,
     ...(testCase.source === 'files' ? fileInput(dir, testCase) : {}),
   };
