@@ -11,25 +11,19 @@ const NOT_HEARD = Number.NaN;
  * alignment group, with no message on the data path. A fresh board per attempt, so a restart starts unheard.
  */
 export class SourceWatermarkBoard {
-  private readonly slotBase = new Map<number, number>();
+  private readonly slotBase: ReadonlyMap<number, number>;
   private readonly watermarks: Float64Array;
 
   constructor(
     private readonly plan: PhysicalPlan,
     buffer: SharedArrayBuffer = SourceWatermarkBoard.allocate(plan),
   ) {
-    let slots = 0;
-    for (const vertex of sourceVertices(plan)) {
-      this.slotBase.set(vertex.id, slots);
-      slots += vertex.parallelism;
-    }
+    this.slotBase = slotLayout(plan).bases;
     this.watermarks = new Float64Array(buffer);
   }
 
   static allocate(plan: PhysicalPlan): SharedArrayBuffer {
-    let slots = 0;
-    for (const vertex of sourceVertices(plan)) slots += vertex.parallelism;
-    const buffer = new SharedArrayBuffer(Math.max(1, slots) * Float64Array.BYTES_PER_ELEMENT);
+    const buffer = new SharedArrayBuffer(Math.max(1, slotLayout(plan).slots) * Float64Array.BYTES_PER_ELEMENT);
     new Float64Array(buffer).fill(NOT_HEARD);
     return buffer;
   }
@@ -60,6 +54,17 @@ export class SourceWatermarkBoard {
 /** Vertices headed by a source, in plan order: the board's slots follow it. */
 function sourceVertices(plan: PhysicalPlan): PhysicalPlan['vertices'] {
   return plan.vertices.filter((vertex) => plan.nodes.get(vertex.nodeIds[0]!)?.kind === 'source');
+}
+
+/** Each source vertex's first slot (one per subtask, in plan order), and how many slots there are. */
+function slotLayout(plan: PhysicalPlan): { bases: Map<number, number>; slots: number } {
+  const bases = new Map<number, number>();
+  let slots = 0;
+  for (const vertex of sourceVertices(plan)) {
+    bases.set(vertex.id, slots);
+    slots += vertex.parallelism;
+  }
+  return { bases, slots };
 }
 
 /**

@@ -98,8 +98,9 @@ class SlicedWindowOperator<T, K, V, R, O> implements StreamOperator<T, O> {
     const timestamp = this.op.time.timestamp;
     if (timestamp === NO_TIMESTAMP) throw new TypeError(NO_EVENT_TIME);
     const watermark = this.timers.currentWatermark;
-    // The last window that holds the element has fired: every one has.
-    if (windowStart(timestamp, this.offset, this.slide) + this.size - 1 <= watermark) {
+    // Late when the last window that holds the element has fired (then every one has); an element after the
+    // watermark, the common case, cannot be.
+    if (timestamp <= watermark && windowStart(timestamp, this.offset, this.slide) + this.size - 1 <= watermark) {
       if (this.spec.lateDataTag !== undefined) this.out.emitSide(this.spec.lateDataTag.id, record);
       else this.lateRecordsDropped++;
       return;
