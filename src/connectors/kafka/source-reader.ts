@@ -172,7 +172,8 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
     const reason = describeError(error);
     const { topic, partition, offset } = record;
     if (output.deadLetters === undefined) {
-      throw new WeirError(`bad record in Kafka topic ${topic} partition ${partition} at offset ${offset}: ${reason}`, { cause: error });
+      // Fatal: a restart reads the same record again and fails the same way (a crash loop, not a recovery).
+      throw new WeirError(`bad record in Kafka topic ${topic} partition ${partition} at offset ${offset}: ${reason}`, { cause: error, fatal: true });
     }
     output.deadLetters({
       reason,
