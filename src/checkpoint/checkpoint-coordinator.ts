@@ -10,6 +10,8 @@ import { describeError } from '../runtime/errors.ts';
 
 export interface CheckpointCoordinatorOptions {
   readonly jobName: string;
+  /** Recorded in every checkpoint, so that a restore continues the run (and its output names). */
+  readonly runId: string;
   readonly plan: PhysicalPlan;
   /** Periodic checkpoints; with an infinite interval only requested ones run (savepoints, the final checkpoint). */
   readonly settings: CheckpointSettings;
@@ -229,6 +231,6 @@ export class CheckpointCoordinator {
       const index = subtaskIndexOfTask(task);
       for (const [operatorId, state] of Object.entries(snapshot)) operators[operatorId]!.subtasks[index] = state;
     }
-    return { jobName: this.options.jobName, maxParallelism: plan.maxParallelism, operators };
+    return { jobName: this.options.jobName, runId: this.options.runId, maxParallelism: plan.maxParallelism, operators };
   }
 }

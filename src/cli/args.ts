@@ -8,6 +8,7 @@ export interface RunCommand {
   readonly checkpointDir: string | undefined;
   readonly fromSavepoint: string | undefined;
   readonly metricsPort: number | undefined;
+  readonly metricsHost: string | undefined;
   readonly allowNonRestoredState: boolean;
   readonly params: unknown;
 }
@@ -15,7 +16,7 @@ export interface RunCommand {
 export type Command = RunCommand | { readonly command: 'help' };
 
 export const USAGE = `usage: weir run <job.ts|job.js> [--parallelism N] [--job-id ID] [--checkpoint-dir DIR]
-                [--from-savepoint DIR] [--allow-non-restored-state] [--metrics-port P] [--params JSON]`;
+                [--from-savepoint DIR] [--allow-non-restored-state] [--metrics-port P] [--metrics-host H] [--params JSON]`;
 
 /** A command line the CLI refuses; the message is printed as one line. */
 export class UsageError extends Error {
@@ -48,6 +49,7 @@ export function parseCommand(argv: readonly string[]): Command {
         'from-savepoint': { type: 'string' },
         'allow-non-restored-state': { type: 'boolean' },
         'metrics-port': { type: 'string' },
+        'metrics-host': { type: 'string' },
         params: { type: 'string' },
       },
     });
@@ -64,6 +66,10 @@ export function parseCommand(argv: readonly string[]): Command {
       throw new UsageError(`--params needs JSON, got '${values.params}'`);
     }
   }
+  // Said rather than ignored: a host alone serves nothing.
+  if (values['metrics-host'] !== undefined && values['metrics-port'] === undefined) {
+    throw new UsageError('--metrics-host needs --metrics-port (0 for any free port)');
+  }
   return {
     command: 'run',
     job: positionals[0]!,
@@ -72,6 +78,7 @@ export function parseCommand(argv: readonly string[]): Command {
     checkpointDir: values['checkpoint-dir'],
     fromSavepoint: values['from-savepoint'],
     metricsPort: integerFlag('metrics-port', values['metrics-port'], 0, 65_535),
+    metricsHost: values['metrics-host'],
     allowNonRestoredState: values['allow-non-restored-state'] === true,
     params,
   };

@@ -1,9 +1,10 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../api/functions.ts';
 import type { PollResult, ReaderOutput, Source, SourceOutput, SourceReader } from './source.ts';
-import type { Sink, SinkWriter } from './sink.ts';
+import type { Sink, SinkContext, SinkWriter } from './sink.ts';
+import { claimSinkDirectory, ownRunPattern } from './sink-directory.ts';
 import { WeirError, describeError } from '../runtime/errors.ts';
 
 const READ_CHUNK_BYTES = 1 << 20;
@@ -159,19 +160,27 @@ class JsonLinesReader<T> implements SourceReader<T> {
 }
 
 export interface JsonLinesSinkOptions<T> {
-  /** Directory for the part files: part-<subtask>.jsonl. */
+  /**
+   * Directory for the part files, `part-<jobId>-<runId>-<subtask>.jsonl`: a run (a start without a checkpoint to
+   * restore) never writes over another's files. The directory belongs to one job id (its `.weir-sink.json` says
+   * which): another job's sink refuses it, unless `replace` is set.
+   */
   readonly directory: string;
   readonly format?: (record: T) => string;
+  /** Take over a directory that another job id writes, deleting that job's part files. */
+  readonly replace?: boolean;
 }
 
-/** Writes one JSON line per record into part-<subtask>.jsonl files; appends once per batch, fsyncs at the end. */
+/** Writes one JSON line per record into a part file per subtask; appends once per batch, fsyncs at the end. */
 export class JsonLinesFileSink<T> implements Sink<T> {
   readonly name = 'json-lines-file';
   constructor(private readonly options: JsonLinesSinkOptions<T>) {}
 
-  createWriter(ctx: RuntimeContext): SinkWriter<T> {
+  createWriter(ctx: SinkContext): SinkWriter<T> {
     const format = this.options.format ?? ((record: T) => JSON.stringify(record));
-    const path = join(this.options.directory, `part-${ctx.subtaskIndex}.jsonl`);
+    const { directory, replace } = this.options;
+    const path = join(directory, `part-${ctx.jobId}-${ctx.runId}-${ctx.subtaskIndex}.jsonl`);
+    const ownPart = new RegExp(`^part-${ownRunPattern(ctx.jobId)}-\\d+\\.jsonl$`);
     let fd: number | undefined;
     let lines = '';
     const flush = (): void => {
@@ -180,8 +189,9 @@ export class JsonLinesFileSink<T> implements Sink<T> {
       lines = '';
     };
     return {
-      open: () => {
-        mkdirSync(this.options.directory, { recursive: true });
+      open: async () => {
+        const isOutputFile = (name: string): boolean => name.startsWith('part-') && name.endsWith('.jsonl') && !ownPart.test(name);
+        await claimSinkDirectory(directory, ctx, { replace, isOutputFile });
         fd = openSync(path, 'w');
       },
       write: (record) => {

@@ -25,7 +25,9 @@ export class ElementsSource<T> implements Source<T> {
 
 /**
  * Sends every record to the coordinator, which returns them from `runJob` under the sink's name.
- * For tests and small results only: the records cross to the main thread.
+ * For tests and small results only: the records cross to the main thread. Each batch is sent with the last checkpoint
+ * barrier the sink passed, so that when the job restarts from checkpoint n, what arrived after barrier n is dropped
+ * (the restart sends it again): the output holds what the job's successful chain of attempts published, once.
  */
 export class CollectSink<T> implements Sink<T> {
   constructor(readonly name: string) {}
@@ -33,14 +35,19 @@ export class CollectSink<T> implements Sink<T> {
   createWriter(ctx: RuntimeContext): SinkWriter<T> {
     const sink = this.name;
     let buffer: T[] = [];
+    let afterCheckpoint: number | undefined;
     const flush = (): void => {
       if (buffer.length === 0) return;
-      sendToCoordinator({ type: 'collect', sink, subtask: ctx.subtaskIndex, records: buffer });
+      sendToCoordinator({ type: 'collect', sink, subtask: ctx.subtaskIndex, records: buffer, afterCheckpoint });
       buffer = [];
     };
     return {
       write: (record) => void buffer.push(record),
       flush,
+      prepareSnapshot: async (checkpointId) => {
+        flush();
+        afterCheckpoint = checkpointId;
+      },
       finish: flush,
     };
   }

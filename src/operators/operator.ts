@@ -40,6 +40,10 @@ export interface OperatorContext extends RuntimeContext {
   readonly checkpointing: boolean;
   /** The job id (checkpoints live under it; transactional sinks name their Kafka transactional ids by it). */
   readonly jobId: string;
+  /** Names this run's output: chosen at the job's first start and kept in its checkpoints, so that a restore continues the run. */
+  readonly runId: string;
+  /** This start of the job's process (unique per instance, ordered by start time): names what only this instance may touch. */
+  readonly instanceId: string;
   /** The periodic checkpoint interval; undefined without periodic checkpoints. */
   readonly checkpointIntervalMs: number | undefined;
 }

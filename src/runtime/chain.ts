@@ -25,6 +25,8 @@ export interface ChainServices {
   restoredStateOf(planned: PlannedNode): OperatorContext['restored'];
   readonly checkpointing: boolean;
   readonly jobId: string;
+  readonly runId: string;
+  readonly instanceId: string;
   readonly checkpointIntervalMs: number | undefined;
 }
 
@@ -156,6 +158,8 @@ export class OperatorChain {
         restored: services.restoredStateOf(planned),
         checkpointing: services.checkpointing,
         jobId: services.jobId,
+        runId: services.runId,
+        instanceId: services.instanceId,
         checkpointIntervalMs: services.checkpointIntervalMs,
       };
       const operator = logical.kind === 'operator' ? logical.createOperator() : undefined;

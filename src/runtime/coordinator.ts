@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
@@ -8,7 +8,7 @@ import { DEFAULT_RESTART_STRATEGY } from '../api/environment.ts';
 import { runAttempt, type AttemptOutcome } from './job-attempt.ts';
 import { RestartStrategy } from './restart-strategy.ts';
 import { sleep } from './signal.ts';
-import { fileNamePart } from './file-names.ts';
+import { fileNamePart, timeOrderedId } from './file-names.ts';
 import type { CheckpointStorage } from '../checkpoint/storage.ts';
 import { latestRestorable, checkRestoreFits } from '../checkpoint/restore-point.ts';
 import { restorePointOf, storageAt, type CheckpointTarget, type RestorePoint } from '../checkpoint/snapshot-state.ts';
@@ -19,7 +19,8 @@ import { StatsBoard } from './stats-board.ts';
 import { JobDefinitionError, JobFailedError, describeError } from './errors.ts';
 import { createLogger, defaultLogLevel, type Logger } from '../observe/logger.ts';
 import { registerJobMetrics } from '../observe/metrics.ts';
-import { startMetricsServer } from '../observe/http-server.ts';
+import { DEFAULT_METRICS_HOST, startMetricsServer, type MetricsServer } from '../observe/http-server.ts';
+import { CollectedOutputs } from './collected-outputs.ts';
 
 export interface RunOptions {
   /** Path of the job module (.ts or .js). */
@@ -30,8 +31,10 @@ export interface RunOptions {
   readonly parallelism?: number;
   /** Worker threads; default one per core, never more than the job's highest parallelism. */
   readonly threads?: number;
-  /** Serve Prometheus metrics at http://127.0.0.1:<port>/metrics while the job runs. */
+  /** Serve Prometheus metrics at http://<metricsHost>:<port>/metrics while the job runs (0: a free port, logged). */
   readonly metricsPort?: number;
+  /** The address the metrics server listens on: 127.0.0.1 by default, 0.0.0.0 to be reachable from outside a container. */
+  readonly metricsHost?: string;
   readonly logLevel?: string;
   /** Parent directory of the run's working state (LMDB files); the system temp directory by default. */
   readonly stateDir?: string;
@@ -40,7 +43,10 @@ export interface RunOptions {
    * completed checkpoint (after a killed process, say). Without it, checkpoints serve restarts within the run only.
    */
   readonly checkpointDir?: string;
-  /** Names the job's checkpoints; a fresh one (job name and time) by default. */
+  /**
+   * Names the job's checkpoints and output. By default the job's name when there is a checkpoint directory (so that a
+   * start after a kill restores), else the name and the time (a run on temporary checkpoints continues nothing).
+   */
   readonly jobId?: string;
   /** A savepoint (`<dir>/<jobId>/chk-<id>`) to start from when the job id has no checkpoint of its own yet. */
   readonly fromSavepoint?: string;
@@ -50,6 +56,8 @@ export interface RunOptions {
   readonly savepointDir?: string;
   /** When aborted, the job takes a savepoint and stops (what the CLI does on SIGTERM). */
   readonly stopWithSavepoint?: AbortSignal;
+  /** One-line news a command line prints: what the start restores, where metrics are served. Also logged. */
+  readonly onStatus?: (line: string) => void;
 }
 
 export interface OperatorStats {
@@ -76,7 +84,10 @@ export interface JobResult {
   readonly durationMs: number;
   /** From the moment every worker had opened its operators until the job finished: what throughput is measured on. */
   readonly runningMs: number;
-  /** Records received by each CollectSink, by sink name, in arrival order. */
+  /**
+   * Records received by each CollectSink, by sink name, in arrival order: what the job's successful chain of attempts
+   * published (a restart drops what arrived after the checkpoint it restores, since it sends that again).
+   */
   readonly outputs: ReadonlyMap<string, unknown[]>;
   /** Sum over channels of the most records each held in flight at once: an upper bound on what was buffered. */
   readonly maxInFlightRecords: number;
@@ -88,6 +99,19 @@ export interface JobResult {
 export async function runJob(options: RunOptions): Promise<JobResult> {
   const started = performance.now();
   const jobModule = resolveJobPath(options.jobModule);
+  // Mistakes of the command line fail before the job loads (seconds for a large one), and nothing opened stays open.
+  if (options.checkpointDir !== undefined) await makeCheckpointDirectory(options.checkpointDir);
+  const registry = new Registry();
+  const server = options.metricsPort === undefined ? undefined : await startMetricsServer(registry, options.metricsPort, options.metricsHost ?? DEFAULT_METRICS_HOST);
+  try {
+    if (server !== undefined) options.onStatus?.(`metrics at ${server.url}`);
+    return await runLoadedJob(options, jobModule, registry, server, started);
+  } finally {
+    await server?.close();
+  }
+}
+
+async function runLoadedJob(options: RunOptions, jobModule: string, registry: Registry, server: MetricsServer | undefined, started: number): Promise<JobResult> {
   const logLevel = options.logLevel ?? defaultLogLevel();
   const job = await loadJob(jobModule);
   const defaultParallelism = options.parallelism ?? 1;
@@ -97,22 +121,30 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
   const deployment = planDeployment(plan, threads);
   const stats = new StatsBoard(plan, deployment);
   const log = createLogger(logLevel, { job: job.name });
-  const registry = new Registry();
+  const status = (line: string, fields: Record<string, unknown>): void => {
+    log.info(fields, line);
+    options.onStatus?.(line);
+  };
+  if (server !== undefined) log.info({ port: server.port, host: server.host }, `metrics at ${server.url}`);
   registerJobMetrics(registry, job.name, plan, deployment, stats);
-  const server = options.metricsPort === undefined ? undefined : await startMetricsServer(registry, options.metricsPort);
   const storage = await openCheckpointStorage(options, job.name);
   log.info({ vertices: plan.vertices.length, workers: deployment.workerCount, parallelism: defaultParallelism, jobId: storage.jobId }, 'job starting');
 
-  const outputs = new Map<string, unknown[]>();
+  const outputs = new CollectedOutputs();
   const restartStrategy = new RestartStrategy(env.restartStrategy ?? (env.checkpointing === undefined ? { kind: 'none' } : DEFAULT_RESTART_STRATEGY));
+  const instanceId = timeOrderedId();
   let outcome: AttemptOutcome;
   let restarts = 0;
   try {
-    let restore = await startingPoint(options, storage, plan, log);
+    let restore = await startingPoint(options, storage, plan, log, status);
+    // A restore continues the run it restores, so that the names of its output stay the same.
+    const runId = restore?.state.runId ?? timeOrderedId();
     let lastCheckpointId = Math.max(restore?.checkpointId ?? 0, ...(await storage.checkpoints.completed()));
     for (;;) {
       outcome = await runAttempt({
         jobName: job.name,
+        runId,
+        instanceId,
         jobModule,
         params: options.params,
         defaultParallelism,
@@ -141,13 +173,13 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
       log.warn({ delayMs: decision.delayMs, restarts }, `restarting after: ${outcome.failure.message}`);
       await sleep(decision.delayMs);
       restore = (await latestCheckpoint(storage, log)) ?? restore;
+      outputs.rollBackTo(restore?.checkpointId ?? 0);
       if (options.stopWithSavepoint?.aborted === true) {
         outcome = { kind: 'stopped', savepoint: undefined, reason: 'stopped while restarting', lastCheckpointId, runningSince: undefined, threadIds: [] };
         break;
       }
     }
   } finally {
-    await server?.close();
     await storage.dispose();
   }
 
@@ -161,7 +193,7 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
     jobId: storage.jobId,
     durationMs,
     runningMs: finished - (outcome.runningSince ?? started),
-    outputs,
+    outputs: outputs.toMap(),
     maxInFlightRecords: deployment.channels.reduce((sum, spec) => sum + stats.maxInFlightRecords(spec.slot), 0),
     operators,
     plan,
@@ -180,15 +212,20 @@ async function openCheckpointStorage(options: RunOptions, jobName: string): Prom
   owner: string | undefined;
   dispose(): Promise<void>;
 }> {
-  const jobId = options.jobId ?? `${fileNamePart(jobName)}-${Date.now()}`;
   const persistent = options.checkpointDir !== undefined;
+  // With a checkpoint directory, the job's name: a start after a kill finds the checkpoints of the one before.
+  const jobId = options.jobId ?? (persistent ? fileNamePart(jobName) : `${fileNamePart(jobName)}-${Date.now()}`);
   const root = persistent ? resolve(options.checkpointDir!) : await mkdtemp(join(options.stateDir ?? tmpdir(), 'weir-checkpoints-'));
   const target = { root, jobId };
   const savepoints = persistent ? target : { root: resolve(options.savepointDir ?? 'weir-savepoints'), jobId };
   const checkpoints = storageAt(target);
   // A second instance of this job id (a zombie's replacement) takes the checkpoints over; the first stops at its next one.
   const owner = persistent ? randomUUID() : undefined;
-  if (owner !== undefined) await checkpoints.claim(owner);
+  try {
+    if (owner !== undefined) await checkpoints.claim(owner);
+  } catch (error) {
+    throw new JobDefinitionError(`cannot keep checkpoints in ${options.checkpointDir}: ${describeError(error)}`, { cause: error });
+  }
   return {
     jobId,
     target,
@@ -199,6 +236,17 @@ async function openCheckpointStorage(options: RunOptions, jobName: string): Prom
       if (!persistent) await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/** The checkpoint directory, made if missing; a path that cannot be one (a regular file, say) fails in one line. */
+async function makeCheckpointDirectory(directory: string): Promise<void> {
+  try {
+    await mkdir(resolve(directory), { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'EEXIST' || code === 'ENOTDIR' ? 'it is a file, not a directory' : describeError(error);
+    throw new JobDefinitionError(`cannot keep checkpoints in ${directory}: ${reason}`, { cause: error });
+  }
 }
 
 /** The newest intact checkpoint of this job id, skipping damaged ones with a warning. */
@@ -215,16 +263,21 @@ async function latestCheckpoint(storage: { target: CheckpointTarget; checkpoints
  */
 async function startingPoint(
   options: RunOptions,
-  storage: { target: CheckpointTarget; checkpoints: CheckpointStorage },
+  storage: { jobId: string; target: CheckpointTarget; checkpoints: CheckpointStorage },
   plan: PhysicalPlan,
   log: Logger,
+  status: (line: string, fields: Record<string, unknown>) => void,
 ): Promise<RestorePoint | undefined> {
-  let restore = await latestCheckpoint(storage, log);
-  if (restore === undefined && options.fromSavepoint !== undefined) restore = await readSavepoint(options.fromSavepoint);
-  if (restore !== undefined) {
-    checkRestoreFits(plan, restore.state, options.allowNonRestoredState ?? false);
-    log.info({ checkpointId: restore.checkpointId, from: join(restore.target.root, restore.target.jobId) }, `restoring checkpoint ${restore.checkpointId}`);
-  }
+  const own = await latestCheckpoint(storage, log);
+  const restore = own ?? (options.fromSavepoint === undefined ? undefined : await readSavepoint(options.fromSavepoint));
+  if (restore !== undefined) checkRestoreFits(plan, restore.state, options.allowNonRestoredState ?? false);
+  // Every start says what it starts from, so that a restart that restores nothing is never silent.
+  const { jobId, target } = storage;
+  const fields = { jobId, checkpointDir: target.root, checkpointId: restore?.checkpointId };
+  if (own !== undefined) status(`restoring checkpoint ${own.checkpointId} of job ${jobId} from ${target.root}`, fields);
+  else if (restore !== undefined) status(`no checkpoint for job ${jobId} in ${target.root}: starting from savepoint ${restore.checkpointId} at ${options.fromSavepoint}`, fields);
+  else if (options.checkpointDir !== undefined) status(`no checkpoint for job ${jobId} in ${target.root}: starting fresh`, fields);
+  else log.info(fields, `no checkpoint for job ${jobId}: starting fresh (checkpoints are temporary without a checkpoint directory)`);
   return restore;
 }
 

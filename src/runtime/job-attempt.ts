@@ -14,6 +14,7 @@ import { CheckpointCoordinator, type SavepointResult } from '../checkpoint/check
 import { DEFAULT_CHECKPOINT_TIMEOUT_MS } from '../checkpoint/checkpoint-scheduler.ts';
 import { describeError } from './errors.ts';
 import { fileNamePart } from './file-names.ts';
+import type { CollectedOutputs } from './collected-outputs.ts';
 
 const CANCEL_GRACE_MS = 5_000;
 const WORKER_URL = new URL('./worker/bootstrap.js', import.meta.url);
@@ -22,6 +23,9 @@ const SAVEPOINT_TRIES = 3;
 
 export interface AttemptOptions {
   readonly jobName: string;
+  /** Names the run's output (see SinkContext). */
+  readonly runId: string;
+  readonly instanceId: string;
   readonly jobModule: string;
   readonly params: unknown;
   readonly defaultParallelism: number;
@@ -43,7 +47,7 @@ export interface AttemptOptions {
   /** Aborted when the job should stop with a savepoint (SIGTERM). */
   readonly stop: AbortSignal | undefined;
   /** CollectSink records, appended as they arrive. */
-  readonly outputs: Map<string, unknown[]>;
+  readonly outputs: CollectedOutputs;
 }
 
 export type AttemptOutcome = (
@@ -84,6 +88,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
   const checkpointing = options.checkpointing;
   const coordinator = new CheckpointCoordinator({
     jobName: options.jobName,
+    runId: options.runId,
     plan,
     settings: checkpointing ?? { intervalMs: Number.POSITIVE_INFINITY, timeoutMs: DEFAULT_CHECKPOINT_TIMEOUT_MS, minPauseMs: 0 },
     tasks,
@@ -159,7 +164,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
         control.port1.on('message', (message: WorkerToCoordinator) => {
           switch (message.type) {
             case 'collect':
-              return appendOutput(options.outputs, message.sink, message.records);
+              return options.outputs.append(message.sink, message.afterCheckpoint ?? options.restore?.checkpointId ?? 0, message.records);
             case 'failed':
               return fail(message.failure);
             case 'started':
@@ -202,6 +207,8 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
         logLevel: options.logLevel,
         stateDir,
         checkpoints: options.checkpoints,
+        runId: options.runId,
+        instanceId: options.instanceId,
         restore: options.restore,
         checkpointing: checkpointing !== undefined,
       };
@@ -221,12 +228,6 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
   if (failure !== undefined) return { kind: 'failed', failure, ...common };
   if (stopped !== undefined) return { kind: 'stopped', ...stopped, ...common };
   return { kind: 'finished', ...common };
-}
-
-function appendOutput(outputs: Map<string, unknown[]>, sink: string, records: unknown[]): void {
-  const existing = outputs.get(sink);
-  if (existing === undefined) outputs.set(sink, records);
-  else for (const record of records) existing.push(record);
 }
 
 /** One MessageChannel per cross-thread channel: the sender's end to the upstream worker, the other to the downstream. */

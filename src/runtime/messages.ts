@@ -33,7 +33,8 @@ export interface FailureReport {
 }
 
 export type WorkerToCoordinator =
-  | { readonly type: 'collect'; readonly sink: string; readonly subtask: number; readonly records: unknown[] }
+  /** CollectSink records; `afterCheckpoint`: the last barrier the sink passed in this attempt (none yet: undefined). */
+  | { readonly type: 'collect'; readonly sink: string; readonly subtask: number; readonly records: unknown[]; readonly afterCheckpoint: number | undefined }
   | { readonly type: 'failed'; readonly failure: FailureReport }
   /** Every subtask of the worker is open; records may flow. */
   | { readonly type: 'started'; readonly threadId: number }
@@ -74,6 +75,9 @@ export interface WorkerTask {
   readonly stateDir: string;
   /** Where checkpoints go (savepoints may name another place in their barrier). */
   readonly checkpoints: CheckpointTarget;
+  /** Names the run's output (see SinkContext). */
+  readonly runId: string;
+  readonly instanceId: string;
   /** The checkpoint this attempt starts from, if any. */
   readonly restore: RestorePoint | undefined;
   /** The job has periodic checkpoints: finished subtasks wait for the final one, sinks publish only through them. */

@@ -8,6 +8,8 @@ import { createTopic, kafkaBrokers, readTopic, uniqueTopic } from '../fixtures/k
 const context = (subtaskIndex: number): SinkContext => ({
   jobName: 'test',
   jobId: 'committer-test',
+  runId: '00000000000r1',
+  instanceId: '00000000000i1',
   operatorName: 'sink',
   operatorId: 'sink',
   checkpointIntervalMs: 1_000,

@@ -30,6 +30,9 @@ export interface BuildContext {
   readonly jobName: string;
   /** The job id: checkpoints and transactional ids are named by it. */
   readonly jobId: string;
+  /** Names the run's output (see SinkContext). */
+  readonly runId: string;
+  readonly instanceId: string;
   readonly worker: number;
   readonly ports: Record<string, MessagePort>;
   /** This attempt's directory for keyed state (one LMDB environment per keyed operator subtask). */
@@ -140,6 +143,8 @@ export function buildSubtasks(ctx: BuildContext): BuiltSubtask[] {
       restoredStateOf: (planned) => restoredStateOf(ctx, planned, index),
       checkpointing: ctx.checkpointing,
       jobId: ctx.jobId,
+      runId: ctx.runId,
+      instanceId: ctx.instanceId,
       checkpointIntervalMs: ctx.env.checkpointing?.intervalMs,
     });
     const writers = [...writersByNode.values()].flat().map((entry) => entry.writer);

@@ -53,6 +53,8 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
       sourceWatermarks: new SourceWatermarkBoard(plan, task.sourceWatermarks),
       jobName: job.name,
       jobId: task.checkpoints.jobId,
+      runId: task.runId,
+      instanceId: task.instanceId,
       worker: task.workerIndex,
       ports: task.ports,
       stateDir: task.stateDir,
