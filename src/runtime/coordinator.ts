@@ -104,7 +104,6 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
   const registry = new Registry();
   const server = options.metricsPort === undefined ? undefined : await startMetricsServer(registry, options.metricsPort, options.metricsHost ?? DEFAULT_METRICS_HOST);
   try {
-    if (server !== undefined) options.onStatus?.(`metrics at ${server.url}`);
     return await runLoadedJob(options, jobModule, registry, server, started);
   } finally {
     await server?.close();
@@ -125,8 +124,8 @@ async function runLoadedJob(options: RunOptions, jobModule: string, registry: Re
     log.info(fields, line);
     options.onStatus?.(line);
   };
-  if (server !== undefined) log.info({ port: server.port, host: server.host }, `metrics at ${server.url}`);
   registerJobMetrics(registry, job.name, plan, deployment, stats);
+  if (server !== undefined) status(`metrics at ${server.url}`, { port: server.port, host: server.host });
   const storage = await openCheckpointStorage(options, job.name);
   log.info({ vertices: plan.vertices.length, workers: deployment.workerCount, parallelism: defaultParallelism, jobId: storage.jobId }, 'job starting');
 
