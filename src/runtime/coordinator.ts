@@ -14,8 +14,9 @@ import { latestRestorable, checkRestoreFits } from '../checkpoint/restore-point.
 import { restorePointOf, storageAt, type CheckpointTarget, type RestorePoint } from '../checkpoint/snapshot-state.ts';
 import { loadJob, resolveJobPath } from './job-loader.ts';
 import { planJob, type PhysicalPlan } from './planner.ts';
-import { planDeployment, workerFor, type Deployment } from './deployment.ts';
+import { planDeployment } from './deployment.ts';
 import { StatsBoard } from './stats-board.ts';
+import { operatorStats, warnAboutDroppedLateRecords } from './job-stats.ts';
 import { JobDefinitionError, JobFailedError, describeError } from './errors.ts';
 import { createLogger, defaultLogLevel, type Logger } from '../observe/logger.ts';
 import { registerJobMetrics } from '../observe/metrics.ts';
@@ -292,34 +293,4 @@ async function readSavepoint(path: string): Promise<RestorePoint> {
   } catch (error) {
     throw new JobDefinitionError(`cannot restore savepoint ${path}: ${describeError(error)}`, { cause: error });
   }
-}
-
-/** Late records without a side output are dropped as in Flink, but never silently: the metric counts them and this says so. */
-function warnAboutDroppedLateRecords(log: Logger, operators: readonly OperatorStats[]): void {
-  const byOperator = new Map<string, number>();
-  for (const { operator, lateRecordsDropped } of operators) {
-    if (lateRecordsDropped > 0) byOperator.set(operator, (byOperator.get(operator) ?? 0) + lateRecordsDropped);
-  }
-  for (const [operator, dropped] of byOperator) {
-    log.warn({ operator, lateRecordsDropped: dropped }, `operator '${operator}' dropped ${dropped} late records: give it sideOutputLateData() to keep them`);
-  }
-}
-
-function operatorStats(plan: PhysicalPlan, deployment: Deployment, stats: StatsBoard, threadIds: readonly number[]): OperatorStats[] {
-  const result: OperatorStats[] = [];
-  for (const node of plan.nodes.values()) {
-    for (let subtask = 0; subtask < node.parallelism; subtask++) {
-      const slot = stats.nodeSlot(node.nodeId, subtask);
-      result.push({
-        operator: node.name,
-        operatorId: node.operatorId,
-        subtask,
-        threadId: threadIds[workerFor(subtask, deployment.workerCount)] ?? -1,
-        recordsIn: stats.recordsIn(slot),
-        recordsOut: stats.recordsOut(slot),
-        lateRecordsDropped: stats.lateRecordsDropped(slot),
-      });
-    }
-  }
-  return result;
 }
