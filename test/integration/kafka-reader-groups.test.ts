@@ -10,7 +10,7 @@ import { READER_SESSION_TIMEOUT_MS } from '../../src/connectors/kafka/reader-gro
 
 const JOB = 'test/fixtures/kafka-reader-job.ts';
 const PARALLELISM = 2;
-const KILLS = 4;
+const KILLS = 3;
 const dir = mkdtempSync(join(tmpdir(), 'weir-reader-groups-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
