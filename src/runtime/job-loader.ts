@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { isJobDefinition, type JobDefinition } from '../api/job.ts';
 import { JobDefinitionError, describeError } from './errors.ts';
+import { importExactly } from './module-loader.js';
 
 /** Absolute path of a job module, or a one-line error when it is missing. */
 export function resolveJobPath(path: string): string {
@@ -15,7 +15,7 @@ export function resolveJobPath(path: string): string {
 export async function loadJob(absolutePath: string): Promise<JobDefinition> {
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(absolutePath).href)) as { default?: unknown };
+    module = (await importExactly(absolutePath)) as { default?: unknown };
   } catch (error) {
     throw new JobDefinitionError(`cannot load job module ${absolutePath}: ${describeError(error)}`, { cause: error });
   }
