@@ -1,7 +1,6 @@
 import { parseCommand, USAGE, UsageError } from './args.ts';
 import { runJob } from '../runtime/coordinator.ts';
 import { JobFailedError, WeirError } from '../runtime/errors.ts';
-import { isTypeScriptPath, registerTypeScript } from '../runtime/module-loader.js';
 
 /** `weir <command>`: returns the exit code; errors become one line on stderr. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -11,8 +10,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    // tsx is weir's only way to load a TypeScript job: registered here for the coordinator, in workers by each worker.
-    if (isTypeScriptPath(command.job)) await registerTypeScript();
     // SIGTERM stops the job with a savepoint (DESIGN decision 9), and so does Ctrl-C (SIGINT) in a terminal; a second
     // signal is left to the default (exit).
     const stop = new AbortController();

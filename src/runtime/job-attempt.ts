@@ -67,8 +67,6 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
   const stateDir = await mkdtemp(join(options.stateParent, `weir-${fileNamePart(options.jobName)}-`));
   const pool = new Piscina({
     filename: WORKER_URL.href,
-    // Read by the bootstrap before anything else: a TypeScript job needs tsx registered in the worker first.
-    workerData: { jobModule: options.jobModule },
     minThreads: deployment.workerCount,
     maxThreads: deployment.workerCount,
     concurrentTasksPerWorker: 1,
