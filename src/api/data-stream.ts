@@ -6,9 +6,9 @@ import type {
   MapFunction,
   ProcessFunction,
   ReduceFunction,
-} from './functions.ts';
+} from '../operators/functions.ts';
 import type { LogicalGraph, LogicalNode, NodeInput, OperatorNode, Partitioning } from './graph.ts';
-import type { OutputTag } from './output-tag.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 import type { Sink } from '../connectors/sink.ts';
 import type { OperatorFactory } from '../operators/operator.ts';
 import { filterOperator, flatMapOperator, mapOperator } from '../operators/stateless.ts';

@@ -1,5 +1,5 @@
 import { StreamExecutionEnvironment } from './environment.ts';
-import { JobDefinitionError } from '../runtime/errors.ts';
+import { JobDefinitionError } from '../core/errors.ts';
 
 export interface JobOptions {
   readonly name: string;

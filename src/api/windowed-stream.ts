@@ -1,5 +1,5 @@
-import type { Collector, KeySelector, ReduceFunction } from './functions.ts';
-import type { OutputTag } from './output-tag.ts';
+import type { Collector, KeySelector, ReduceFunction } from '../operators/functions.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 import type { SingleOutputStream } from './data-stream.ts';
 import type { AggregateFunction } from '../state/descriptors.ts';
 import type { OperatorFactory } from '../operators/operator.ts';

@@ -5,8 +5,8 @@ import type { CoordinatorToWorker } from '../runtime/messages.ts';
 import { CheckpointScheduler, type CheckpointSettings, type SchedulerAction } from './checkpoint-scheduler.ts';
 import { filesOf, storageAt, subtaskIndexOfTask, type Barrier, type CheckpointTarget, type JobCheckpointState, type OperatorSubtaskState, type SubtaskSnapshot } from './snapshot-state.ts';
 import type { CheckpointMetadata } from './storage.ts';
-import { faultPoint } from '../runtime/fault-points.ts';
-import { describeError } from '../runtime/errors.ts';
+import { faultPoint } from '../core/fault-points.ts';
+import { describeError } from '../core/errors.ts';
 
 export interface CheckpointCoordinatorOptions {
   readonly jobName: string;

@@ -1,7 +1,7 @@
 import { type CheckpointMetadata, type CheckpointStorage, CorruptCheckpointError } from './storage.ts';
 import type { JobCheckpointState } from './snapshot-state.ts';
 import type { PhysicalPlan } from '../runtime/planner.ts';
-import { JobDefinitionError } from '../runtime/errors.ts';
+import { JobDefinitionError } from '../core/errors.ts';
 
 /**
  * The newest completed checkpoint whose metadata and files all pass their checks. A damaged one is skipped, with

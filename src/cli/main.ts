@@ -1,6 +1,6 @@
 import { parseCommand, USAGE, UsageError } from './args.ts';
 import { runJob } from '../runtime/coordinator.ts';
-import { JobFailedError, WeirError } from '../runtime/errors.ts';
+import { JobFailedError, WeirError } from '../core/errors.ts';
 
 /** `weir <command>`: returns the exit code; errors become one line on stderr. */
 export async function main(argv: readonly string[]): Promise<number> {

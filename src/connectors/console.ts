@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import type { RuntimeContext } from '../api/functions.ts';
+import type { RuntimeContext } from '../operators/functions.ts';
 import type { Sink, SinkWriter } from './sink.ts';
 
 export interface ConsoleSinkOptions<T> {

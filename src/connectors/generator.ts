@@ -1,4 +1,4 @@
-import type { RuntimeContext } from '../api/functions.ts';
+import type { RuntimeContext } from '../operators/functions.ts';
 import type { PollResult, Source, SourceOutput, SourceReader } from './source.ts';
 
 /**

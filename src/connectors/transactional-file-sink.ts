@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RuntimeContext } from '../api/functions.ts';
-import { syncDirectory } from '../runtime/durable-fs.ts';
+import type { RuntimeContext } from '../operators/functions.ts';
+import { syncDirectory } from '../core/durable-fs.ts';
 import type { Committer, SinkContext, TransactionalSink, TransactionalSinkWriter } from './sink.ts';
 
 /**

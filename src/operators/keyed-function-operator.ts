@@ -1,4 +1,4 @@
-import type { Collector, KeyedEndOfInputContext, OnTimerContext, RuntimeContext } from '../api/functions.ts';
+import type { Collector, KeyedEndOfInputContext, OnTimerContext, RuntimeContext } from './functions.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
 import type { OperatorContext, OperatorOutput, StreamOperator } from './operator.ts';
 import { NO_RECORD } from '../runtime/chain.ts';

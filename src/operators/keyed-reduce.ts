@@ -1,4 +1,4 @@
-import type { KeySelector, ReduceFunction } from '../api/functions.ts';
+import type { KeySelector, ReduceFunction } from './functions.ts';
 import { ValueStateDescriptor, type ValueState } from '../state/descriptors.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from './operator.ts';

@@ -1,4 +1,4 @@
-import type { RuntimeContext } from '../api/functions.ts';
+import type { RuntimeContext } from './functions.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
 
 /** Where an operator sends what it emits: the main output, side outputs by tag id, and watermarks. */

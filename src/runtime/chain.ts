@@ -5,7 +5,7 @@ import type { LmdbKeyedStateBackend } from '../state/lmdb-backend.ts';
 import type { PhysicalPlan, PlannedNode, Vertex } from './planner.ts';
 import type { RecordWriter } from './record-writer.ts';
 import type { StatsBoard } from './stats-board.ts';
-import { OperatorError, describeError, previewRecord } from './errors.ts';
+import { OperatorError, describeError, previewRecord } from '../core/errors.ts';
 
 type Push = (record: unknown) => void;
 type PushWatermark = (timestamp: number) => void;

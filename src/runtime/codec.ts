@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import { WeirError, describeError, previewRecord } from './errors.ts';
+import { WeirError, describeError, previewRecord } from '../core/errors.ts';
 
 /**
  * Batch encoding for records that cross threads (DESIGN decision 3): msgpackr with record structures, each batch

@@ -6,8 +6,8 @@ import { Registry } from 'prom-client';
 import { buildJob } from '../api/job.ts';
 import { DEFAULT_RESTART_STRATEGY } from '../api/environment.ts';
 import { runAttempt, type AttemptOutcome } from './job-attempt.ts';
-import { RestartStrategy } from './restart-strategy.ts';
-import { sleep } from './signal.ts';
+import { RestartStrategy } from '../api/restart-strategy.ts';
+import { sleep } from '../core/signal.ts';
 import { fileNamePart } from './file-names.ts';
 import type { CheckpointStorage } from '../checkpoint/storage.ts';
 import { latestRestorable, checkRestoreFits } from '../checkpoint/restore-point.ts';
@@ -16,9 +16,9 @@ import { loadJob, resolveJobPath } from './job-loader.ts';
 import { planJob, type PhysicalPlan } from './planner.ts';
 import { planDeployment, workerFor, type Deployment } from './deployment.ts';
 import { StatsBoard } from './stats-board.ts';
-import { JobDefinitionError, JobFailedError, describeError } from './errors.ts';
+import { JobDefinitionError, JobFailedError, describeError } from '../core/errors.ts';
 import { createLogger, defaultLogLevel, type Logger } from '../observe/logger.ts';
-import { registerJobMetrics } from '../observe/metrics.ts';
+import { registerJobMetrics } from './job-metrics.ts';
 import { startMetricsServer } from '../observe/http-server.ts';
 
 export interface RunOptions {

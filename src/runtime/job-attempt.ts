@@ -12,7 +12,7 @@ import { taskName, type CheckpointTarget, type RestorePoint } from '../checkpoin
 import type { ResolvedCheckpointConfig } from '../api/environment.ts';
 import { CheckpointCoordinator, type SavepointResult } from '../checkpoint/checkpoint-coordinator.ts';
 import { DEFAULT_CHECKPOINT_TIMEOUT_MS } from '../checkpoint/checkpoint-scheduler.ts';
-import { describeError } from './errors.ts';
+import { describeError } from '../core/errors.ts';
 import { fileNamePart } from './file-names.ts';
 
 const CANCEL_GRACE_MS = 5_000;

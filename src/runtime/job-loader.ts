@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isJobDefinition, type JobDefinition } from '../api/job.ts';
-import { JobDefinitionError, describeError } from './errors.ts';
+import { JobDefinitionError, describeError } from '../core/errors.ts';
 
 /** Absolute path of a job module, or a one-line error when it is missing. */
 export function resolveJobPath(path: string): string {

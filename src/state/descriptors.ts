@@ -1,4 +1,4 @@
-import type { ReduceFunction } from '../api/functions.ts';
+import type { ReduceFunction } from '../operators/functions.ts';
 
 /**
  * Time-to-live of keyed state, in processing time (as in Flink). An expired value is never returned: reads treat it

@@ -8,7 +8,7 @@ import type {
   StateTtlConfig,
   ValueState,
 } from './descriptors.ts';
-import type { ReduceFunction } from '../api/functions.ts';
+import type { ReduceFunction } from '../operators/functions.ts';
 import { cacheKeyOf, type CacheKey } from './key-codec.ts';
 import type { CacheEntry, StateTable, ValueCodec } from './state-cache.ts';
 import { liveValue } from './ttl.ts';

@@ -1,4 +1,4 @@
 // weir/testing: run jobs in tests on the real worker-thread runtime and inspect what they produced.
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from '../runtime/coordinator.ts';
 export { CollectSink } from '../connectors/memory.ts';
-export { faultPoint, FAULTS_VARIABLE, type FaultSpec, type FaultAction } from '../runtime/fault-points.ts';
+export { faultPoint, FAULTS_VARIABLE, type FaultSpec, type FaultAction } from '../core/fault-points.ts';

@@ -1,8 +1,8 @@
 import type { Producer } from 'kafkajs';
 import { Partitioners } from './kafkajs.ts';
-import type { RuntimeContext } from '../../api/functions.ts';
+import type { RuntimeContext } from '../../operators/functions.ts';
 import type { Committer, Sink, SinkContext, SinkWriter } from '../sink.ts';
-import { describeError, WeirError } from '../../runtime/errors.ts';
+import { describeError, WeirError } from '../../core/errors.ts';
 import { KafkaClient, type KafkaConnectionOptions } from './client.ts';
 import { KafkaEpochWriter, type KafkaEpoch } from './epoch-writer.ts';
 import { byTopic, outgoingRecord, type OutgoingRecord, type OutgoingRecordOptions } from './outgoing.ts';

@@ -1,6 +1,6 @@
-import type { RuntimeContext } from '../../api/functions.ts';
+import type { RuntimeContext } from '../../operators/functions.ts';
 import type { Source, SourceReader } from '../source.ts';
-import { WeirError } from '../../runtime/errors.ts';
+import { WeirError } from '../../core/errors.ts';
 import type { KafkaConnectionOptions, TopicPartition } from './client.ts';
 import { deserializers, type Deserializer } from './serde.ts';
 import { KafkaSourceReader, type KafkaSourcePosition } from './source-reader.ts';

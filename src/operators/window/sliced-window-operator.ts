@@ -1,5 +1,5 @@
-import type { KeySelector } from '../../api/functions.ts';
-import type { OutputTag } from '../../api/output-tag.ts';
+import type { KeySelector } from '../functions.ts';
+import type { OutputTag } from '../../core/output-tag.ts';
 import { NO_TIMESTAMP } from '../../api/watermark-strategy.ts';
 import { type KeyedStateBackend, VOID_NAMESPACE } from '../../state/backend.ts';
 import { type ValueState, ValueStateDescriptor } from '../../state/descriptors.ts';

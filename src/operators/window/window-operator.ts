@@ -1,5 +1,5 @@
-import type { Collector, KeySelector } from '../../api/functions.ts';
-import type { OutputTag } from '../../api/output-tag.ts';
+import type { Collector, KeySelector } from '../functions.ts';
+import type { OutputTag } from '../../core/output-tag.ts';
 import type { KeyedStateBackend, Namespace } from '../../state/backend.ts';
 import type { AnyStateDescriptor, ReducingStateDescriptor, StateHandleFor } from '../../state/descriptors.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from '../operator.ts';

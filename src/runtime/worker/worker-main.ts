@@ -6,8 +6,8 @@ import { planJob } from '../planner.ts';
 import { planDeployment } from '../deployment.ts';
 import { StatsBoard } from '../stats-board.ts';
 import { SourceWatermarkBoard } from '../watermark-alignment.ts';
-import { describeError, isFatal, OperatorError } from '../errors.ts';
-import { setCoordinatorPort, sendToCoordinator } from './coordinator-link.ts';
+import { describeError, isFatal, OperatorError } from '../../core/errors.ts';
+import { setCoordinatorPort, sendToCoordinator } from '../../core/coordinator-link.ts';
 import { buildSubtasks } from './subtask-builder.ts';
 import { createLogger } from '../../observe/logger.ts';
 

@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { WorkerToCoordinator } from '../messages.ts';
+import type { WorkerToCoordinator } from '../runtime/messages.ts';
 
 /** The worker's port to the coordinator; set once when the worker starts its task. */
 let port: MessagePort | undefined;

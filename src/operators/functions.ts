@@ -1,4 +1,4 @@
-import type { OutputTag } from './output-tag.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 import type { AnyStateDescriptor, StateHandleFor } from '../state/descriptors.ts';
 
 /** Receives the records an operator emits. */
