@@ -1,10 +1,10 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RuntimeContext } from '../operators/functions.ts';
 import type { PollResult, ReaderOutput, Source, SourceOutput, SourceReader } from './source.ts';
 import type { Sink, SinkWriter } from './sink.ts';
 import { WeirError, describeError } from '../core/errors.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 const READ_CHUNK_BYTES = 1 << 20;
 

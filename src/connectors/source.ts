@@ -1,6 +1,6 @@
-import type { RuntimeContext } from '../operators/functions.ts';
 import type { DeadLetter } from './dead-letter.ts';
 import { WeirError } from '../core/errors.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 /** What a reader's poll reports: more to read now, finished, or nothing until `waitMs` has passed. */
 export type PollResult = 'more' | 'end' | { readonly waitMs: number };

@@ -1,6 +1,5 @@
 import type { Producer } from 'kafkajs';
 import { Partitioners } from './kafkajs.ts';
-import type { RuntimeContext } from '../../operators/functions.ts';
 import type { Committer, Sink, SinkContext, SinkWriter } from '../sink.ts';
 import { describeError, WeirError } from '../../core/errors.ts';
 import { KafkaClient, type KafkaConnectionOptions } from './client.ts';
@@ -8,6 +7,7 @@ import { KafkaEpochWriter, type KafkaEpoch } from './epoch-writer.ts';
 import { byTopic, outgoingRecord, type OutgoingRecord, type OutgoingRecordOptions } from './outgoing.ts';
 import { serializers } from './serde.ts';
 import { KafkaTransactionCommitter, type TransactionSettings } from './transaction-committer.ts';
+import type { RuntimeContext } from '../../core/runtime-context.ts';
 
 /** Unacknowledged records a writer lets build up before it waits for Kafka (backpressure). */
 const DEFAULT_MAX_IN_FLIGHT_RECORDS = 50_000;
