@@ -85,5 +85,5 @@ export { GeneratorSource, RecordRandom, type GeneratorOptions } from './connecto
 export { ConsoleSink, type ConsoleSinkOptions } from './connectors/console.ts';
 export { FileSource, FileSink, JsonLinesFileSource, JsonLinesFileSink } from './connectors/files.ts';
 export { CollectSink, DiscardingSink } from './connectors/memory.ts';
-export { WeirError, JobDefinitionError, JobFailedError, OperatorError } from './core/errors.ts';
+export { WeirError, FatalError, JobDefinitionError, JobFailedError, OperatorError, isFatal, type WeirErrorCode, type WeirErrorOptions } from './core/errors.ts';
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from './runtime/coordinator.ts';

@@ -70,9 +70,7 @@ function fanOut(targets: readonly Target[]): Push {
 export function operatorFailure(planned: PlannedNode, subtask: number, cause: unknown, record: unknown): Error {
   if (cause instanceof OperatorError) return cause;
   const preview = record === NO_RECORD ? undefined : previewRecord(record);
-  const error = new OperatorError(planned.name, `${subtask + 1}/${planned.parallelism}`, describeError(cause), preview);
-  error.cause = cause;
-  return error;
+  return new OperatorError(planned.name, `${subtask + 1}/${planned.parallelism}`, describeError(cause), preview, { cause });
 }
 
 /**

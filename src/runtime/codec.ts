@@ -26,6 +26,7 @@ export function encodeBatch(records: readonly unknown[]): Uint8Array {
     throw new WeirError(
       `cannot serialise a record to send it to another thread (records must be plain data): ${describeError(error)}` +
         (culprit === undefined ? '' : ` [record: ${previewRecord(culprit)}]`),
+      { cause: error, code: 'WEIR_SERIALIZATION' },
     );
   }
 }

@@ -17,6 +17,7 @@ import { planJob, type PhysicalPlan } from './planner.ts';
 import { planDeployment, workerFor, type Deployment } from './deployment.ts';
 import { StatsBoard } from './stats-board.ts';
 import { JobDefinitionError, JobFailedError, describeError } from '../core/errors.ts';
+import { reviveError } from '../core/serialized-error.ts';
 import { createLogger, defaultLogLevel, type Logger } from '../observe/logger.ts';
 import { registerJobMetrics } from './job-metrics.ts';
 import { startMetricsServer } from '../observe/http-server.ts';
@@ -134,7 +135,11 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
       });
       if (outcome.kind !== 'failed') break;
       const decision = restartStrategy.onFailure(Date.now());
-      if (!decision.restart || outcome.failure.fatal === true) throw new JobFailedError(`job '${job.name}' failed: ${outcome.failure.message}`);
+      if (!decision.restart || outcome.failure.fatal === true) {
+        const { error, fatal } = outcome.failure;
+        const cause = error === undefined ? undefined : reviveError(error);
+        throw new JobFailedError(`job '${job.name}' failed: ${outcome.failure.message}`, { cause, fatal: fatal === true });
+      }
       restarts++;
       // Another instance of this job id may have written checkpoints meanwhile: ids go on after every one of them.
       lastCheckpointId = Math.max(outcome.lastCheckpointId, ...(await storage.checkpoints.completed()));

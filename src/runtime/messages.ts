@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Barrier, CheckpointTarget, RestorePoint, SubtaskSnapshot } from '../checkpoint/snapshot-state.ts';
 import type { CheckpointNotice } from '../checkpoint/checkpointed-plan.ts';
+import type { SerializedError } from '../core/serialized-error.ts';
 
 /**
  * Control events that travel in order with the records of a channel; every consumer switches on `t`.
@@ -31,6 +32,8 @@ export interface FailureReport {
   readonly fatal?: boolean;
   readonly operator: string | undefined;
   readonly stack: string | undefined;
+  /** The error itself with its causes (the user's error and stack frames), revived on the main thread. */
+  readonly error?: SerializedError;
 }
 
 export type WorkerToCoordinator =

@@ -7,6 +7,7 @@ import { planDeployment } from '../deployment.ts';
 import { StatsBoard } from '../stats-board.ts';
 import { SourceWatermarkBoard } from '../watermark-alignment.ts';
 import { describeError, isFatal, OperatorError } from '../../core/errors.ts';
+import { serializeError } from '../../core/serialized-error.ts';
 import { setCoordinatorPort, sendToCoordinator as post } from '../../core/coordinator-link.ts';
 import { buildSubtasks } from './subtask-builder.ts';
 import { createLogger } from '../../observe/logger.ts';
@@ -88,6 +89,7 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
         fatal: isFatal(error),
         operator: error instanceof OperatorError ? error.operator : undefined,
         stack: error instanceof Error ? error.stack : undefined,
+        error: serializeError(error),
       },
     });
   } finally {
