@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { sep } from 'node:path';
 
-/** The folder weir's own modules load from (src/ in the repository, dist/ once built): frames there are not the user's. */
-const WEIR_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Where weir's own code loads from (src/ or dist/, and the `weir` command in bin/): frames there are not the user's. */
+const WEIR_FOLDERS = [fileURLToPath(new URL('..', import.meta.url)), fileURLToPath(new URL('../../bin/', import.meta.url))];
 
-const FRAME = /^\s*at (?:.*? \()?(.+?):(\d+):(\d+)\)?$/;
+const FRAME = /^\s*at (?:async )?(?:.*? \()?(.+?):(\d+):(\d+)\)?$/;
 
 /** `path:line:column` of each frame of a V8 stack, top first (frames without a location are left out). */
 export function stackLocations(stack: string | undefined): string[] {
@@ -21,7 +21,7 @@ export function stackLocations(stack: string | undefined): string[] {
 
 /** Whether a frame's file is the user's: not weir's own, not Node's, not an installed package. */
 export function isUserLocation(location: string): boolean {
-  return !location.startsWith('node:') && !location.startsWith(WEIR_ROOT) && !location.includes(`${sep}node_modules${sep}`);
+  return !location.startsWith('node:') && !WEIR_FOLDERS.some((folder) => location.startsWith(folder)) && !location.includes(`${sep}node_modules${sep}`);
 }
 
 /**

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isJobDefinition, type JobDefinition } from '../api/job.ts';
 import { JobDefinitionError, describeError } from '../core/errors.ts';
+import { compileErrorsOf } from './compile-errors.ts';
 
 /** Absolute path of a job module, or a one-line error when it is missing. */
 export function resolveJobPath(path: string): string {
@@ -17,7 +18,12 @@ export async function loadJob(absolutePath: string): Promise<JobDefinition> {
   try {
     module = (await import(pathToFileURL(absolutePath).href)) as { default?: unknown };
   } catch (error) {
-    throw new JobDefinitionError(`cannot load job module ${absolutePath}: ${describeError(error)}`, { cause: error });
+    const compileErrors = compileErrorsOf(error);
+    const reason =
+      compileErrors.length === 0
+        ? describeError(error)
+        : compileErrors.map(({ file, line, column, text }) => `${file}:${line}:${column}: ${text}`).join('\n');
+    throw new JobDefinitionError(`cannot load job module ${absolutePath}: ${reason}`, { cause: error });
   }
   const candidate = module.default;
   if (!isJobDefinition(candidate)) {

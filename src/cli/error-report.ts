@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { WeirError } from '../core/errors.ts';
+import { compileErrorsOf, type CompileError } from '../runtime/compile-errors.ts';
+import { isUserLocation, stackLocations } from '../core/stack-frames.ts';
+
+/** The compiler's text with file:line:column, then the line itself and a caret under the column. */
+function compilerLines({ file, line, column, text }: CompileError): string[] {
+  const lines = [`  ${file}:${line}:${column}: ${text}`];
+  try {
+    const source = readFileSync(file, 'utf8').split('\n')[line - 1];
+    if (source !== undefined) lines.push(`    ${source}`, `    ${' '.repeat(column - 1)}^`);
+  } catch {
+    // The file is gone or unreadable: the location and the text are what there is.
+  }
+  return lines;
+}
+
+/** The "    at ..." lines of a stack; for weir's own errors only those in the user's code (weir's frames say nothing to a user). */
+function frameLines(error: Error): string[] {
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  if (!(error instanceof WeirError)) return frames;
+  return frames.filter((line) => stackLocations(line).some(isUserLocation));
+}
+
+function header(error: Error): string {
+  const code = error instanceof WeirError ? error.code : (error as { code?: unknown }).code;
+  return `${error.name}${typeof code === 'string' ? ` [${code}]` : ''}: ${error.message}`;
+}
+
+/**
+ * What `weir` prints on stderr for a failure: the error and each of its causes in whole (class, code, message, the
+ * compiler's diagnostics, the user's stack frames; every frame of an error that is not weir's), then one summary line
+ * last. A weir error with a one-line message and nothing more is that summary line alone.
+ */
+export function errorReport(error: unknown): string[] {
+  if (!(error instanceof Error)) return [`weir: a non-error value was thrown: ${String(error)}`];
+  const details: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 16; depth++) {
+    if (!(current instanceof Error)) {
+      details.push(`caused by a non-error value: ${String(current)}`);
+      break;
+    }
+    details.push(`${depth === 0 ? '' : 'caused by '}${header(current)}`);
+    const compiler = compileErrorsOf(current);
+    for (const message of compiler) details.push(...compilerLines(message));
+    // esbuild's stack frames are its own worker's; the diagnostics above say where the job is wrong.
+    if (compiler.length === 0) details.push(...frameLines(current));
+    current = current.cause;
+  }
+  const summary = `weir: ${error instanceof WeirError ? '' : `${error.name}: `}${error.message.split('\n')[0]}`;
+  const alone = error instanceof WeirError && details.length === 1 && !error.message.includes('\n');
+  return alone ? [summary] : [...details, summary];
+}
