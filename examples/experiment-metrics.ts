@@ -4,7 +4,7 @@
  *
  *   npx weir run examples/experiment-metrics.ts --parallelism 2
  */
-import { CollectSink, ConsoleSink, defineJob, GeneratorSource, Time, TumblingEventTimeWindows, WatermarkStrategy } from 'weir';
+import { CollectSink, ConsoleSink, defineJob, GeneratorSource, Time, TumblingEventTimeWindows, WatermarkStrategy, type Collector } from 'weir';
 
 export interface Exposure {
   readonly userId: number;
@@ -77,7 +77,7 @@ export default defineJob<ExperimentParams | undefined>({ name: 'experiment-metri
     .window(TumblingEventTimeWindows.of(Time.minutes(1)))
     .aggregate(
       { createAccumulator: () => 0, add: (_e: Exposure, n: number) => n + 1, getResult: (n: number) => n },
-      (key: string, ctx, [conversions], out) => {
+      (key: string, ctx, [conversions], out: Collector<VariantMetrics>) => {
         const [experiment, variant] = key.split('/');
         const window = ctx.window;
         out.collect({ experiment: experiment!, variant: variant!, windowStart: new Date(window.start).toISOString(), conversions: conversions! });

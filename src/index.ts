@@ -19,6 +19,7 @@ export type {
   ProcessFunction,
   ReduceFunction,
   RuntimeContext,
+  UndeclaredOutput,
 } from './api/functions.ts';
 export {
   ValueStateDescriptor,
@@ -46,6 +47,7 @@ export {
 } from './api/watermark-strategy.ts';
 export { Time } from './api/time.ts';
 export { WindowedStream, type ProcessWindowFunction } from './api/windowed-stream.ts';
+export { AllWindowedStream, type ProcessAllWindowFunction } from './api/all-windowed-stream.ts';
 export { ConnectedStreams, ConnectedKeyedStreams } from './api/connected-streams.ts';
 export { JoinedStreams, WindowJoin, type JoinFunction } from './api/joined-streams.ts';
 export { IntervalJoin, IntervalJoined } from './api/interval-join.ts';
