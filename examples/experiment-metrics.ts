@@ -36,8 +36,8 @@ const START = Date.UTC(2026, 0, 1);
 /** One exposure every 100 ms of event time; users are ids, each exposed once. */
 const EXPOSURE_SPACING_MS = 100;
 
-export default defineJob<ExperimentParams | undefined>({ name: 'experiment-metrics' }, (env, params) => {
-  const count = params?.exposures ?? 50_000;
+export default defineJob<ExperimentParams>({ name: 'experiment-metrics' }, (env, params) => {
+  const count = params.exposures ?? 50_000;
   const exposures = env.fromSource(
     GeneratorSource.of<Exposure>({
       name: 'exposures',
@@ -85,6 +85,6 @@ export default defineJob<ExperimentParams | undefined>({ name: 'experiment-metri
     )
     .uid('conversions-per-variant-minute');
 
-  if (params?.collect === true) metrics.sinkTo(new CollectSink<VariantMetrics>('metrics'));
+  if (params.collect === true) metrics.sinkTo(new CollectSink<VariantMetrics>('metrics'));
   else metrics.sinkTo(new ConsoleSink<VariantMetrics>({ format: (m) => `${m.windowStart}  ${m.experiment}  ${m.variant}  conversions=${m.conversions}` }));
 });
