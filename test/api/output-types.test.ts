@@ -6,6 +6,8 @@ import {
   TumblingEventTimeWindows,
   type AggregateFunction,
   type Collector,
+  type DataStream,
+  type ProcessFunction,
   type GlobalWindow,
   type SingleOutputStream,
   type TimeWindow,
@@ -112,6 +114,13 @@ describe('output types inferred from the functions given', () => {
     keyed.map((r) => r.stars).name('stars').uid('stars').setParallelism(2).sinkTo(new CollectSink<number>('stars'));
     // @ts-expect-error the sink's type must match the stream's
     keyed.sinkTo(new CollectSink<Score>('scores'));
+    expectTypeOf(keyed.union(ratings()).rebalance()).toEqualTypeOf<DataStream<Rating>>();
+    // A plain ProcessFunction after keyBy (Flink's deprecated KeyedStream.process(ProcessFunction)).
+    const plain: ProcessFunction<Rating, number> = (rating, _ctx, out) => out.collect(rating.stars);
+    expectTypeOf(keyed.process(plain)).toEqualTypeOf<SingleOutputStream<number>>();
+    // As in Flink, keyBy adds no operator: name, uid and parallelism belong to the operator after it.
+    expectTypeOf(keyed).not.toHaveProperty('name');
+    expectTypeOf(keyed).not.toHaveProperty('setParallelism');
   });
 
   it('windowAll and countWindow', () => {

@@ -45,6 +45,11 @@ describe('KeyedStream as a DataStream, count windows and windowAll', async () =>
     expect(new Set(mapped.map((seen) => seen.subtask))).toEqual(new Set([0, 1]));
   });
 
+  it('union and rebalance after keyBy', () => {
+    const ids = Array.from({ length: params.events }, (_, id) => id);
+    expect(output<number>('union').sort((a, b) => a - b)).toEqual([...ids, ...ids].sort((a, b) => a - b));
+  });
+
   it('filter and flatMap after keyBy', () => {
     const evens = Array.from({ length: params.events / 2 }, (_, i) => i * 2);
     const expected = [...evens, ...evens.map((id) => id + params.events)];
