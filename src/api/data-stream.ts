@@ -80,7 +80,8 @@ export class DataStream<T> {
     return this.addOperator('filter', filterOperator(fn));
   }
 
-  flatMap<O>(fn: FlatMapFunction<T, O>): SingleOutputStream<O> {
+  /** Output type: from what `fn` returns, or its `out: Collector<Out>`; see {@link UndeclaredOutput}. */
+  flatMap<O = UndeclaredOutput>(fn: FlatMapFunction<T, O>): SingleOutputStream<O> {
     return this.addOperator('flatMap', flatMapOperator(fn));
   }
 

@@ -111,6 +111,9 @@ describe('output types inferred from the functions given', () => {
     mapped.map((m) => m.dubble);
     expectTypeOf(keyed.filter((r) => r.stars > 2)).toEqualTypeOf<SingleOutputStream<Rating>>();
     expectTypeOf(keyed.flatMap((r) => [r.stars])).toEqualTypeOf<SingleOutputStream<number>>();
+    expectTypeOf(keyed.flatMap((r, out: Collector<string>) => out.collect(r.model))).toEqualTypeOf<SingleOutputStream<string>>();
+    // @ts-expect-error a flatMap that only collects, without declaring what
+    keyed.flatMap((r, out) => out.collect(r.model));
     keyed.map((r) => r.stars).name('stars').uid('stars').setParallelism(2).sinkTo(new CollectSink<number>('stars'));
     // @ts-expect-error the sink's type must match the stream's
     keyed.sinkTo(new CollectSink<Score>('scores'));
