@@ -3,7 +3,7 @@
  * other than Kafka, and `runJob`. Internals stay unexported (package.json exports map).
  * @module weir
  */
-export { defineJob, type JobDefinition, type JobOptions } from './api/job.ts';
+export { defineJob, type JobDefinition, type JobOptions, type JobBuilder, type BuilderResult, type NotAPromise } from './api/job.ts';
 export { StreamExecutionEnvironment, type ExchangeOptions } from './api/environment.ts';
 export { DataStream, KeyedStream, SingleOutputStream, SinkStream } from './api/data-stream.ts';
 export { OutputTag } from './api/output-tag.ts';
