@@ -118,6 +118,8 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
     // Only now, with its restore loaded and checked, does this instance take the job over: a newcomer refused above
     // leaves a running instance alone. Before its first state file: the running one stops at its next checkpoint.
     await storage.takeOver();
+    // The instance replaced may have completed a checkpoint between the load above and the claim (none after it).
+    restore = await newerAfterTakeOver(restore, options, storage, plan, log);
     // Another instance may be writing higher ids right now: a margin keeps the two sequences apart.
     const found = await storage.checkpoints.highestId();
     let lastCheckpointId = Math.max(restore?.checkpointId ?? 0, found > 0 ? found + CHECKPOINT_ID_MARGIN : 0);
@@ -138,7 +140,7 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
         // File names carry the instance and attempt: no two writers ever share one.
         checkpoints: { ...storage.target, writer: `${storage.instance}.${attempt}` },
         checkpointOwner: storage.owner,
-        savepoints: storage.savepoints,
+        savepoints: { ...storage.savepoints, writer: `${storage.instance}.${attempt}` },
         restore,
         lastCheckpointId,
         stop: options.stopWithSavepoint,
@@ -147,6 +149,12 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
       if (outcome.kind !== 'failed') break;
       const decision = restartStrategy.onFailure(Date.now());
       if (!decision.restart || outcome.failure.fatal === true) throw new JobFailedError(`job '${job.name}' failed: ${outcome.failure.message}`);
+      // A replaced instance does not restart: its attempt would clear and rewrite what the new owner's sinks hold.
+      if (storage.owner !== undefined && (await storage.checkpoints.owner()) !== storage.owner) {
+        throw new JobFailedError(
+          `job '${job.name}' failed: ${outcome.failure.message}; another instance of job '${storage.jobId}' took over its checkpoints in ${storage.target.root}, so this one stops instead of restarting`,
+        );
+      }
       restarts++;
       // Another instance of this job id may have written checkpoints meanwhile: ids go on after every one of them.
       lastCheckpointId = Math.max(outcome.lastCheckpointId, await storage.checkpoints.highestId());
@@ -260,6 +268,26 @@ async function startingPoint(options: RunOptions, storage: RunStorage, plan: Phy
     log.info({ checkpointId: restore.checkpointId, from }, `restoring checkpoint ${restore.checkpointId}`);
   }
   return restore;
+}
+
+/** The newest checkpoint once this instance owns the job, when it is newer than the one loaded before. */
+async function newerAfterTakeOver(
+  loaded: RestorePoint | undefined,
+  options: RunOptions,
+  storage: RunStorage,
+  plan: PhysicalPlan,
+  log: Logger,
+): Promise<RestorePoint | undefined> {
+  if (storage.owner === undefined) return loaded;
+  const newestId = (await storage.checkpoints.completed())[0];
+  if (newestId === undefined) return loaded;
+  // This job id's own checkpoints come before a savepoint (see startingPoint).
+  if (loaded !== undefined && loaded.target.savepointDir === undefined && newestId <= loaded.checkpointId) return loaded;
+  const newest = await latestCheckpoint(storage, log);
+  if (newest === undefined || (loaded !== undefined && loaded.target.savepointDir === undefined && newest.checkpointId <= loaded.checkpointId)) return loaded;
+  checkRestoreFits(plan, newest.state, options.allowNonRestoredState ?? false);
+  log.info({ checkpointId: newest.checkpointId }, `restoring checkpoint ${newest.checkpointId} instead, completed by the instance replaced while this one started`);
+  return newest;
 }
 
 /**
