@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
-import { copyFile, link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { syncDirectory } from '../runtime/durable-fs.ts';
 import { removeAbandoned, retain } from './local-retention.ts';
+import { adoptFiles } from './local-savepoint.ts';
 import { type CheckpointMetadata, type CheckpointStorage, CheckpointTakenError, CorruptCheckpointError, type StoredFile } from './storage.ts';
 
 export const METADATA = '_metadata';
@@ -153,24 +154,8 @@ export class LocalCheckpointStorage implements CheckpointStorage {
     await (await open(join(dir, `${RESERVED}${this.writer}`), 'wx')).close();
   }
 
-  async adopt(checkpointId: number, files: readonly StoredFile[]): Promise<Map<string, StoredFile>> {
-    const dir = this.checkpointDir(checkpointId);
-    const adopted = new Map<string, StoredFile>();
-    for (const file of files) {
-      if (!this.isOwn(file.path)) throw new Error(`checkpoint ${checkpointId} cannot adopt ${file.path}: another writer's file`);
-      const name = basename(file.path);
-      // A hard link keeps the original valid until this writer removes it; a copy where links are not possible.
-      try {
-        await link(join(this.jobDir, file.path), join(dir, name));
-      } catch (error) {
-        if (isMissing(error)) throw error;
-        await copyExclusively(join(this.jobDir, file.path), join(dir, name));
-      }
-      adopted.set(file.path, { ...file, path: `chk-${checkpointId}/${name}` });
-    }
-    await syncDirectory(dir);
-    for (const file of files) await rm(join(this.jobDir, file.path), { force: true });
-    return adopted;
+  adopt(checkpointId: number, files: readonly StoredFile[]): Promise<Map<string, StoredFile>> {
+    return adoptFiles(this, checkpointId, files);
   }
 
   async commit(metadata: CheckpointMetadata, owner?: string): Promise<void> {
@@ -333,16 +318,6 @@ export class LocalCheckpointStorage implements CheckpointStorage {
       if (isMissing(error)) return [];
       throw error;
     }
-  }
-}
-
-async function copyExclusively(from: string, to: string): Promise<void> {
-  await copyFile(from, to, constants.COPYFILE_EXCL);
-  const handle = await open(to, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
