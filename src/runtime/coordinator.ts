@@ -140,6 +140,7 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
         // File names carry the instance and attempt: no two writers ever share one.
         checkpoints: { ...storage.target, writer: `${storage.instance}.${attempt}` },
         checkpointOwner: storage.owner,
+        reclaimCheckpoints: storage.owner === undefined ? undefined : () => storage.checkpoints.claim(storage.owner!),
         savepoints: { ...storage.savepoints, writer: `${storage.instance}.${attempt}` },
         restore,
         lastCheckpointId,
