@@ -10,13 +10,15 @@ export interface RunCommand {
   readonly metricsPort: number | undefined;
   readonly metricsHost: string | undefined;
   readonly allowNonRestoredState: boolean;
+  readonly allowFreshStart: boolean;
   readonly params: unknown;
 }
 
 export type Command = RunCommand | { readonly command: 'help' };
 
 export const USAGE = `usage: weir run <job.ts|job.js> [--parallelism N] [--job-id ID] [--checkpoint-dir DIR]
-                [--from-savepoint DIR] [--allow-non-restored-state] [--metrics-port P] [--metrics-host H] [--params JSON]`;
+                [--from-savepoint DIR] [--allow-non-restored-state] [--allow-fresh-start] [--metrics-port P]
+                [--metrics-host H] [--params JSON]`;
 
 /** A command line the CLI refuses; the message is printed as one line. */
 export class UsageError extends Error {
@@ -48,6 +50,7 @@ export function parseCommand(argv: readonly string[]): Command {
         'checkpoint-dir': { type: 'string' },
         'from-savepoint': { type: 'string' },
         'allow-non-restored-state': { type: 'boolean' },
+        'allow-fresh-start': { type: 'boolean' },
         'metrics-port': { type: 'string' },
         'metrics-host': { type: 'string' },
         params: { type: 'string' },
@@ -80,6 +83,7 @@ export function parseCommand(argv: readonly string[]): Command {
     metricsPort: integerFlag('metrics-port', values['metrics-port'], 0, 65_535),
     metricsHost: values['metrics-host'],
     allowNonRestoredState: values['allow-non-restored-state'] === true,
+    allowFreshStart: values['allow-fresh-start'] === true,
     params,
   };
 }

@@ -1,4 +1,4 @@
-import { OutputTag } from '../api/output-tag.ts';
+import { OutputTag } from '../core/output-tag.ts';
 
 /**
  * Where a bad record was read. Kafka fills topic, partition and offset; another source names its own coordinates

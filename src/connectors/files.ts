@@ -1,11 +1,11 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RuntimeContext } from '../api/functions.ts';
 import type { PollResult, ReaderOutput, Source, SourceOutput, SourceReader } from './source.ts';
 import type { Sink, SinkContext, SinkWriter } from './sink.ts';
 import { claimSinkDirectory, ownRunPattern } from './sink-directory.ts';
-import { WeirError, describeError } from '../runtime/errors.ts';
+import { WeirError, describeError } from '../core/errors.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 const READ_CHUNK_BYTES = 1 << 20;
 

@@ -1,5 +1,5 @@
-import type { RuntimeContext } from '../api/functions.ts';
 import type { PollResult, Source, SourceOutput, SourceReader } from './source.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 /**
  * A deterministic random stream per record: reseeded from (seed, index), so record i is the same whatever the

@@ -1,7 +1,7 @@
-import type { RuntimeContext } from '../api/functions.ts';
 import type { PollResult, Source, SourceOutput, SourceReader } from './source.ts';
 import type { Sink, SinkWriter } from './sink.ts';
-import { sendToCoordinator } from '../runtime/worker/coordinator-link.ts';
+import { sendToCoordinator } from '../core/coordinator-link.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 /** A bounded source of records held in the job module; one subtask reads them in order. */
 export class ElementsSource<T> implements Source<T> {

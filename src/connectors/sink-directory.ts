@@ -1,7 +1,7 @@
 import { link, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WeirError } from '../runtime/errors.ts';
-import { syncDirectory, writeDurably } from '../runtime/durable-fs.ts';
+import { WeirError } from '../core/errors.ts';
+import { syncDirectory, writeDurably } from '../core/durable-fs.ts';
 import { TIME_ORDERED_ID, timeOrderedId } from '../runtime/file-names.ts';
 import type { SinkContext } from './sink.ts';
 

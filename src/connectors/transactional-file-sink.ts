@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { syncDirectory } from '../runtime/durable-fs.ts';
+import { syncDirectory } from '../core/durable-fs.ts';
 import { claimSinkDirectory, ownRunPattern } from './sink-directory.ts';
 import type { Committer, SinkContext, TransactionalSink, TransactionalSinkWriter } from './sink.ts';
 

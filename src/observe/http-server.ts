@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { WeirError, describeError } from '../runtime/errors.ts';
+import { WeirError, describeError } from '../core/errors.ts';
 
 /** Only this machine can scrape by default; containers pass 0.0.0.0 (`--metrics-host`). */
 export const DEFAULT_METRICS_HOST = '127.0.0.1';

@@ -1,11 +1,13 @@
 import { threadId } from 'node:worker_threads';
 import type { LogicalGraph } from '../api/graph.ts';
-import type { OperatorContext, OperatorOutput, ProcessingTimeService, RecordTime, StreamOperator } from '../operators/operator.ts';
+import type { OperatorContext, OperatorOutput, RecordTime, StreamOperator } from '../operators/operator.ts';
 import type { LmdbKeyedStateBackend } from '../state/lmdb-backend.ts';
 import type { PhysicalPlan, PlannedNode, Vertex } from './planner.ts';
 import type { RecordWriter } from './record-writer.ts';
 import type { StatsBoard } from './stats-board.ts';
-import { OperatorError, describeError, previewRecord } from './errors.ts';
+import { OperatorError, describeError, previewRecord } from '../core/errors.ts';
+import { NO_RECORD } from '../core/time.ts';
+import type { ProcessingTimeService } from '../state/timers.ts';
 
 type Push = (record: unknown) => void;
 type PushWatermark = (timestamp: number) => void;
@@ -66,15 +68,11 @@ function fanOut(targets: readonly Target[]): Push {
   };
 }
 
-/** Marks a failure outside any record (open, flush, finish). */
-export const NO_RECORD = Symbol('no record');
 
 export function operatorFailure(planned: PlannedNode, subtask: number, cause: unknown, record: unknown): Error {
   if (cause instanceof OperatorError) return cause;
   const preview = record === NO_RECORD ? undefined : previewRecord(record);
-  const error = new OperatorError(planned.name, `${subtask + 1}/${planned.parallelism}`, describeError(cause), preview);
-  error.cause = cause;
-  return error;
+  return new OperatorError(planned.name, `${subtask + 1}/${planned.parallelism}`, describeError(cause), preview, { cause });
 }
 
 /**

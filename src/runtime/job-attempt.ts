@@ -12,7 +12,8 @@ import { taskName, type CheckpointTarget, type RestorePoint } from '../checkpoin
 import type { ResolvedCheckpointConfig } from '../api/environment.ts';
 import { CheckpointCoordinator, type SavepointResult } from '../checkpoint/checkpoint-coordinator.ts';
 import { DEFAULT_CHECKPOINT_TIMEOUT_MS } from '../checkpoint/checkpoint-scheduler.ts';
-import { describeError } from './errors.ts';
+import { describeError, WeirError, type WeirErrorCode } from '../core/errors.ts';
+import { serializeError } from '../core/serialized-error.ts';
 import { fileNamePart } from './file-names.ts';
 import type { CollectedOutputs } from './collected-outputs.ts';
 
@@ -41,6 +42,12 @@ export interface AttemptOptions {
   readonly checkpoints: CheckpointTarget;
   /** This run's claim on the checkpoints (see CheckpointStorage.claim); undefined when nobody else can share them. */
   readonly checkpointOwner: string | undefined;
+  /**
+   * Claims the checkpoints again once every operator has opened (transactional sinks have taken their Kafka
+   * transactional ids over, fencing earlier holders), just before the first checkpoint: of two instances started
+   * at once, the one that fenced last also owns the checkpoints, instead of each holding one and both stopping.
+   */
+  readonly reclaimCheckpoints: (() => Promise<void>) | undefined;
   readonly savepoints: CheckpointTarget;
   readonly restore: RestorePoint | undefined;
   readonly lastCheckpointId: number;
@@ -79,7 +86,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
     atomics: 'disabled',
   });
   // A worker thread that throws outside its task (say, a late callback) is a failure of the attempt, not of the process.
-  pool.on('error', (error: unknown) => fail({ message: `a worker thread failed: ${describeError(error)}`, operator: undefined, stack: undefined }));
+  pool.on('error', (error: unknown) => fail(attemptFailure(`a worker thread failed: ${describeError(error)}`, error, 'WEIR_WORKER_FAILED')));
   const controls: MessagePort[] = [];
   const send = (message: CoordinatorToWorker): void => {
     for (const control of controls) control.postMessage(message);
@@ -94,7 +101,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
     tasks,
     checkpoints: options.checkpoints,
     owner: options.checkpointOwner,
-    onTakenOver: (message) => fail({ message, operator: undefined, stack: undefined, fatal: true }),
+    onTakenOver: (message) => fail(attemptFailure(message, undefined, 'WEIR_ERROR', true)),
     savepoints: options.savepoints,
     retained: checkpointing?.retained ?? 1,
     lastCheckpointId: options.lastCheckpointId,
@@ -130,7 +137,20 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
       if (checkpointing !== undefined) await coordinator.finalCheckpoint();
       send({ type: 'release' });
     } catch (error) {
-      fail({ message: describeError(error), operator: undefined, stack: undefined });
+      fail(attemptFailure(describeError(error), error, 'WEIR_ERROR'));
+    }
+  };
+  const onAllStarted = async (): Promise<void> => {
+    try {
+      await options.reclaimCheckpoints?.();
+    } catch (error) {
+      return fail({ message: `cannot claim the checkpoints: ${describeError(error)}`, operator: undefined, stack: undefined });
+    }
+    if (failure !== undefined) return;
+    coordinator.start();
+    if (options.stop !== undefined) {
+      if (options.stop.aborted) void onStop();
+      else options.stop.addEventListener('abort', () => void onStop(), { once: true });
     }
   };
   const onStop = async (): Promise<void> => {
@@ -171,11 +191,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
               threadIds[worker] = message.threadId;
               if (++workersStarted === deployment.workerCount) {
                 runningSince = performance.now();
-                coordinator.start();
-                if (options.stop !== undefined) {
-                  if (options.stop.aborted) void onStop();
-                  else options.stop.addEventListener('abort', () => void onStop(), { once: true });
-                }
+                void onAllStarted();
               }
               return;
             case 'subtask-finished':
@@ -213,7 +229,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
         checkpointing: checkpointing !== undefined,
       };
       const run = pool.run(task, { transferList: [control.port2, ...Object.values(ports)] }).catch((error: unknown) => {
-        fail({ message: `worker thread ${worker} died: ${describeError(error)}`, operator: undefined, stack: undefined });
+        fail(attemptFailure(`worker thread ${worker} died: ${describeError(error)}`, error, 'WEIR_WORKER_FAILED'));
       });
       return Promise.all([run, finished]);
     });
@@ -240,4 +256,10 @@ function remotePorts(deployment: Deployment): Record<string, MessagePort>[] {
     byWorker[spec.toWorker]![spec.key] = port2;
   }
   return byWorker;
+}
+
+/** A failure the main thread saw itself (a worker died, the final checkpoint failed), as a worker would report it. */
+function attemptFailure(message: string, cause: unknown, code: WeirErrorCode, fatal = false): FailureReport {
+  const error = new WeirError(message, { cause, code, fatal });
+  return { message, fatal, operator: undefined, stack: error.stack, error: serializeError(error) };
 }

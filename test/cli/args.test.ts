@@ -35,6 +35,7 @@ describe('parseCommand: good run command lines', () => {
       metricsPort: undefined,
       metricsHost: undefined,
       allowNonRestoredState: false,
+      allowFreshStart: false,
       params: undefined,
     });
   });
@@ -50,6 +51,7 @@ describe('parseCommand: good run command lines', () => {
         '--metrics-port', '9464',
         '--metrics-host', '0.0.0.0',
         '--allow-non-restored-state',
+        '--allow-fresh-start',
         '--params', '{"topic":"in","limits":[1,2],"dry":false}',
       ),
     ).toEqual({
@@ -62,6 +64,7 @@ describe('parseCommand: good run command lines', () => {
       metricsPort: 9464,
       metricsHost: '0.0.0.0',
       allowNonRestoredState: true,
+      allowFreshStart: true,
       params: { topic: 'in', limits: [1, 2], dry: false },
     });
   });

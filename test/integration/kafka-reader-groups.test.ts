@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { KafkaReaderParams } from '../fixtures/kafka-reader-job.ts';
 import { createTopic, kafkaBrokers, kafkaClient, uniqueTopic } from '../fixtures/kafka.ts';
 import { runWeir } from '../fixtures/weir-process.ts';
-import { sleep } from '../../src/runtime/signal.ts';
+import { sleep } from '../../src/core/signal.ts';
 import { READER_SESSION_TIMEOUT_MS } from '../../src/connectors/kafka/reader-groups.ts';
 
 const JOB = 'test/fixtures/kafka-reader-job.ts';

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ExactlyOnceOutput, ExactlyOnceSpec } from '../fixtures/exactly-once-job.ts';
 import { expectFailureFreeOutput } from '../fixtures/exactly-once-model.ts';
 import { publishedRecords, runWeir, unpublishedFiles } from '../fixtures/weir-process.ts';
-import { sleep } from '../../src/runtime/signal.ts';
+import { sleep } from '../../src/core/signal.ts';
 
 const JOB = 'test/fixtures/exactly-once-job.ts';
 const workDirs: string[] = [];
