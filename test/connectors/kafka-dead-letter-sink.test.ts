@@ -7,7 +7,7 @@ describe('dead-letter headers', () => {
     const letter: DeadLetter = {
       reason: 'SyntaxError: Unexpected token',
       operator: 'clicks',
-      source: { topic: 'in', partition: 2, offset: 41 },
+      source: { kind: 'kafka', topic: 'in', partition: 2, offset: 41 },
       key: null,
       value: new Uint8Array([1, 2]),
       headers: { trace: new Uint8Array([104, 105]), kind: 'x', gone: undefined, 'weir.dlq.reason': 'an older one' },
