@@ -12,7 +12,7 @@ const READ_CHUNK_BYTES = 1 << 20;
 export interface JsonLinesSourceOptions<T> {
   /** Files to read; each file is one split, spread over the source's subtasks. */
   readonly paths: readonly string[];
-  /** Turns a parsed line into a record (validate here); default: the parsed value as it is. */
+  /** Turns a parsed line into a record (validate here: what it throws makes the line a bad record); default: the parsed value as it is. */
   readonly parse?: (value: unknown) => T;
 }
 
