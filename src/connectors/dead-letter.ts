@@ -4,14 +4,15 @@ import { describeError, previewRecord, WeirError } from '../runtime/errors.ts';
 import type { ReaderOutput } from './source.ts';
 
 /**
- * Where a bad record was read, by kind of source: a Kafka record's offset, a file's line (counted from 1), a
- * generator's index, or the coordinates a source of your own names. Plain data, so that a dead letter crosses threads
+ * Where a bad record was read, by kind of source: a Kafka record's offset, a file's line (counted from 1), the index
+ * of a generator's record or of an element of `fromElements`, or the coordinates a source of your own names. Plain data, so that a dead letter crosses threads
  * and lands in Kafka headers as it is.
  */
 export type DeadLetterSource =
   | { readonly kind: 'kafka'; readonly topic: string; readonly partition: number; readonly offset: number }
   | { readonly kind: 'file'; readonly path: string; readonly line: number }
   | { readonly kind: 'generator'; readonly index: number }
+  | { readonly kind: 'elements'; readonly index: number }
   | { readonly kind: 'custom'; readonly [coordinate: string]: string | number };
 
 /** A record a source could not turn into a job record: the original bytes, why, and where from. */
@@ -97,6 +98,8 @@ export function describeSource(source: DeadLetterSource): string {
       return `in ${source.path}:${source.line}`;
     case 'generator':
       return `at generator index ${source.index}`;
+    case 'elements':
+      return `at index ${source.index} of fromElements`;
     default:
       return `at ${coordinatesOf(source)
         .map(([name, value]) => `${name} ${value}`)
