@@ -5,8 +5,8 @@ import type { ReaderOutput } from './source.ts';
 
 /**
  * Where a bad record was read, by kind of source: a Kafka record's offset, a file's line (counted from 1), the index
- * of a generator's record or of an element of `fromElements`, or the coordinates a source of your own names. Plain data, so that a dead letter crosses threads
- * and lands in Kafka headers as it is.
+ * of a generator's record or of an element of `fromElements`, or the coordinates a source of your own names. Plain
+ * data, so that a dead letter crosses threads and lands in Kafka headers as it is.
  */
 export type DeadLetterSource =
   | { readonly kind: 'kafka'; readonly topic: string; readonly partition: number; readonly offset: number }
@@ -15,7 +15,7 @@ export type DeadLetterSource =
   | { readonly kind: 'elements'; readonly index: number }
   | { readonly kind: 'custom'; readonly [coordinate: string]: string | number };
 
-/** A record a source could not turn into a job record: the original bytes, why, and where from. */
+/** A record a source could not turn into a job record (docs/architecture.md, decision 10): the original bytes, why, and where from. */
 export interface DeadLetter {
   /** Why it was rejected: the error, as `Name: message`. */
   readonly reason: string;

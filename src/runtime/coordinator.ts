@@ -81,6 +81,7 @@ export interface JobResult {
   /** Sum over channels of the most records each held in flight at once: an upper bound on what was buffered. */
   readonly maxInFlightRecords: number;
   readonly operators: readonly OperatorStats[];
+  /** @internal The physical plan the job ran (vertices, chains, edges), for weir's own tests. */
   readonly plan: PhysicalPlan;
 }
 
