@@ -6,7 +6,7 @@
 export { defineJob, type JobDefinition, type JobOptions } from './api/job.ts';
 export { StreamExecutionEnvironment, type ExchangeOptions } from './api/environment.ts';
 export { DataStream, KeyedStream, SingleOutputStream, SinkStream } from './api/data-stream.ts';
-export { OutputTag } from './api/output-tag.ts';
+export { OutputTag } from './core/output-tag.ts';
 export type {
   Collector,
   FilterFunction,
@@ -23,7 +23,7 @@ export type {
   ProcessFunction,
   ReduceFunction,
   RuntimeContext,
-} from './api/functions.ts';
+} from './operators/functions.ts';
 export {
   ValueStateDescriptor,
   ListStateDescriptor,
@@ -87,10 +87,10 @@ export { DEAD_LETTERS, rejectRecord, RejectedRecordError, type DeadLetter, type 
 export type { Sink, SinkContext, SinkWriter, TransactionalSink, TransactionalSinkWriter, Committer } from './connectors/sink.ts';
 export { TransactionalFileSink, type TransactionalFileSinkOptions, type FileCommittable } from './connectors/transactional-file-sink.ts';
 export type { CheckpointConfig } from './api/environment.ts';
-export type { RestartStrategyConfig } from './runtime/restart-strategy.ts';
+export type { RestartStrategyConfig } from './api/restart-strategy.ts';
 export { GeneratorSource, RecordRandom, type GeneratorOptions } from './connectors/generator.ts';
 export { ConsoleSink, type ConsoleSinkOptions } from './connectors/console.ts';
 export { FileSource, FileSink, JsonLinesFileSource, JsonLinesFileSink, type JsonLinesSourceOptions, type JsonLinesSinkOptions } from './connectors/files.ts';
 export { CollectSink, DiscardingSink } from './connectors/memory.ts';
-export { WeirError, JobDefinitionError, JobFailedError, OperatorError } from './runtime/errors.ts';
+export { WeirError, FatalError, JobDefinitionError, JobFailedError, OperatorError, isFatal, type WeirErrorCode, type WeirErrorOptions } from './core/errors.ts';
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from './runtime/coordinator.ts';

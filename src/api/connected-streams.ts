@@ -1,4 +1,4 @@
-import type { KeyedCoProcessFunction, KeySelector } from './functions.ts';
+import type { KeyedCoProcessFunction, KeySelector } from '../operators/functions.ts';
 import type { LogicalGraph, Partitioning } from './graph.ts';
 import { type SingleOutputStream, type StreamOrigin, appendOperator, inputOf } from './data-stream.ts';
 import { keyedCoProcessOperator } from '../operators/keyed-co-process.ts';

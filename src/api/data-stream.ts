@@ -1,14 +1,6 @@
-import type {
-  FilterFunction,
-  FlatMapFunction,
-  KeyedProcessFunction,
-  KeySelector,
-  MapFunction,
-  ProcessFunction,
-  ReduceFunction,
-} from './functions.ts';
+import type { FilterFunction, FlatMapFunction, KeyedProcessFunction, KeySelector, MapFunction, ProcessFunction } from '../operators/functions.ts';
 import type { LogicalGraph, LogicalNode, NodeInput, OperatorNode, Partitioning } from './graph.ts';
-import type { OutputTag } from './output-tag.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 import type { Sink } from '../connectors/sink.ts';
 import type { OperatorFactory } from '../operators/operator.ts';
 import { filterOperator, flatMapOperator, mapOperator } from '../operators/stateless.ts';
@@ -22,6 +14,7 @@ import { JoinedStreams } from './joined-streams.ts';
 import { IntervalJoin } from './interval-join.ts';
 import type { WindowAssigner } from '../operators/window/assigners.ts';
 import type { Window } from '../operators/window/windows.ts';
+import type { ReduceFunction } from '../state/descriptors.ts';
 
 /** Where a stream's records come from: a node's main or side output, with the partitioning its consumer will use. */
 export interface StreamOrigin {

@@ -1,6 +1,6 @@
-import type { KeySelector } from './functions.ts';
+import type { KeySelector } from '../operators/functions.ts';
 import type { LogicalGraph } from './graph.ts';
-import type { OutputTag } from './output-tag.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 import { type SingleOutputStream, type StreamOrigin, appendOperator, inputOf } from './data-stream.ts';
 import { type IntervalJoinFunction, intervalJoinOperator } from '../operators/join/interval-join.ts';
 

@@ -1,5 +1,5 @@
 import { StreamExecutionEnvironment } from './environment.ts';
-import { JobDefinitionError } from '../runtime/errors.ts';
+import { JobDefinitionError, WeirError, describeError } from '../core/errors.ts';
 
 export interface JobOptions {
   readonly name: string;
@@ -37,7 +37,13 @@ export function isJobDefinition(value: unknown): value is JobDefinition {
 /** Runs the job's builder on a fresh environment. */
 export function buildJob(job: JobDefinition, params: unknown): StreamExecutionEnvironment {
   const env = new StreamExecutionEnvironment();
-  job.build(env, params);
+  try {
+    job.build(env, params);
+  } catch (error) {
+    // weir's own refusals (a bad parallelism, a bad window) say what is wrong already; anything else is the user's code.
+    if (error instanceof WeirError) throw error;
+    throw new JobDefinitionError(`the builder of job '${job.name}' threw: ${describeError(error)}`, { cause: error });
+  }
   if (env.graph.nodes.length === 0) throw new JobDefinitionError(`job '${job.name}' defines no sources or operators`);
   return env;
 }

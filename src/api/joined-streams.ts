@@ -1,4 +1,4 @@
-import type { Collector, KeySelector } from './functions.ts';
+import type { Collector, KeySelector } from '../operators/functions.ts';
 import type { DataStream, SingleOutputStream } from './data-stream.ts';
 import type { WindowAssigner } from '../operators/window/assigners.ts';
 import type { Trigger } from '../operators/window/triggers.ts';

@@ -1,5 +1,5 @@
-import type { Collector, KeySelector, ReduceFunction } from './functions.ts';
-import type { OutputTag } from './output-tag.ts';
+import type { Collector, KeySelector } from '../operators/functions.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 import type { SingleOutputStream } from './data-stream.ts';
 import type { AggregateFunction } from '../state/descriptors.ts';
 import type { OperatorFactory } from '../operators/operator.ts';
@@ -12,6 +12,7 @@ import { canSlice, slicedWindowOperator } from '../operators/window/sliced-windo
 import type { KeyedStateBackend } from '../state/backend.ts';
 import { type WindowContext, type WindowEmitter, windowOperator } from '../operators/window/window-operator.ts';
 import { aggregating, foldingContents, listContents, reducing } from '../operators/window/window-contents.ts';
+import type { ReduceFunction } from '../state/descriptors.ts';
 
 /** Flink's ProcessWindowFunction: all of a window's elements (or its one reduced/aggregated value), with the window. */
 export type ProcessWindowFunction<IN, OUT, K, W extends Window> = (

@@ -1,8 +1,9 @@
 import { parseCommand, USAGE, UsageError } from './args.ts';
 import { runJob } from '../runtime/coordinator.ts';
-import { JobFailedError, WeirError } from '../runtime/errors.ts';
+import { JobFailedError } from '../core/errors.ts';
+import { errorReport } from './error-report.ts';
 
-/** `weir <command>`: returns the exit code; errors become one line on stderr. */
+/** `weir <command>`: returns the exit code; a failure is printed whole on stderr, with one summary line last. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     const command = parseCommand(argv);
@@ -37,8 +38,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.removeListener('SIGINT', onTerm);
     }
   } catch (error) {
-    const line = error instanceof WeirError || error instanceof UsageError ? error.message : `unexpected error: ${String(error)}`;
-    process.stderr.write(`weir: ${line.split('\n')[0]}\n`);
-    return error instanceof UsageError ? 2 : 1;
+    if (error instanceof UsageError) {
+      process.stderr.write(`weir: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`${errorReport(error).join('\n')}\n`);
+    return 1;
   }
 }

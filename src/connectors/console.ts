@@ -1,6 +1,6 @@
 import { writeSync } from 'node:fs';
-import type { RuntimeContext } from '../api/functions.ts';
 import type { Sink, SinkWriter } from './sink.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 export interface ConsoleSinkOptions<T> {
   /** One line per record; default JSON. */

@@ -1,6 +1,6 @@
-import { OutputTag } from '../api/output-tag.ts';
-import { NO_TIMESTAMP } from '../api/watermark-strategy.ts';
-import { describeError, previewRecord, WeirError } from '../runtime/errors.ts';
+import { OutputTag } from '../core/output-tag.ts';
+import { NO_TIMESTAMP } from '../core/time.ts';
+import { describeError, previewRecord, WeirError, type WeirErrorCode } from '../core/errors.ts';
 import type { ReaderOutput } from './source.ts';
 
 /**
@@ -56,6 +56,7 @@ export interface RejectedRecord {
 
 /** A source rejected a record and the job does not read its dead letters: the job fails, naming the record. */
 export class RejectedRecordError extends WeirError {
+  static override readonly defaultCode: WeirErrorCode = 'WEIR_BAD_RECORD';
   override name = 'RejectedRecordError';
   constructor(
     readonly source: DeadLetterSource,

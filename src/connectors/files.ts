@@ -1,11 +1,11 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RuntimeContext } from '../api/functions.ts';
 import { BadRecordError, type PollResult, type ReaderOutput, type Source, type SourceOutput, type SourceReader } from './source.ts';
 import { rejectRecord } from './dead-letter.ts';
 import type { Sink, SinkWriter } from './sink.ts';
-import { WeirError } from '../runtime/errors.ts';
+import { WeirError } from '../core/errors.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 const READ_CHUNK_BYTES = 1 << 20;
 

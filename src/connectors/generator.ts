@@ -1,6 +1,6 @@
-import type { RuntimeContext } from '../api/functions.ts';
 import { BadRecordError, type PollResult, type ReaderOutput, type Source, type SourceReader } from './source.ts';
 import { rejectRecord } from './dead-letter.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 /**
  * A deterministic random stream per record: reseeded from (seed, index), so record i is the same whatever the

@@ -1,8 +1,8 @@
-import type { RuntimeContext } from '../api/functions.ts';
 import { BadRecordError, type PollResult, type ReaderOutput, type Source, type SourceReader } from './source.ts';
 import { rejectRecord } from './dead-letter.ts';
 import type { Sink, SinkWriter } from './sink.ts';
-import { sendToCoordinator } from '../runtime/worker/coordinator-link.ts';
+import { sendToCoordinator } from '../core/coordinator-link.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 /**
  * A bounded source of records held in the job module; one subtask reads them in order. An element whose timestamp the

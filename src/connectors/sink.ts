@@ -1,4 +1,4 @@
-import type { RuntimeContext } from '../api/functions.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 /** One subtask's writer. `write` is on the hot path; `flush` runs after each input batch and may be async. */
 export interface SinkWriter<T> {

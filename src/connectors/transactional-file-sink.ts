@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RuntimeContext } from '../api/functions.ts';
-import { syncDirectory } from '../runtime/durable-fs.ts';
+import { syncDirectory } from '../core/durable-fs.ts';
 import type { Committer, SinkContext, TransactionalSink, TransactionalSinkWriter } from './sink.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 /**
  * What publishing one epoch's file takes: move it from its hidden pending name to its final name. Names are relative

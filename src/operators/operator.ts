@@ -1,5 +1,8 @@
-import type { RuntimeContext } from '../api/functions.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
+import type { ProcessingTimeService } from '../state/timers.ts';
+
+export type { ProcessingTimeService };
 
 /** Where an operator sends what it emits: the main output, side outputs by tag id, and watermarks. */
 export interface OperatorOutput<T> {
@@ -19,11 +22,6 @@ export interface RecordTime {
 }
 
 /** Processing-time callbacks, run by the subtask between batches (never in the middle of one). */
-export interface ProcessingTimeService {
-  now(): number;
-  /** Runs `callback` once the wall clock reaches `timestamp` (ms since the epoch). */
-  schedule(timestamp: number, callback: () => void): void;
-}
 
 export interface OperatorContext extends RuntimeContext {
   /** Unique, stable operator id (the uid, or one derived from the graph position). */

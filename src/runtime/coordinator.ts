@@ -6,8 +6,8 @@ import { Registry } from 'prom-client';
 import { buildJob } from '../api/job.ts';
 import { DEFAULT_RESTART_STRATEGY } from '../api/environment.ts';
 import { runAttempt, type AttemptOutcome } from './job-attempt.ts';
-import { RestartStrategy } from './restart-strategy.ts';
-import { sleep } from './signal.ts';
+import { RestartStrategy } from '../api/restart-strategy.ts';
+import { sleep } from '../core/signal.ts';
 import { fileNamePart } from './file-names.ts';
 import type { CheckpointStorage } from '../checkpoint/storage.ts';
 import { latestRestorable, checkRestoreFits } from '../checkpoint/restore-point.ts';
@@ -16,9 +16,10 @@ import { loadJob, resolveJobPath } from './job-loader.ts';
 import { planJob, type PhysicalPlan } from './planner.ts';
 import { planDeployment, workerFor, type Deployment } from './deployment.ts';
 import { StatsBoard } from './stats-board.ts';
-import { JobDefinitionError, JobFailedError, describeError } from './errors.ts';
+import { JobDefinitionError, JobFailedError, describeError } from '../core/errors.ts';
+import { reviveError } from '../core/serialized-error.ts';
 import { createLogger, defaultLogLevel, type Logger } from '../observe/logger.ts';
-import { registerJobMetrics } from '../observe/metrics.ts';
+import { registerJobMetrics } from './job-metrics.ts';
 import { startMetricsServer } from '../observe/http-server.ts';
 
 export interface RunOptions {
@@ -135,7 +136,11 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
       });
       if (outcome.kind !== 'failed') break;
       const decision = restartStrategy.onFailure(Date.now());
-      if (!decision.restart || outcome.failure.fatal === true) throw new JobFailedError(`job '${job.name}' failed: ${outcome.failure.message}`);
+      if (!decision.restart || outcome.failure.fatal === true) {
+        const { error, fatal } = outcome.failure;
+        const cause = error === undefined ? undefined : reviveError(error);
+        throw new JobFailedError(`job '${job.name}' failed: ${outcome.failure.message}`, { cause, fatal: fatal === true });
+      }
       restarts++;
       // Another instance of this job id may have written checkpoints meanwhile: ids go on after every one of them.
       lastCheckpointId = Math.max(outcome.lastCheckpointId, ...(await storage.checkpoints.completed()));

@@ -12,7 +12,8 @@ import { taskName, type CheckpointTarget, type RestorePoint } from '../checkpoin
 import type { ResolvedCheckpointConfig } from '../api/environment.ts';
 import { CheckpointCoordinator, type SavepointResult } from '../checkpoint/checkpoint-coordinator.ts';
 import { DEFAULT_CHECKPOINT_TIMEOUT_MS } from '../checkpoint/checkpoint-scheduler.ts';
-import { describeError } from './errors.ts';
+import { describeError, WeirError, type WeirErrorCode } from '../core/errors.ts';
+import { serializeError } from '../core/serialized-error.ts';
 import { fileNamePart } from './file-names.ts';
 
 const CANCEL_GRACE_MS = 5_000;
@@ -75,7 +76,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
     atomics: 'disabled',
   });
   // A worker thread that throws outside its task (say, a late callback) is a failure of the attempt, not of the process.
-  pool.on('error', (error: unknown) => fail({ message: `a worker thread failed: ${describeError(error)}`, operator: undefined, stack: undefined }));
+  pool.on('error', (error: unknown) => fail(attemptFailure(`a worker thread failed: ${describeError(error)}`, error, 'WEIR_WORKER_FAILED')));
   const controls: MessagePort[] = [];
   const send = (message: CoordinatorToWorker): void => {
     for (const control of controls) control.postMessage(message);
@@ -89,7 +90,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
     tasks,
     checkpoints: options.checkpoints,
     owner: options.checkpointOwner,
-    onTakenOver: (message) => fail({ message, operator: undefined, stack: undefined, fatal: true }),
+    onTakenOver: (message) => fail(attemptFailure(message, undefined, 'WEIR_ERROR', true)),
     savepoints: options.savepoints,
     retained: checkpointing?.retained ?? 1,
     lastCheckpointId: options.lastCheckpointId,
@@ -125,7 +126,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
       if (checkpointing !== undefined) await coordinator.finalCheckpoint();
       send({ type: 'release' });
     } catch (error) {
-      fail({ message: describeError(error), operator: undefined, stack: undefined });
+      fail(attemptFailure(describeError(error), error, 'WEIR_ERROR'));
     }
   };
   const onStop = async (): Promise<void> => {
@@ -206,7 +207,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
         checkpointing: checkpointing !== undefined,
       };
       const run = pool.run(task, { transferList: [control.port2, ...Object.values(ports)] }).catch((error: unknown) => {
-        fail({ message: `worker thread ${worker} died: ${describeError(error)}`, operator: undefined, stack: undefined });
+        fail(attemptFailure(`worker thread ${worker} died: ${describeError(error)}`, error, 'WEIR_WORKER_FAILED'));
       });
       return Promise.all([run, finished]);
     });
@@ -239,4 +240,10 @@ function remotePorts(deployment: Deployment): Record<string, MessagePort>[] {
     byWorker[spec.toWorker]![spec.key] = port2;
   }
   return byWorker;
+}
+
+/** A failure the main thread saw itself (a worker died, the final checkpoint failed), as a worker would report it. */
+function attemptFailure(message: string, cause: unknown, code: WeirErrorCode, fatal = false): FailureReport {
+  const error = new WeirError(message, { cause, code, fatal });
+  return { message, fatal, operator: undefined, stack: error.stack, error: serializeError(error) };
 }

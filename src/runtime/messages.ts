@@ -1,5 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Barrier, CheckpointTarget, RestorePoint, SubtaskSnapshot } from '../checkpoint/snapshot-state.ts';
+import type { CheckpointNotice } from '../checkpoint/checkpointed-plan.ts';
+import type { SerializedError } from '../core/serialized-error.ts';
 
 /**
  * Control events that travel in order with the records of a channel; every consumer switches on `t`.
@@ -30,6 +32,8 @@ export interface FailureReport {
   readonly fatal?: boolean;
   readonly operator: string | undefined;
   readonly stack: string | undefined;
+  /** The error itself with its causes (the user's error and stack frames), revived on the main thread. */
+  readonly error?: SerializedError;
 }
 
 export type WorkerToCoordinator =
@@ -45,11 +49,7 @@ export type WorkerToCoordinator =
 
 export type CoordinatorToWorker =
   | { readonly type: 'cancel' }
-  /** Sources emit this barrier; subtasks that already finished snapshot at once. */
-  | { readonly type: 'trigger'; readonly barrier: Barrier }
-  /** Checkpoint n is complete: it covers every earlier one (best effort: a lost notice is covered by the next). */
-  | { readonly type: 'complete'; readonly checkpointId: number }
-  | { readonly type: 'abort'; readonly checkpointId: number }
+  | CheckpointNotice
   /** Every subtask finished and, with checkpointing on, the final checkpoint is complete: close and end. */
   | { readonly type: 'release' }
   /** Stop after the notices sent before this one (a savepoint's completion): the job stops with a savepoint. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NO_TIMESTAMP, WatermarkStrategy } from '../../src/api/watermark-strategy.ts';
 import { RejectedRecordError, type DeadLetter } from '../../src/connectors/dead-letter.ts';
 import { ElementsSource } from '../../src/connectors/memory.ts';
-import { isFatal } from '../../src/runtime/errors.ts';
+import { isFatal } from '../../src/core/errors.ts';
 import { SourceWatermarks } from '../../src/runtime/source-watermarks.ts';
 
 interface Item {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SinkContext } from '../../src/connectors/sink.ts';
 import { encodeEpoch, type KafkaEpoch } from '../../src/connectors/kafka/epoch-writer.ts';
 import { KafkaTransactionCommitter, type TransactionSettings } from '../../src/connectors/kafka/transaction-committer.ts';
-import { isFatal } from '../../src/runtime/errors.ts';
+import { isFatal } from '../../src/core/errors.ts';
 import { createTopic, kafkaBrokers, readTopic, uniqueTopic } from '../fixtures/kafka.ts';
 
 const context = (subtaskIndex: number): SinkContext => ({

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runJob } from 'weir/testing';
-import { describeError } from '../../src/runtime/errors.ts';
+import { describeError } from '../../src/core/errors.ts';
 import { generatedAt, type DeadLetterJobParams, type LetterSummary, type Reading } from '../fixtures/dead-letter-job.ts';
 import { publishedRecords, runWeir } from '../fixtures/weir-process.ts';
 

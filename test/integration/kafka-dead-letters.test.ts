@@ -4,7 +4,7 @@ import type { IHeaders } from 'kafkajs';
 import { fileURLToPath } from 'node:url';
 import { runJob } from 'weir/testing';
 import { deserializers, type KafkaRecordView } from 'weir/kafka';
-import { describeError } from '../../src/runtime/errors.ts';
+import { describeError } from '../../src/core/errors.ts';
 import type { KafkaDeadLetterParams, TimedClick } from '../fixtures/kafka-dead-letter-job.ts';
 import { createTopic, kafkaBrokers, kafkaClient, readTopic, uniqueTopic } from '../fixtures/kafka.ts';
 

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MIN_WATERMARK, NO_TIMESTAMP, WatermarkStrategy } from '../../src/api/watermark-strategy.ts';
+import { WatermarkStrategy } from '../../src/api/watermark-strategy.ts';
 import type { RecordTime } from '../../src/operators/operator.ts';
 import { SourceWatermarks } from '../../src/runtime/source-watermarks.ts';
 import { BadRecordError } from '../../src/connectors/source.ts';
 import type { DeadLetter } from '../../src/connectors/dead-letter.ts';
+import { MIN_WATERMARK, NO_TIMESTAMP } from '../../src/core/time.ts';
 
 interface Ev {
   readonly ts: number;

@@ -1,8 +1,8 @@
 import type { Admin, Consumer, ConsumerConfig, LogEntry, Producer, ProducerConfig } from 'kafkajs';
 import { Kafka, kafkajs, logLevel as KafkaLogLevel } from './kafkajs.ts';
 import { createLogger } from '../../observe/logger.ts';
-import { WeirError } from '../../runtime/errors.ts';
-import { sleep } from '../../runtime/signal.ts';
+import { WeirError } from '../../core/errors.ts';
+import { sleep } from '../../core/signal.ts';
 
 /**
  * The one place weir touches kafkajs (docs/architecture.md, decision 13: kafkajs is in maintenance mode; keep it behind a narrow interface so

@@ -3,7 +3,7 @@ import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { AssignerProtocol } from './kafkajs.ts';
 import { rejectRecord } from '../dead-letter.ts';
 import { BadRecordError, type PollResult, type ReaderOutput, type SourceOutput, type SourceReader } from '../source.ts';
-import { describeError, WeirError } from '../../runtime/errors.ts';
+import { describeError, WeirError } from '../../core/errors.ts';
 import { KafkaClient, partitionKey, type KafkaAdmin, type TopicPartition } from './client.ts';
 import type { KafkaRecordView } from './serde.ts';
 import { createLogger } from '../../observe/logger.ts';

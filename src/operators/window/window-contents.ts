@@ -1,8 +1,8 @@
 import type { KeyedStateBackend, Namespace } from '../../state/backend.ts';
 import type { AggregateFunction } from '../../state/descriptors.ts';
-import type { ReduceFunction } from '../../api/functions.ts';
 import { ListStateDescriptor, ValueStateDescriptor } from '../../state/descriptors.ts';
-import { WeirError } from '../../runtime/errors.ts';
+import { WeirError } from '../../core/errors.ts';
+import type { ReduceFunction } from '../../state/descriptors.ts';
 
 /**
  * What a window keeps for the current key and namespace, and how two windows' contents merge (sessions): a reduced

@@ -18,8 +18,9 @@ import type { PlannedNode } from '../planner.ts';
 import { ProcessingTimeScheduler } from '../processing-time.ts';
 import { openKeyedState } from './keyed-state.ts';
 import type { RecordTime } from '../../operators/operator.ts';
-import { NO_TIMESTAMP, type WatermarkStrategy } from '../../api/watermark-strategy.ts';
+import { type WatermarkStrategy } from '../../api/watermark-strategy.ts';
 import type { SourceWatermarkBoard, WatermarkAlignment } from '../watermark-alignment.ts';
+import { NO_TIMESTAMP } from '../../core/time.ts';
 
 export interface BuildContext {
   readonly env: StreamExecutionEnvironment;
