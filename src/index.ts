@@ -3,7 +3,7 @@
  * other than Kafka, and `runJob`. Internals stay unexported (package.json exports map).
  * @module weir
  */
-export { defineJob, type JobDefinition, type JobOptions } from './api/job.ts';
+export { defineJob, type JobDefinition, type JobOptions, type JobBuilder, type BuilderResult, type NotAPromise } from './api/job.ts';
 export { StreamExecutionEnvironment, type ExchangeOptions } from './api/environment.ts';
 export { DataStream, KeyedStream, SingleOutputStream, SinkStream } from './api/data-stream.ts';
 export { OutputTag } from './core/output-tag.ts';
@@ -23,6 +23,7 @@ export type {
   ProcessFunction,
   ReduceFunction,
   RuntimeContext,
+  UndeclaredOutput,
 } from './operators/functions.ts';
 export {
   ValueStateDescriptor,
@@ -52,6 +53,7 @@ export {
 } from './api/watermark-strategy.ts';
 export { Time } from './api/time.ts';
 export { WindowedStream, type ProcessWindowFunction } from './api/windowed-stream.ts';
+export { AllWindowedStream, type ProcessAllWindowFunction } from './api/all-windowed-stream.ts';
 export { ConnectedStreams, ConnectedKeyedStreams } from './api/connected-streams.ts';
 export { JoinedStreams, JoinWhereEqual, WindowJoin, type JoinFunction } from './api/joined-streams.ts';
 export { IntervalJoin, IntervalJoined } from './api/interval-join.ts';

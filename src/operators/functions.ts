@@ -10,6 +10,17 @@ export interface Collector<T> {
   collect(record: T): void;
 }
 
+/**
+ * The output type of a function that emits through a collector without saying what it emits. TypeScript infers a
+ * function's output type from what the function declares (`process<Out>(...)`, a parameter `out: Collector<Out>`, or
+ * a named function whose signature says it), never from the `out.collect(...)` calls in its body; when none of these
+ * gives it, the output type is this one instead of `unknown`, so that `out.collect({...})` fails to compile
+ * ("... does not exist in type 'UndeclaredOutput'") rather than letting a typo in a field flow downstream.
+ */
+export interface UndeclaredOutput {
+  readonly 'declare the output type: process<Out>(...), or annotate the parameter out: Collector<Out>': never;
+}
+
 export type MapFunction<I, O> = (value: I) => O;
 export type FilterFunction<T> = (value: T) => boolean;
 /** Emits zero or more records per input: return an iterable, or push through the collector. */

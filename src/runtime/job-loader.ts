@@ -28,7 +28,8 @@ export async function loadJob(absolutePath: string): Promise<JobDefinition> {
         : compileErrors.map(({ file, line, column, text }) => `${file}:${line}:${column}: ${text}`).join('\n');
     throw new JobDefinitionError(`cannot load job module ${absolutePath}: ${reason}`, { cause: error });
   }
-  const candidate = module.default;
+  // A TypeScript job outside an ESM package is compiled to CommonJS, whose exports object is the default of the import.
+  const candidate = isJobDefinition(module.default) ? module.default : (module.default as { default?: unknown } | undefined)?.default;
   if (!isJobDefinition(candidate)) {
     throw new JobDefinitionError(`${absolutePath} does not export a job: add \`export default defineJob({ name: '...' }, (env) => { ... })\``);
   }

@@ -120,3 +120,22 @@ export function listContents<T>(backend: KeyedStateBackend): WindowContents<T, T
     },
   };
 }
+
+/**
+ * Every element, as listContents, behind Flink's CountEvictor (evictBefore): when the window is read, which the
+ * window operator does only as it fires, the elements before the last `count` are dropped for good.
+ */
+export function lastElementsContents<T>(backend: KeyedStateBackend, count: number): WindowContents<T, T[]> {
+  const state = backend.getState(new ListStateDescriptor<T>(CONTENTS));
+  const all = listContents<T>(backend);
+  return {
+    ...all,
+    get() {
+      const elements = all.get();
+      if (elements === undefined || elements.length <= count) return elements;
+      const kept = elements.slice(elements.length - count);
+      state.update(kept);
+      return kept;
+    },
+  };
+}
