@@ -1,10 +1,11 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PollResult, ReaderOutput, Source, SourceOutput, SourceReader } from './source.ts';
+import { BadRecordError, type PollResult, type ReaderOutput, type Source, type SourceOutput, type SourceReader } from './source.ts';
+import { rejectRecord } from './dead-letter.ts';
 import type { Sink, SinkContext, SinkWriter } from './sink.ts';
 import { claimSinkDirectory, ownRunPattern } from './sink-directory.ts';
-import { WeirError, describeError } from '../core/errors.ts';
+import { WeirError } from '../core/errors.ts';
 import type { RuntimeContext } from '../core/runtime-context.ts';
 
 const READ_CHUNK_BYTES = 1 << 20;
@@ -12,7 +13,7 @@ const READ_CHUNK_BYTES = 1 << 20;
 export interface JsonLinesSourceOptions<T> {
   /** Files to read; each file is one split, spread over the source's subtasks. */
   readonly paths: readonly string[];
-  /** Turns a parsed line into a record (validate here); default: the parsed value as it is. */
+  /** Turns a parsed line into a record (validate here: what it throws makes the line a bad record); default: the parsed value as it is. */
   readonly parse?: (value: unknown) => T;
 }
 
@@ -30,7 +31,9 @@ export interface FileSourcePosition {
 
 /**
  * Reads JSON-lines files. Each file is a split, with watermarks of its own; file i goes to subtask i % parallelism,
- * also on a restore at another parallelism. A line that is not JSON fails the job with its file and line number.
+ * also on a restore at another parallelism. A line that does not parse (JSON, then `parse`) or whose timestamp the
+ * strategy rejects goes to the DEAD_LETTERS side output with its file and line when the job reads it, and fails the
+ * job otherwise.
  */
 export class JsonLinesFileSource<T> implements Source<T> {
   readonly boundedness = 'bounded';
@@ -54,7 +57,7 @@ export class JsonLinesFileSource<T> implements Source<T> {
       .filter(({ index }) => index % ctx.parallelism === ctx.subtaskIndex)
       .sort((a, b) => a.index - b.index)
       .map(({ split }) => split);
-    return new JsonLinesReader<T>(mine, this.options.parse ?? ((value) => value as T));
+    return new JsonLinesReader<T>(mine, this.options.parse ?? ((value) => value as T), ctx.operatorName);
   }
 }
 
@@ -80,6 +83,8 @@ class JsonLinesReader<T> implements SourceReader<T> {
   constructor(
     splits: readonly FileSplitPosition[],
     private readonly parse: (value: unknown) => T,
+    /** The source's name in the job graph, for its dead letters. */
+    private readonly operator: string,
   ) {
     this.pending = [...splits];
   }
@@ -93,7 +98,8 @@ class JsonLinesReader<T> implements SourceReader<T> {
         // Lines of a chunk ended with a newline; the line left at the end of the file did not.
         this.lineOffset += Buffer.byteLength(line) + (this.atEnd ? 0 : 1);
         if (line.trim().length === 0) continue;
-        this.splitOutput.collect(this.parseLine(line));
+        // The position is past the line already: a bad line dead-lettered here is never read again after a restore.
+        this.emitLine(line, output);
         emitted++;
         continue;
       }
@@ -107,12 +113,26 @@ class JsonLinesReader<T> implements SourceReader<T> {
     return { splits: [...current, ...this.pending] };
   }
 
-  private parseLine(line: string): T {
+  /** Emits a line's record, or rejects the line; errors of the operators after the source pass through. */
+  private emitLine(line: string, output: ReaderOutput<T>): void {
+    let record: T;
     try {
-      return this.parse(JSON.parse(line));
+      record = this.parse(JSON.parse(line));
     } catch (error) {
-      throw new WeirError(`bad record in ${this.current!.path}:${this.lineNumber}: ${describeError(error)}`);
+      this.reject(line, error, output);
+      return;
     }
+    try {
+      this.splitOutput.collect(record);
+    } catch (error) {
+      if (!(error instanceof BadRecordError)) throw error;
+      this.reject(line, error, output);
+    }
+  }
+
+  private reject(line: string, error: unknown, output: ReaderOutput<T>): void {
+    const source = { kind: 'file', path: this.current!.path, line: this.lineNumber } as const;
+    rejectRecord(output, this.operator, { source, error, preview: line, value: Buffer.from(line) });
   }
 
   /** Loads the next lines; false when every file is read. */

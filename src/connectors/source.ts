@@ -11,7 +11,7 @@ export interface SourceOutput<T> {
   collect(record: T, sourceTimestamp?: number): void;
 }
 
-/** The record, not the job, is at fault (the timestamp assigner threw or returned no number): a reader may dead-letter it. */
+/** The record, not the job, is at fault (the timestamp assigner threw or returned no number): its reader hands it to rejectRecord with its place. */
 export class BadRecordError extends WeirError {
   static override readonly defaultCode: WeirErrorCode = 'WEIR_BAD_RECORD';
   override name = 'BadRecordError';

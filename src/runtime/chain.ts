@@ -8,6 +8,7 @@ import type { StatsBoard } from './stats-board.ts';
 import { OperatorError, describeError, previewRecord } from '../core/errors.ts';
 import { NO_RECORD } from '../core/time.ts';
 import type { ProcessingTimeService } from '../state/timers.ts';
+import { RejectedRecordError } from '../connectors/dead-letter.ts';
 
 type Push = (record: unknown) => void;
 type PushWatermark = (timestamp: number) => void;
@@ -71,7 +72,8 @@ function fanOut(targets: readonly Target[]): Push {
 
 export function operatorFailure(planned: PlannedNode, subtask: number, cause: unknown, record: unknown): Error {
   if (cause instanceof OperatorError) return cause;
-  const preview = record === NO_RECORD ? undefined : previewRecord(record);
+  // A source's bad record is no record of the chain's, but its preview is what the reader of the failure needs.
+  const preview = record !== NO_RECORD ? previewRecord(record) : cause instanceof RejectedRecordError ? cause.recordPreview : undefined;
   return new OperatorError(planned.name, `${subtask + 1}/${planned.parallelism}`, describeError(cause), preview, { cause });
 }
 

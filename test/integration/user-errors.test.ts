@@ -86,7 +86,7 @@ describe('a job that does not build', () => {
 
   it("reports an error thrown by the user's builder as the builder's, with the user's frame, not as unexpected", async () => {
     const builder = fixture('builder-error-job.ts');
-    const builderLine = lineOf(builder, 'params.limit.toFixed');
+    const builderLine = lineOf(builder, 'params.limit!.toFixed');
 
     const failure = await failureOf(runJob({ jobModule: builder, logLevel: 'silent' }));
     expect(failure).toBeInstanceOf(JobDefinitionError);

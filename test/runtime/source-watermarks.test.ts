@@ -265,7 +265,7 @@ describe('SourceWatermarks: per-split watermarks', () => {
     const sw = new SourceWatermarks<Ev>(byTs(WatermarkStrategy.monotonousTimestamps<Ev>()), time, () => {}, () => 0, (letter) =>
       letters.push({ letter, timestamp: time.timestamp }),
     );
-    const letter: DeadLetter = { reason: 'bad', operator: 'src', source: { topic: 't', partition: 0, offset: 7 }, key: null, value: null, headers: {}, timestamp: 500 };
+    const letter: DeadLetter = { reason: 'bad', operator: 'src', source: { kind: 'kafka', topic: 't', partition: 0, offset: 7 }, key: null, value: null, headers: {}, timestamp: 500 };
     sw.forSplit('a').collect({ ts: 10 });
     sw.readerOutput.deadLetters!(letter);
     sw.emitPeriodic({ emitWatermark: (wm) => emitted.push(wm), emitIdle: () => {} });

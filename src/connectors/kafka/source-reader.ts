@@ -1,4 +1,5 @@
 import type { Consumer, EachBatchPayload } from 'kafkajs';
+import { rejectRecord } from '../dead-letter.ts';
 import { BadRecordError, type PollResult, type ReaderOutput, type SourceOutput, type SourceReader } from '../source.ts';
 import { describeError, WeirError } from '../../core/errors.ts';
 import { KafkaClient, partitionKey, type KafkaAdmin, type TopicPartition } from './client.ts';
@@ -163,29 +164,23 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
     try {
       value = this.options.deserializer(record);
     } catch (error) {
-      this.reject(record, error, output);
+      this.reject(record, error, record.value === null ? null : textOf(record.value), output);
       return;
     }
     try {
       split.collect(value, record.timestamp);
     } catch (error) {
       if (!(error instanceof BadRecordError)) throw error;
-      this.reject(record, error, output);
+      this.reject(record, error, value, output);
     }
   }
 
-  /** To the dead letters if the job reads them, else the job fails naming the record's position. */
-  private reject(record: KafkaRecordView, error: unknown, output: ReaderOutput<T>): void {
-    const reason = describeError(error);
+  private reject(record: KafkaRecordView, error: unknown, preview: unknown, output: ReaderOutput<T>): void {
     const { topic, partition, offset } = record;
-    if (output.deadLetters === undefined) {
-      // Fatal: a restart reads the same record again and fails the same way (a crash loop, not a recovery).
-      throw new WeirError(`bad record in Kafka topic ${topic} partition ${partition} at offset ${offset}: ${reason}`, { cause: error, fatal: true });
-    }
-    output.deadLetters({
-      reason,
-      operator: this.me.operator,
-      source: { topic, partition, offset },
+    rejectRecord(output, this.me.operator, {
+      source: { kind: 'kafka', topic, partition, offset },
+      error,
+      preview,
       key: record.key,
       value: record.value,
       headers: record.headers,
@@ -325,4 +320,9 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
     }
     return 'more';
   }
+}
+
+/** A value's bytes as text, for a failure's preview: JSON values read as themselves, other bytes as best UTF-8 can. */
+function textOf(value: Uint8Array): string {
+  return new TextDecoder().decode(value);
 }
