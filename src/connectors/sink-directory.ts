@@ -2,7 +2,7 @@ import { link, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WeirError } from '../core/errors.ts';
 import { syncDirectory, writeDurably } from '../core/durable-fs.ts';
-import { TIME_ORDERED_ID, timeOrderedId } from '../runtime/file-names.ts';
+import { TIME_ORDERED_ID, timeOrderedId } from '../core/file-names.ts';
 import type { SinkContext } from './sink.ts';
 
 /** The file that says which job writes a sink's directory. */

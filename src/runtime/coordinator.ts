@@ -8,7 +8,7 @@ import { DEFAULT_RESTART_STRATEGY } from '../api/environment.ts';
 import { runAttempt, type AttemptOutcome } from './job-attempt.ts';
 import { RestartStrategy } from '../api/restart-strategy.ts';
 import { sleep } from '../core/signal.ts';
-import { fileNamePart, timeOrderedId } from './file-names.ts';
+import { fileNamePart, timeOrderedId } from '../core/file-names.ts';
 import type { CheckpointStorage } from '../checkpoint/storage.ts';
 import { latestRestorable, checkRestoreFits } from '../checkpoint/restore-point.ts';
 import { LocalCheckpointStorage, newInstanceId } from '../checkpoint/local-storage.ts';

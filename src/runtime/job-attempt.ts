@@ -14,7 +14,7 @@ import { CheckpointCoordinator, type SavepointResult } from '../checkpoint/check
 import { DEFAULT_CHECKPOINT_TIMEOUT_MS } from '../checkpoint/checkpoint-scheduler.ts';
 import { describeError, WeirError, type WeirErrorCode } from '../core/errors.ts';
 import { serializeError } from '../core/serialized-error.ts';
-import { fileNamePart } from './file-names.ts';
+import { fileNamePart } from '../core/file-names.ts';
 import type { CollectedOutputs } from './collected-outputs.ts';
 
 const CANCEL_GRACE_MS = 5_000;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SinkContext } from '../../src/connectors/sink.ts';
 import { type FileCommittable, TransactionalFileSink } from '../../src/connectors/transactional-file-sink.ts';
-import { timeOrderedId } from '../../src/runtime/file-names.ts';
+import { timeOrderedId } from '../../src/core/file-names.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
