@@ -140,7 +140,8 @@ async function runLoadedJob(options: RunOptions, jobModule: string, registry: Re
 
   const outputs = new CollectedOutputs();
   const restartStrategy = new RestartStrategy(env.restartStrategy ?? (env.checkpointing === undefined ? { kind: 'none' } : DEFAULT_RESTART_STRATEGY));
-  const instanceId = timeOrderedId();
+  // One id per process start, for checkpoint files and sink files alike; it sorts by start time (the sinks rely on it).
+  const instanceId = storage.instance;
   let outcome: AttemptOutcome;
   let restarts = 0;
   try {
