@@ -57,4 +57,11 @@ export interface Source<T> {
    * checkpoint (whatever the parallelism was then); each new reader takes its share, so no input is read twice or lost.
    */
   createReader(ctx: RuntimeContext, restored?: readonly unknown[]): SourceReader<T>;
+  /**
+   * Asked on the coordinator before a start that restores no checkpoint or savepoint: one sentence on what an earlier
+   * run of this job left where the source starts (Kafka offsets its checkpoints committed), or undefined. A start
+   * that finds any is refused, since the source would continue that run's input with empty state, unless the run
+   * allows a fresh start.
+   */
+  earlierRun?(): Promise<string | undefined>;
 }

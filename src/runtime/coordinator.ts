@@ -4,7 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { buildJob } from '../api/job.ts';
-import { DEFAULT_RESTART_STRATEGY } from '../api/environment.ts';
+import { DEFAULT_RESTART_STRATEGY, type StreamExecutionEnvironment } from '../api/environment.ts';
 import { runAttempt, type AttemptOutcome } from './job-attempt.ts';
 import { RestartStrategy } from '../api/restart-strategy.ts';
 import { sleep } from '../core/signal.ts';
@@ -24,6 +24,8 @@ import { createLogger, defaultLogLevel, type Logger } from '../observe/logger.ts
 import { registerJobMetrics } from './job-metrics.ts';
 import { DEFAULT_METRICS_HOST, startMetricsServer, type MetricsServer } from '../observe/http-server.ts';
 import { CollectedOutputs } from './collected-outputs.ts';
+import { refuseContinuingEarlierRun } from './fresh-start.ts';
+import type { Source } from '../connectors/source.ts';
 
 export interface RunOptions {
   /** Path of the job module (.ts or .js). */
@@ -56,8 +58,10 @@ export interface RunOptions {
   /** Start even when operators with state in the restored checkpoint are gone from the job (their state is dropped). */
   readonly allowNonRestoredState?: boolean;
   /**
-   * Start with empty state although the checkpoint directory records completed checkpoints of this job id and none
-   * is intact (without it such a start is refused: its sources would start over beside output already published).
+   * Start with empty state although an earlier run left traces: the checkpoint directory records completed
+   * checkpoints of this job id and none is intact, or a source would start from offsets that the earlier run's
+   * checkpoints committed (a Kafka group's). Without it such a start is refused: its sources would start over beside
+   * output already published, or go on with none of the state built before.
    */
   readonly allowFreshStart?: boolean;
   /** Where savepoints go without a checkpoint directory; `./weir-savepoints` by default. */
@@ -145,7 +149,7 @@ async function runLoadedJob(options: RunOptions, jobModule: string, registry: Re
   let outcome: AttemptOutcome;
   let restarts = 0;
   try {
-    let restore = await startingPoint(options, storage, plan, log, status);
+    let restore = await startingPoint(options, storage, plan, sourcesOf(env), log, status);
     // Only now, with its restore loaded and checked, does this instance take the job over: a newcomer refused above
     // leaves a running instance alone. Before its first state file: the running one stops at its next checkpoint.
     await storage.takeOver();
@@ -308,6 +312,7 @@ async function startingPoint(
   options: RunOptions,
   storage: RunStorage,
   plan: PhysicalPlan,
+  sources: readonly Source<unknown>[],
   log: Logger,
   status: (line: string, fields: Record<string, unknown>) => void,
 ): Promise<RestorePoint | undefined> {
@@ -320,6 +325,10 @@ async function startingPoint(
         `(--from-savepoint DIR), or start with empty state (--allow-fresh-start; its sources start over and its output may repeat)`,
     );
   }
+  if (restore === undefined && options.allowFreshStart !== true) {
+    const where = options.checkpointDir === undefined ? 'no --checkpoint-dir' : `no checkpoint of job ${storage.jobId} in ${storage.target.root}`;
+    await refuseContinuingEarlierRun(storage.jobId, where, sources);
+  }
   if (restore !== undefined) checkRestoreFits(plan, restore.state, options.allowNonRestoredState ?? false);
   // Every start says what it starts from, so that a restart that restores nothing is never silent.
   const { jobId, target } = storage;
@@ -329,6 +338,10 @@ async function startingPoint(
   else if (options.checkpointDir !== undefined) status(`no checkpoint for job ${jobId} in ${target.root}: starting fresh`, fields);
   else log.info(fields, `no checkpoint for job ${jobId}: starting fresh (checkpoints are temporary without a checkpoint directory)`);
   return restore;
+}
+
+function sourcesOf(env: StreamExecutionEnvironment): Source<unknown>[] {
+  return env.graph.nodes.flatMap((node) => (node.kind === 'source' ? [node.source] : []));
 }
 
 /** The newest checkpoint once this instance owns the job, when it is newer than the one loaded before. */

@@ -33,6 +33,12 @@ export interface TopicPartition {
   readonly partition: number;
 }
 
+/** A group's committed offset of a partition, with the metadata string of its commit. */
+export interface CommittedPosition {
+  readonly offset: number;
+  readonly metadata: string | null;
+}
+
 export const partitionKey = (tp: TopicPartition): string => `${tp.topic}:${tp.partition}`;
 
 /**
@@ -203,9 +209,17 @@ export class KafkaAdmin {
 
   /** The group's committed offsets of a topic's partitions; partitions without one are left out. */
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
+    const committed = await this.committedPositions(groupId, topic);
+    return new Map([...committed].map(([partition, { offset }]) => [partition, offset]));
+  }
+
+  /** The same, each with the metadata its commit carried (weir's say which checkpoint committed them). */
+  async committedPositions(groupId: string, topic: string): Promise<Map<number, CommittedPosition>> {
     const [result] = await retryingKafkaErrors(() => this.admin.fetchOffsets({ groupId, topics: [topic] }));
-    const committed = new Map<number, number>();
-    for (const { partition, offset } of result?.partitions ?? []) if (Number(offset) >= 0) committed.set(partition, Number(offset));
+    const committed = new Map<number, CommittedPosition>();
+    for (const { partition, offset, metadata } of result?.partitions ?? []) {
+      if (Number(offset) >= 0) committed.set(partition, { offset: Number(offset), metadata: metadata ?? null });
+    }
     return committed;
   }
 

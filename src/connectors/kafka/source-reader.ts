@@ -4,8 +4,9 @@ import { BadRecordError, type PollResult, type ReaderOutput, type SourceOutput, 
 import { describeError, WeirError } from '../../core/errors.ts';
 import { KafkaClient, partitionKey, type KafkaAdmin, type TopicPartition } from './client.ts';
 import type { KafkaRecordView } from './serde.ts';
+import { checkpointCommitMetadata } from './checkpoint-commits.ts';
 import { createLogger } from '../../observe/logger.ts';
-import { ownerOf, type KafkaSourceOptions } from './source.ts';
+import { ownerOf, partitionsToRead, type KafkaSourceOptions } from './source.ts';
 import { deleteStaleReaderGroups, newReaderGroupName, ownedPartitionsAssigner, READER_SESSION_TIMEOUT_MS } from './reader-groups.ts';
 
 const log = createLogger(undefined, { component: 'kafka-source' });
@@ -132,7 +133,7 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
     for (const id of this.snapshots.keys()) if (id <= checkpointId) this.snapshots.delete(id);
     if (offsets === undefined || offsets.size === 0) return;
     try {
-      await this.client.commitGroupOffsets(this.options.groupId, offsets, `weir checkpoint ${checkpointId}`);
+      await this.client.commitGroupOffsets(this.options.groupId, offsets, checkpointCommitMetadata(checkpointId));
     } catch (error) {
       log.warn({ groupId: this.options.groupId, checkpointId, err: error }, 'committing offsets to Kafka failed; the next checkpoint tries again');
     }
@@ -188,11 +189,8 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
     });
   }
 
-  /** The partitions of the configured topics, or of every topic matching the pattern. */
-  private async discover(admin: KafkaAdmin): Promise<TopicPartition[]> {
-    const pattern = this.options.topicPattern;
-    const topics = pattern === undefined ? this.options.topics : (await admin.topics()).filter((topic) => pattern.test(topic)).sort();
-    return admin.partitionsOf(topics);
+  private discover(admin: KafkaAdmin): Promise<TopicPartition[]> {
+    return partitionsToRead(admin, this.options);
   }
 
   /** Takes the partitions this subtask owns and has not yet, each at its start offset. */

@@ -1,6 +1,7 @@
 import type { Source, SourceReader } from '../source.ts';
 import { WeirError } from '../../core/errors.ts';
-import type { KafkaConnectionOptions, TopicPartition } from './client.ts';
+import { KafkaClient, type KafkaAdmin, type KafkaConnectionOptions, type TopicPartition } from './client.ts';
+import { describeCheckpointCommits } from './checkpoint-commits.ts';
 import { deserializers, type Deserializer } from './serde.ts';
 import { KafkaSourceReader, type KafkaSourcePosition } from './source-reader.ts';
 import type { RuntimeContext } from '../../core/runtime-context.ts';
@@ -69,6 +70,26 @@ export class KafkaSource<T> implements Source<T> {
     this.name = `kafka:${options.topicPattern?.source ?? topics.join(',')}`;
   }
 
+  /**
+   * Before a start that restores nothing: the offsets of `groupId` that weir's checkpoints committed, when this
+   * source would start from them ('committed'). Their job ran before and its state is gone: starting there with
+   * empty state would continue the input without what was counted from it (see runJob's allowFreshStart).
+   */
+  async earlierRun(): Promise<string | undefined> {
+    if ((this.options.startFrom ?? 'committed') !== 'committed') return undefined;
+    const client = new KafkaClient({ ...this.options, clientId: 'weir-source-check' });
+    try {
+      const admin = await client.admin();
+      try {
+        return await describeCheckpointCommits(admin, this.options.groupId, await partitionsToRead(admin, this.options));
+      } finally {
+        await admin.close();
+      }
+    } finally {
+      await client.close();
+    }
+  }
+
   createReader(ctx: RuntimeContext, restored?: readonly unknown[]): SourceReader<T> {
     // Every old reader's positions: each new reader takes those of the partitions it owns now.
     const positions = new Map<string, number>();
@@ -79,6 +100,13 @@ export class KafkaSource<T> implements Source<T> {
       restored === undefined ? undefined : positions,
     );
   }
+}
+
+/** The partitions of the configured topics, or of every topic matching the pattern. */
+export async function partitionsToRead(admin: KafkaAdmin, options: Pick<KafkaSourceOptions<unknown>, 'topics' | 'topicPattern'>): Promise<TopicPartition[]> {
+  const pattern = options.topicPattern;
+  const topics = pattern === undefined ? topicList(options.topics) : (await admin.topics()).filter((topic) => pattern.test(topic)).sort();
+  return admin.partitionsOf(topics);
 }
 
 function topicList(topics: string | readonly string[] | undefined): string[] {

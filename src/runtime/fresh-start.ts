@@ -1,0 +1,26 @@
+import type { Source } from '../connectors/source.ts';
+import { JobDefinitionError } from '../core/errors.ts';
+
+/**
+ * Refuses a start with empty state whose sources find that an earlier run of the job has read their input (Kafka
+ * offsets its checkpoints committed): they would go on from there without the state built from what came before,
+ * and the results would be wrong without a word. Asked on the coordinator, before any worker or sink opens, so that
+ * a refused start writes nothing and fails once (no restart can help).
+ * `found`: what the start found to restore from, as "no checkpoint of job X in DIR".
+ */
+export async function refuseContinuingEarlierRun(jobId: string, found: string, sources: readonly Source<unknown>[]): Promise<void> {
+  const traces: string[] = [];
+  for (const source of sources) {
+    const trace = await source.earlierRun?.();
+    if (trace !== undefined) traces.push(trace);
+  }
+  if (traces.length === 0) return;
+  throw new JobDefinitionError(
+    `job '${jobId}' would start with empty state (${found}, no savepoint), but an earlier run of it has read its input: ` +
+      `${traces.join('; ')}. Starting from there would continue that input without the state built from what came before ` +
+      `(wrong results). Restore that state: --checkpoint-dir (and --job-id) of the earlier run, or --from-savepoint DIR; ` +
+      `or start from those offsets with empty state: --allow-fresh-start (runJob option allowFreshStart); ` +
+      `or read the input again from its start: another groupId, or startFrom 'earliest'`,
+    { fatal: true },
+  );
+}
