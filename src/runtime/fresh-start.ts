@@ -1,5 +1,5 @@
 import type { Source } from '../connectors/source.ts';
-import { JobDefinitionError } from '../core/errors.ts';
+import { describeError, JobDefinitionError, WeirError } from '../core/errors.ts';
 
 /**
  * Refuses a start with empty state whose sources find that an earlier run of the job has read their input (Kafka
@@ -11,7 +11,12 @@ import { JobDefinitionError } from '../core/errors.ts';
 export async function refuseContinuingEarlierRun(jobId: string, found: string, sources: readonly Source<unknown>[]): Promise<void> {
   const traces: string[] = [];
   for (const source of sources) {
-    const trace = await source.earlierRun?.();
+    let trace: string | undefined;
+    try {
+      trace = await source.earlierRun?.();
+    } catch (error) {
+      throw new WeirError(`job '${jobId}' cannot start: looking for what an earlier run left in source ${source.name} failed: ${describeError(error)}`, { cause: error });
+    }
     if (trace !== undefined) traces.push(trace);
   }
   if (traces.length === 0) return;
