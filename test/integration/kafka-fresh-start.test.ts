@@ -29,8 +29,10 @@ describe('a start with empty state over offsets an earlier run committed', () =>
     await produce(brokers, input, first);
     // The source's default start: the group's committed offsets.
     const params: KafkaCountParams = { brokers: brokers.join(','), input, output, groupId, parallelism: 2, checkpointIntervalMs: 100, startFrom: 'committed' };
-    const run = (checkpointDir: string, ...more: string[]) =>
-      runWeir(['run', JOB, '--checkpoint-dir', checkpointDir, '--params', JSON.stringify(params), ...more], { WEIR_LOG_LEVEL: 'info' });
+    const run = (checkpointDir: string | undefined, ...more: string[]) =>
+      runWeir(['run', JOB, ...(checkpointDir === undefined ? [] : ['--checkpoint-dir', checkpointDir]), '--params', JSON.stringify(params), ...more], {
+        WEIR_LOG_LEVEL: 'info',
+      });
 
     const earlier = await run(join(dir, 'earlier'));
     expect(earlier.code, earlier.stderr).toBe(0);
@@ -59,6 +61,11 @@ describe('a start with empty state over offsets an earlier run committed', () =>
     // Refused before any attempt: no restart, nothing written.
     expect(refused.stderr).not.toContain('restarting after');
     expect(refused.stderr).not.toContain('"msg":"job finished"');
+    expect(await countsWritten(brokers, output)).toHaveLength(first.length);
+    // The same without a checkpoint directory (temporary checkpoints).
+    const undirected = await run(undefined);
+    expect(undirected.code).toBe(1);
+    expect(undirected.stderr).toContain(`no --checkpoint-dir, no savepoint), but an earlier run of it has read its input: Kafka consumer group '${groupId}'`);
     expect(await countsWritten(brokers, output)).toHaveLength(first.length);
 
     // Told to, it starts from the committed offsets with empty state: only the new input, counted from zero.
