@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { syncDirectory } from '../core/durable-fs.ts';
+import { syncDirectory, writeDurably } from '../core/durable-fs.ts';
 import { timeOrderedId } from '../core/file-names.ts';
 import { removeAbandoned, retain } from './local-retention.ts';
 import { adoptFiles } from './local-savepoint.ts';
@@ -207,13 +207,7 @@ export class LocalCheckpointStorage implements CheckpointStorage {
   async claim(instance: string): Promise<void> {
     await mkdir(this.jobDir, { recursive: true });
     const temporary = join(this.jobDir, `${OWNER}.${instance}.tmp`);
-    const handle = await open(temporary, 'wx');
-    try {
-      await handle.writeFile(instance);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeDurably(temporary, instance, 'wx');
     await rename(temporary, join(this.jobDir, OWNER));
     await syncDirectory(this.jobDir);
   }
