@@ -166,13 +166,7 @@ export class LocalCheckpointStorage implements CheckpointStorage {
     if (!present.includes(`${RESERVED}${this.writer}`)) throw new Error(`checkpoint ${metadata.checkpointId} is not reserved by ${this.writer}`);
     const body = JSON.stringify(metadata);
     const temporary = join(dir, `${METADATA}.${this.writer}.tmp`);
-    const handle = await open(temporary, 'wx');
-    try {
-      await handle.writeFile(JSON.stringify({ format: FORMAT, sha256: sha256(body), body }));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeDurably(temporary, JSON.stringify({ format: FORMAT, sha256: sha256(body), body }), 'wx');
     // As late as it can be: an instance replaced meanwhile leaves its checkpoint unfinished.
     if (owner !== undefined && (await this.owner()) !== owner) {
       throw new CheckpointTakenError(`another instance took over the checkpoints in ${this.jobDir}`, true);
@@ -183,18 +177,12 @@ export class LocalCheckpointStorage implements CheckpointStorage {
   }
 
   private async recordCheckpointed(checkpointId: number): Promise<void> {
-    let handle;
+    const record = `${JSON.stringify({ firstCheckpoint: checkpointId, at: new Date().toISOString() })}\n`;
     try {
-      handle = await open(join(this.jobDir, CHECKPOINTED), 'wx');
+      await writeDurably(join(this.jobDir, CHECKPOINTED), record, 'wx');
     } catch (error) {
-      if (isTaken(error)) return;
+      if (isTaken(error)) return; // the first completed checkpoint wrote it
       throw error;
-    }
-    try {
-      await handle.writeFile(`${JSON.stringify({ firstCheckpoint: checkpointId, at: new Date().toISOString() })}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
     }
     await syncDirectory(this.jobDir);
   }
