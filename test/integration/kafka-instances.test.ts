@@ -60,9 +60,17 @@ const caseArbitrary: fc.Arbitrary<Case> = fc.record({
 
 const examples: [Case][] = (
   [
-    // The user's report: two started at once, one fences the other; the survivor (whichever it is) is killed later
-    // and the first instance restarts from what the survivor checkpointed.
-    { checkpointIntervalMs: 100, instances: [{ lives: [{ kill: { afterMs: 3_000, from: 'checkpoint' } }, {}], restartAfterMs: 300 }, { lives: [{ kill: { afterMs: 3_000, from: 'checkpoint' } }], restartAfterMs: 0 }] },
+    // The user's report: a job that ran before (its first instance killed midway), then a double deploy: two instances
+    // started at once restore the same checkpoint and one fences the other; the survivor (whichever it is) is killed
+    // later, and one instance restarts from what the survivor checkpointed.
+    {
+      checkpointIntervalMs: Number(process.env['IP_INTERVAL'] ?? 100),
+      instances: [
+        { lives: [{ kill: { afterMs: 1_500, from: 'checkpoint' } }], restartAfterMs: 0 },
+        { startAfterMs: 3_000, lives: [{ kill: { afterMs: 3_000, from: 'checkpoint' } }, {}], restartAfterMs: 300 },
+        { startAfterMs: 3_000, lives: [{ kill: { afterMs: 3_000, from: 'checkpoint' } }], restartAfterMs: 0 },
+      ],
+    },
     // Three staggered starts (a rolling update gone long), the middle one killed and restarted.
     {
       checkpointIntervalMs: 200,
