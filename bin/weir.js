@@ -1,9 +1,15 @@
 #!/usr/bin/env node
-// The `weir` command. Registers tsx so that TypeScript jobs (and weir's own sources) run without a build step.
-import { register as registerEsm } from 'tsx/esm/api';
-import { register as registerCjs } from 'tsx/cjs/api';
+// The `weir` command. Installed, it runs weir's built code (dist/) and registers tsx only to load a TypeScript job;
+// in a checkout of weir's repository it runs weir's TypeScript sources, through tsx.
+import { existsSync } from 'node:fs';
 
-registerEsm();
-registerCjs();
-const { main } = await import('../src/cli/main.ts');
+const fromSources = existsSync(new URL('../src/cli/main.ts', import.meta.url));
+let main;
+if (fromSources) {
+  const { registerTypeScript } = await import('../src/runtime/module-loader.js');
+  await registerTypeScript();
+  ({ main } = await import('../src/cli/main.ts'));
+} else {
+  ({ main } = await import('../dist/cli/main.js'));
+}
 process.exitCode = await main(process.argv.slice(2));

@@ -3,8 +3,8 @@ import type { Logger } from '../observe/logger.ts';
 import type { PhysicalPlan } from '../runtime/planner.ts';
 import type { CoordinatorToWorker } from '../runtime/messages.ts';
 import { CheckpointScheduler, type CheckpointSettings, type SchedulerAction } from './checkpoint-scheduler.ts';
-import { filesOf, storageAt, subtaskIndexOfTask, type Barrier, type CheckpointTarget, type JobCheckpointState, type OperatorSubtaskState, type SubtaskSnapshot } from './snapshot-state.ts';
-import type { CheckpointMetadata } from './storage.ts';
+import { filesOf, storageAt, withKeyedFiles, subtaskIndexOfTask, type Barrier, type CheckpointTarget, type JobCheckpointState, type OperatorSubtaskState, type SubtaskSnapshot } from './snapshot-state.ts';
+import { CheckpointTakenError } from './storage.ts';
 import { faultPoint } from '../runtime/fault-points.ts';
 import { describeError } from '../runtime/errors.ts';
 
@@ -156,28 +156,34 @@ export class CheckpointCoordinator {
 
   private async complete(checkpointId: number, savepoint: boolean): Promise<void> {
     const barrier = this.barriers.get(checkpointId)!;
-    const state = this.jobState(this.acks.get(checkpointId)!);
+    let state = this.jobState(this.acks.get(checkpointId)!);
     this.acks.delete(checkpointId);
-    this.barriers.delete(checkpointId);
-    const metadata: CheckpointMetadata = {
-      checkpointId,
-      kind: barrier.kind,
-      triggeredAt: this.scheduler.table.get(checkpointId)?.triggeredAt ?? Date.now(),
-      files: filesOf(state),
-      state,
-    };
     const storage = storageAt(barrier.target);
-    const shared = barrier.target.root === this.options.checkpoints.root && barrier.target.jobId === this.options.checkpoints.jobId;
-    if (shared && this.options.owner !== undefined && (await storage.owner()) !== this.options.owner) {
-      const { root, jobId } = barrier.target;
-      const message = `another instance of job '${jobId}' took over its checkpoints in ${root}: this instance stops`;
-      this.options.onTakenOver(message);
-      throw new Error(message);
+    const { root, jobId } = barrier.target;
+    const shared = root === this.options.checkpoints.root && jobId === this.options.checkpoints.jobId;
+    const owner = shared ? this.options.owner : undefined;
+    try {
+      if (owner !== undefined && (await storage.owner()) !== owner) throw new CheckpointTakenError(`another instance took over the checkpoints`, true);
+      // The id's directory is this writer's from here on: another instance that used the same id cannot complete it.
+      await storage.reserve(checkpointId);
+      // A savepoint keeps its files in its own directory, so that it restores wherever it is moved or copied.
+      if (savepoint) state = withKeyedFiles(state, await storage.adopt(checkpointId, filesOf(state)));
+      faultPoint('checkpoint-reserved');
+      const triggeredAt = this.scheduler.table.get(checkpointId)?.triggeredAt ?? Date.now();
+      await storage.commit({ checkpointId, kind: barrier.kind, triggeredAt, files: filesOf(state), state }, owner);
+    } catch (error) {
+      if (error instanceof CheckpointTakenError && error.takenOver) {
+        this.options.onTakenOver(`another instance of job '${jobId}' took over its checkpoints in ${root}: this instance stops`);
+      }
+      return this.abort(checkpointId, `it could not be completed: ${describeError(error)}`);
     }
-    await storage.commit(metadata);
+    this.barriers.delete(checkpointId);
     // The checkpoint is complete from here on; a crash now must still publish its epoch (the restore does).
     faultPoint('before-publish');
-    if (!savepoint) await storage.retain(this.options.retained);
+    if (!savepoint) {
+      // Old checkpoints that stay cost disk space only: the job goes on.
+      await storage.retain(this.options.retained).catch((error: unknown) => this.options.log.warn({ err: describeError(error), checkpointId }, 'could not remove old checkpoints'));
+    }
     this.options.log.debug({ checkpointId, savepoint }, 'checkpoint complete');
     this.options.send({ type: 'complete', checkpointId });
     if (savepoint) {

@@ -20,10 +20,29 @@ export function subtaskIndexOfTask(task: string): number {
 export interface CheckpointTarget {
   readonly root: string;
   readonly jobId: string;
+  /** Who writes there (`<instance>.<attempt>`), for targets that barriers carry; file names are unique to it. */
+  readonly writer?: string;
+  /** A savepoint read from its own directory, wherever it was moved or copied (restore only). */
+  readonly savepointDir?: string;
 }
 
 export function storageAt(target: CheckpointTarget): CheckpointStorage {
-  return new LocalCheckpointStorage(target.root, target.jobId);
+  if (target.savepointDir !== undefined) return LocalCheckpointStorage.savepoint(target.savepointDir);
+  return new LocalCheckpointStorage(target.root, target.jobId, target.writer === undefined ? {} : { writer: target.writer });
+}
+
+/** The same state with every keyed file renamed as `renamed` says (a savepoint's files moved into its directory). */
+export function withKeyedFiles(state: JobCheckpointState, renamed: ReadonlyMap<string, StoredFile>): JobCheckpointState {
+  const operators: Record<string, OperatorCheckpointState> = {};
+  for (const [operatorId, operator] of Object.entries(state.operators)) {
+    operators[operatorId] = {
+      ...operator,
+      subtasks: operator.subtasks.map((subtask) =>
+        subtask.keyed === undefined ? subtask : { ...subtask, keyed: subtask.keyed.map((ref) => ({ ...ref, file: renamed.get(ref.file.path) ?? ref.file })) },
+      ),
+    };
+  }
+  return { ...state, operators };
 }
 
 /** Checkpoint barrier n, sent by the sources in order with their records. */

@@ -9,13 +9,15 @@ export interface RunCommand {
   readonly fromSavepoint: string | undefined;
   readonly metricsPort: number | undefined;
   readonly allowNonRestoredState: boolean;
+  readonly allowFreshStart: boolean;
   readonly params: unknown;
 }
 
 export type Command = RunCommand | { readonly command: 'help' };
 
 export const USAGE = `usage: weir run <job.ts|job.js> [--parallelism N] [--job-id ID] [--checkpoint-dir DIR]
-                [--from-savepoint DIR] [--allow-non-restored-state] [--metrics-port P] [--params JSON]`;
+                [--from-savepoint DIR] [--allow-non-restored-state] [--allow-fresh-start] [--metrics-port P]
+                [--params JSON]`;
 
 /** A command line the CLI refuses; the message is printed as one line. */
 export class UsageError extends Error {
@@ -47,6 +49,7 @@ export function parseCommand(argv: readonly string[]): Command {
         'checkpoint-dir': { type: 'string' },
         'from-savepoint': { type: 'string' },
         'allow-non-restored-state': { type: 'boolean' },
+        'allow-fresh-start': { type: 'boolean' },
         'metrics-port': { type: 'string' },
         params: { type: 'string' },
       },
@@ -73,6 +76,7 @@ export function parseCommand(argv: readonly string[]): Command {
     fromSavepoint: values['from-savepoint'],
     metricsPort: integerFlag('metrics-port', values['metrics-port'], 0, 65_535),
     allowNonRestoredState: values['allow-non-restored-state'] === true,
+    allowFreshStart: values['allow-fresh-start'] === true,
     params,
   };
 }

@@ -21,6 +21,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         jobModule: command.job,
         params: command.params,
         allowNonRestoredState: command.allowNonRestoredState,
+        allowFreshStart: command.allowFreshStart,
         stopWithSavepoint: stop.signal,
         ...(command.parallelism === undefined ? {} : { parallelism: command.parallelism }),
         ...(command.metricsPort === undefined ? {} : { metricsPort: command.metricsPort }),

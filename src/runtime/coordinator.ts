@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
@@ -11,6 +11,7 @@ import { sleep } from './signal.ts';
 import { fileNamePart } from './file-names.ts';
 import type { CheckpointStorage } from '../checkpoint/storage.ts';
 import { latestRestorable, checkRestoreFits } from '../checkpoint/restore-point.ts';
+import { LocalCheckpointStorage, newInstanceId } from '../checkpoint/local-storage.ts';
 import { restorePointOf, storageAt, type CheckpointTarget, type RestorePoint } from '../checkpoint/snapshot-state.ts';
 import { loadJob, resolveJobPath } from './job-loader.ts';
 import { planJob, type PhysicalPlan } from './planner.ts';
@@ -46,6 +47,11 @@ export interface RunOptions {
   readonly fromSavepoint?: string;
   /** Start even when operators with state in the restored checkpoint are gone from the job (their state is dropped). */
   readonly allowNonRestoredState?: boolean;
+  /**
+   * Start with empty state although the checkpoint directory records completed checkpoints of this job id and none
+   * is intact (without it such a start is refused: its sources would start over beside output already published).
+   */
+  readonly allowFreshStart?: boolean;
   /** Where savepoints go without a checkpoint directory; `./weir-savepoints` by default. */
   readonly savepointDir?: string;
   /** When aborted, the job takes a savepoint and stops (what the CLI does on SIGTERM). */
@@ -100,7 +106,7 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
   const registry = new Registry();
   registerJobMetrics(registry, job.name, plan, deployment, stats);
   const server = options.metricsPort === undefined ? undefined : await startMetricsServer(registry, options.metricsPort);
-  const storage = await openCheckpointStorage(options, job.name);
+  const storage = openCheckpointStorage(options, job.name);
   log.info({ vertices: plan.vertices.length, workers: deployment.workerCount, parallelism: defaultParallelism, jobId: storage.jobId }, 'job starting');
 
   const outputs = new Map<string, unknown[]>();
@@ -109,8 +115,15 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
   let restarts = 0;
   try {
     let restore = await startingPoint(options, storage, plan, log);
-    let lastCheckpointId = Math.max(restore?.checkpointId ?? 0, ...(await storage.checkpoints.completed()));
-    for (;;) {
+    // Only now, with its restore loaded and checked, does this instance take the job over: a newcomer refused above
+    // leaves a running instance alone. Before its first state file: the running one stops at its next checkpoint.
+    await storage.takeOver();
+    // The instance replaced may have completed a checkpoint between the load above and the claim (none after it).
+    restore = await newerAfterTakeOver(restore, options, storage, plan, log);
+    // Another instance may be writing higher ids right now: a margin keeps the two sequences apart.
+    const found = await storage.checkpoints.highestId();
+    let lastCheckpointId = Math.max(restore?.checkpointId ?? 0, found > 0 ? found + CHECKPOINT_ID_MARGIN : 0);
+    for (let attempt = 1; ; attempt++) {
       outcome = await runAttempt({
         jobName: job.name,
         jobModule,
@@ -124,9 +137,10 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
         log,
         stateParent: options.stateDir ?? tmpdir(),
         checkpointing: env.checkpointing,
-        checkpoints: storage.target,
+        // File names carry the instance and attempt: no two writers ever share one.
+        checkpoints: { ...storage.target, writer: `${storage.instance}.${attempt}` },
         checkpointOwner: storage.owner,
-        savepoints: storage.savepoints,
+        savepoints: { ...storage.savepoints, writer: `${storage.instance}.${attempt}` },
         restore,
         lastCheckpointId,
         stop: options.stopWithSavepoint,
@@ -135,9 +149,15 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
       if (outcome.kind !== 'failed') break;
       const decision = restartStrategy.onFailure(Date.now());
       if (!decision.restart || outcome.failure.fatal === true) throw new JobFailedError(`job '${job.name}' failed: ${outcome.failure.message}`);
+      // A replaced instance does not restart: its attempt would clear and rewrite what the new owner's sinks hold.
+      if (storage.owner !== undefined && (await storage.checkpoints.owner()) !== storage.owner) {
+        throw new JobFailedError(
+          `job '${job.name}' failed: ${outcome.failure.message}; another instance of job '${storage.jobId}' took over its checkpoints in ${storage.target.root}, so this one stops instead of restarting`,
+        );
+      }
       restarts++;
       // Another instance of this job id may have written checkpoints meanwhile: ids go on after every one of them.
-      lastCheckpointId = Math.max(outcome.lastCheckpointId, ...(await storage.checkpoints.completed()));
+      lastCheckpointId = Math.max(outcome.lastCheckpointId, await storage.checkpoints.highestId());
       log.warn({ delayMs: decision.delayMs, restarts }, `restarting after: ${outcome.failure.message}`);
       await sleep(decision.delayMs);
       restore = (await latestCheckpoint(storage, log)) ?? restore;
@@ -170,31 +190,48 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
   };
 }
 
-/** Where this run keeps checkpoints: the given directory and job id, or a temporary one for restarts within the run. */
-async function openCheckpointStorage(options: RunOptions, jobName: string): Promise<{
-  jobId: string;
-  target: CheckpointTarget;
-  savepoints: CheckpointTarget;
-  checkpoints: CheckpointStorage;
-  /** This run's instance id, recorded as the checkpoints' owner; undefined for a temporary directory nobody shares. */
-  owner: string | undefined;
+/** Checkpoint ids of a new instance start this far above the highest id found (see runJob). */
+const CHECKPOINT_ID_MARGIN = 100;
+
+interface RunStorage {
+  readonly jobId: string;
+  readonly target: CheckpointTarget;
+  readonly savepoints: CheckpointTarget;
+  readonly checkpoints: CheckpointStorage;
+  /** Random per run: with the attempt, it names the writer of every file this run writes. */
+  readonly instance: string;
+  /** This run's claim on the checkpoints; undefined for a temporary directory nobody shares. */
+  readonly owner: string | undefined;
+  /** Claims the checkpoints (the running instance, if any, stops at its next one) and clears what can never complete. */
+  takeOver(): Promise<void>;
   dispose(): Promise<void>;
-}> {
+}
+
+/**
+ * Where this run keeps checkpoints: the given directory and job id, or a temporary one for restarts within the run.
+ * Opening writes nothing: a run refused before it takes the job over (see runJob) leaves the directory as it was.
+ */
+function openCheckpointStorage(options: RunOptions, jobName: string): RunStorage {
   const jobId = options.jobId ?? `${fileNamePart(jobName)}-${Date.now()}`;
   const persistent = options.checkpointDir !== undefined;
-  const root = persistent ? resolve(options.checkpointDir!) : await mkdtemp(join(options.stateDir ?? tmpdir(), 'weir-checkpoints-'));
+  const root = persistent ? resolve(options.checkpointDir!) : join(options.stateDir ?? tmpdir(), `weir-checkpoints-${randomUUID()}`);
   const target = { root, jobId };
   const savepoints = persistent ? target : { root: resolve(options.savepointDir ?? 'weir-savepoints'), jobId };
   const checkpoints = storageAt(target);
-  // A second instance of this job id (a zombie's replacement) takes the checkpoints over; the first stops at its next one.
-  const owner = persistent ? randomUUID() : undefined;
-  if (owner !== undefined) await checkpoints.claim(owner);
+  const instance = newInstanceId();
+  const owner = persistent ? instance : undefined;
   return {
     jobId,
     target,
     savepoints,
     checkpoints,
+    instance,
     owner,
+    takeOver: async () => {
+      if (owner === undefined) return;
+      await checkpoints.claim(owner);
+      await checkpoints.removeAbandoned();
+    },
     dispose: async () => {
       if (!persistent) await rm(root, { recursive: true, force: true });
     },
@@ -202,7 +239,7 @@ async function openCheckpointStorage(options: RunOptions, jobName: string): Prom
 }
 
 /** The newest intact checkpoint of this job id, skipping damaged ones with a warning. */
-async function latestCheckpoint(storage: { target: CheckpointTarget; checkpoints: CheckpointStorage }, log: Logger): Promise<RestorePoint | undefined> {
+async function latestCheckpoint(storage: RunStorage, log: Logger): Promise<RestorePoint | undefined> {
   const metadata = await latestRestorable(storage.checkpoints, (checkpointId, reason) =>
     log.warn({ checkpointId, reason }, `skipping damaged checkpoint ${checkpointId}: ${reason}`),
   );
@@ -211,32 +248,58 @@ async function latestCheckpoint(storage: { target: CheckpointTarget; checkpoints
 
 /**
  * What the first attempt restores: this job id's latest checkpoint (a restarted process goes on where it was killed,
- * even when it was first started from a savepoint), else the savepoint asked for, else nothing.
+ * even when it was first started from a savepoint), else the savepoint asked for, else nothing. Nothing is refused
+ * when the directory records completed checkpoints of this job id and none is intact: a fresh start would replay its
+ * sources from the beginning (or from offsets those checkpoints committed) beside output already published.
  */
-async function startingPoint(
-  options: RunOptions,
-  storage: { target: CheckpointTarget; checkpoints: CheckpointStorage },
-  plan: PhysicalPlan,
-  log: Logger,
-): Promise<RestorePoint | undefined> {
+async function startingPoint(options: RunOptions, storage: RunStorage, plan: PhysicalPlan, log: Logger): Promise<RestorePoint | undefined> {
   let restore = await latestCheckpoint(storage, log);
   if (restore === undefined && options.fromSavepoint !== undefined) restore = await readSavepoint(options.fromSavepoint);
+  if (restore === undefined && options.allowFreshStart !== true && (await storage.checkpoints.everCompleted())) {
+    const dir = join(storage.target.root, storage.target.jobId);
+    throw new JobDefinitionError(
+      `job '${storage.jobId}' has completed checkpoints recorded in ${dir} but none of them is intact: restore from a savepoint ` +
+        `(--from-savepoint DIR), or start with empty state (--allow-fresh-start; its sources start over and its output may repeat)`,
+    );
+  }
   if (restore !== undefined) {
     checkRestoreFits(plan, restore.state, options.allowNonRestoredState ?? false);
-    log.info({ checkpointId: restore.checkpointId, from: join(restore.target.root, restore.target.jobId) }, `restoring checkpoint ${restore.checkpointId}`);
+    const from = restore.target.savepointDir ?? join(restore.target.root, restore.target.jobId);
+    log.info({ checkpointId: restore.checkpointId, from }, `restoring checkpoint ${restore.checkpointId}`);
   }
   return restore;
 }
 
-/** A savepoint path is `<root>/<jobId>/chk-<id>`, as the stopping run printed it. */
+/** The newest checkpoint once this instance owns the job, when it is newer than the one loaded before. */
+async function newerAfterTakeOver(
+  loaded: RestorePoint | undefined,
+  options: RunOptions,
+  storage: RunStorage,
+  plan: PhysicalPlan,
+  log: Logger,
+): Promise<RestorePoint | undefined> {
+  if (storage.owner === undefined) return loaded;
+  const newestId = (await storage.checkpoints.completed())[0];
+  if (newestId === undefined) return loaded;
+  // This job id's own checkpoints come before a savepoint (see startingPoint).
+  if (loaded !== undefined && loaded.target.savepointDir === undefined && newestId <= loaded.checkpointId) return loaded;
+  const newest = await latestCheckpoint(storage, log);
+  if (newest === undefined || (loaded !== undefined && loaded.target.savepointDir === undefined && newest.checkpointId <= loaded.checkpointId)) return loaded;
+  checkRestoreFits(plan, newest.state, options.allowNonRestoredState ?? false);
+  log.info({ checkpointId: newest.checkpointId }, `restoring checkpoint ${newest.checkpointId} instead, completed by the instance replaced while this one started`);
+  return newest;
+}
+
+/**
+ * A savepoint is the directory the stopping run printed (`<root>/<jobId>/chk-<id>`), or a copy of it anywhere under
+ * any name: it holds its own state files.
+ */
 async function readSavepoint(path: string): Promise<RestorePoint> {
   const absolute = resolve(path);
-  const match = /^chk-(\d+)$/.exec(basename(absolute));
-  if (match === null) throw new JobDefinitionError(`--from-savepoint needs a savepoint directory named chk-<id>, got ${path}`);
-  const jobDir = dirname(absolute);
-  const target = { root: dirname(jobDir), jobId: basename(jobDir) };
+  const target = { root: dirname(absolute), jobId: basename(absolute), savepointDir: absolute };
   try {
-    return restorePointOf(target, await storageAt(target).verify(Number(match[1])));
+    const metadata = await LocalCheckpointStorage.savepoint(absolute).verify(0);
+    return restorePointOf(target, metadata);
   } catch (error) {
     throw new JobDefinitionError(`cannot restore savepoint ${path}: ${describeError(error)}`, { cause: error });
   }

@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { isJobDefinition, type JobDefinition } from '../api/job.ts';
 import { JobDefinitionError, describeError } from './errors.ts';
+import { importExactly, isTypeScriptPath, registerTypeScript, runsFromSources } from './module-loader.js';
 
 /** Absolute path of a job module, or a one-line error when it is missing. */
 export function resolveJobPath(path: string): string {
@@ -14,8 +14,11 @@ export function resolveJobPath(path: string): string {
 /** Imports a job module and returns its default export, which must come from defineJob. */
 export async function loadJob(absolutePath: string): Promise<JobDefinition> {
   let module: { default?: unknown };
+  // Installed, weir's own import() is Node's (a test runner's transforms stop at node_modules): a TypeScript job
+  // needs tsx in this thread. From the sources, whoever loaded them (the weir command, vitest) already has a loader.
+  if (!runsFromSources && isTypeScriptPath(absolutePath)) await registerTypeScript();
   try {
-    module = (await import(pathToFileURL(absolutePath).href)) as { default?: unknown };
+    module = (await importExactly(absolutePath)) as { default?: unknown };
   } catch (error) {
     throw new JobDefinitionError(`cannot load job module ${absolutePath}: ${describeError(error)}`, { cause: error });
   }

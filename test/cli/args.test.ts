@@ -34,6 +34,7 @@ describe('parseCommand: good run command lines', () => {
       fromSavepoint: undefined,
       metricsPort: undefined,
       allowNonRestoredState: false,
+      allowFreshStart: false,
       params: undefined,
     });
   });
@@ -48,6 +49,7 @@ describe('parseCommand: good run command lines', () => {
         '--from-savepoint', '/tmp/sp-1',
         '--metrics-port', '9464',
         '--allow-non-restored-state',
+        '--allow-fresh-start',
         '--params', '{"topic":"in","limits":[1,2],"dry":false}',
       ),
     ).toEqual({
@@ -59,6 +61,7 @@ describe('parseCommand: good run command lines', () => {
       fromSavepoint: '/tmp/sp-1',
       metricsPort: 9464,
       allowNonRestoredState: true,
+      allowFreshStart: true,
       params: { topic: 'in', limits: [1, 2], dry: false },
     });
   });

@@ -47,8 +47,9 @@ describe('a second instance of an exactly-once Kafka job', () => {
       pipeline: 'keyed',
       windowMs: 100,
       checkpointIntervalMs: 100,
-      // About eight seconds of work per subtask: the second instance comes while the first is midway.
-      spinMsPer16: (16 * 16_000) / EVENTS,
+      // About sixteen seconds of work per subtask: the second instance, which takes the job over only once it has
+      // loaded and checked the first one's checkpoint, comes while the first is midway.
+      spinMsPer16: (16 * 32_000) / EVENTS,
       brokers: brokers.join(','),
       inputTopic,
       outputTopic,

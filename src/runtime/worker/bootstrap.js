@@ -1,10 +1,8 @@
-// Worker threads do not inherit the main thread's loader hooks, so register tsx here before loading TypeScript:
-// the ESM hook for the runtime and ESM jobs, the CJS hook for .ts files outside an ESM package (DESIGN decision 1).
-import { register as registerEsm } from 'tsx/esm/api';
-import { register as registerCjs } from 'tsx/cjs/api';
+// Entry of every worker thread. Worker threads do not inherit the main thread's loader hooks: run from weir's
+// TypeScript sources, a worker registers tsx before it loads them (a TypeScript job is the job loader's business).
+import { registerTypeScript, runsFromSources } from '../module-loader.js';
 
-registerEsm();
-registerCjs();
-const { runWorkerTask } = await import('./worker-main.ts');
+if (runsFromSources) await registerTypeScript();
+const { runWorkerTask } = runsFromSources ? await import('./worker-main.ts') : await import('./worker-main.js');
 
 export default runWorkerTask;

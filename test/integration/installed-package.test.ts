@@ -1,0 +1,133 @@
+/**
+ * weir as its users meet it: `npm pack` the repository, install the tarball into a fresh project, and use it there
+ * from plain node, from a strict TypeScript build, through `npx weir run`, and from the project's own vitest test.
+ * The tools the project needs beside weir (typescript, @types/node, vitest) are installed at the versions this
+ * repository uses, from the npm registry (npm's cache serves them when the repository's own install filled it).
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const APP_FILES = fileURLToPath(new URL('../fixtures/installed-app', import.meta.url));
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+
+interface Outcome {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command to its end; never rejects, so that a failure's output reaches the assertion that reports it. */
+function run(command: string, args: readonly string[], cwd: string, timeoutMs = 240_000): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      args,
+      { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, WEIR_LOG_LEVEL: 'warn', NODE_OPTIONS: '' } },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr: error !== null && stderr === '' ? error.message : stderr });
+      },
+    );
+  });
+}
+
+/** Fails with the command's own output when it did not exit 0. */
+function expectSuccess(outcome: Outcome, what: string): void {
+  if (outcome.code !== 0) throw new Error(`${what} exited ${outcome.code}\n--- stdout\n${outcome.stdout}\n--- stderr\n${outcome.stderr}`);
+}
+
+function installedVersion(name: string): string {
+  return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+let work: string;
+let app: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'weir-installed-'));
+  app = join(work, 'app');
+  // prepack builds dist/ first, as for a publish.
+  const pack = await run(NPM, ['pack', '--pack-destination', work], ROOT);
+  expectSuccess(pack, 'npm pack');
+  const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'));
+  if (tarball === undefined) throw new Error(`npm pack wrote no tarball into ${work}:\n${pack.stdout}`);
+  cpSync(APP_FILES, app, { recursive: true });
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'weir-user-app', private: true, type: 'module' }, null, 2));
+  const tools = ['typescript', '@types/node', 'vitest'].map((name) => `${name}@${installedVersion(name)}`);
+  const install = await run(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball), ...tools], app, 600_000);
+  expectSuccess(install, 'npm install of the packed tarball');
+}, 900_000);
+
+afterAll(() => {
+  if (work !== undefined) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the packed weir installed into a fresh project', () => {
+  test('ships the build, not the TypeScript sources', () => {
+    const installed = join(app, 'node_modules', 'weir');
+    expect(readdirSync(installed).sort()).not.toContain('src');
+    for (const entry of ['dist/index.js', 'dist/index.d.ts', 'dist/kafka.js', 'dist/testing/index.js', 'LICENSE', 'README.md']) {
+      expect(() => readFileSync(join(installed, entry)), entry).not.toThrow();
+    }
+  });
+
+  test('a plain node ESM script imports weir, weir/kafka and weir/testing and runs a job with runJob', async () => {
+    const outcome = await run(process.execPath, ['run-jobs.mjs'], app);
+    expectSuccess(outcome, 'node run-jobs.mjs');
+    expect(outcome.stdout).toContain('squares=[1,4,9,16]');
+  });
+
+  test('a strict TypeScript project (tsc --init, module nodenext) type-checks a job with windows, state and Kafka types', async () => {
+    expectSuccess(await run(NPX, ['tsc', '--init'], app), 'tsc --init');
+    const config = readFileSync(join(app, 'tsconfig.json'), 'utf8');
+    // tsc --init's defaults, with Node's types (it lists none) and nodenext set even where a default changes.
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      config.replace(/"types":\s*\[\]/, '"types": ["node"]').replace(/"module":\s*"[^"]*"/, '"module": "nodenext"'),
+    );
+    expect(readFileSync(join(app, 'tsconfig.json'), 'utf8')).toMatch(/"strict":\s*true/);
+    const check = await run(NPX, ['tsc', '--noEmit', '-p', '.'], app);
+    expectSuccess(check, 'tsc --noEmit');
+    // The types are real, not `any`: a wrong field in an emitted record is a compile error.
+    writeFileSync(
+      join(app, 'wrong-field.ts'),
+      "import { defineJob } from 'weir';\n" +
+        'export default defineJob({ name: "wrong" }, (env) => {\n' +
+        '  env.fromElements({ user: "ada" }).map((click) => click.usr);\n' +
+        '});\n',
+    );
+    const wrong = await run(NPX, ['tsc', '--noEmit', '-p', '.'], app);
+    rmSync(join(app, 'wrong-field.ts'));
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stdout).toContain("Property 'usr' does not exist");
+  });
+
+  test('npx weir run runs a TypeScript job and a JavaScript job', async () => {
+    const typescript = await run(NPX, ['weir', 'run', 'window-job.ts', '--parallelism', '2'], app);
+    expectSuccess(typescript, 'npx weir run window-job.ts');
+    expect(typescript.stdout.split('\n').filter((line) => line.includes('clicks=')).sort()).toEqual([
+      'ada clicks=1',
+      'ada clicks=2',
+      'ada clicks=3',
+      'bob clicks=1',
+      'bob clicks=2',
+      'bob clicks=3',
+    ]);
+    const javascript = await run(NPX, ['weir', 'run', 'doubled-job.mjs'], app);
+    expectSuccess(javascript, 'npx weir run doubled-job.mjs');
+    expect(javascript.stdout.trim().split('\n')).toEqual(['doubled=2', 'doubled=4', 'doubled=6']);
+  });
+
+  test("the project's own vitest test runs its job", async () => {
+    const outcome = await run(NPX, ['vitest', 'run', '--reporter=verbose'], app);
+    expectSuccess(outcome, 'npx vitest run');
+    expect(outcome.stdout).toContain('counts clicks per user per minute');
+    expect(outcome.stdout).toMatch(/Tests\s+1 passed/);
+  });
+});
