@@ -1,4 +1,4 @@
-/** One benchmark result: the JSON line of the DESIGN contract, plus any bench-specific fields. */
+/** One benchmark result: the JSON line of the contract in docs/architecture.md, plus any bench-specific fields. */
 export type Line = Record<string, unknown>;
 
 /** Runs `bench/run.ts --child <args>` in a fresh process (so its CPU and RSS are its own); its last line, or undefined if it failed. */

@@ -12,7 +12,7 @@ import { QUERY_NAMES } from './nexmark/queries.ts';
 
 /**
  * `npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R]` runs benchmarks and prints one
- * JSON line per result (DESIGN contracts); with --repeat, rounds interleave them and a median line per benchmark
+ * JSON line per result (docs/architecture.md, Contracts); with --repeat, rounds interleave them and a median line per benchmark
  * ends. Each measurement runs in a child process, so peak RSS and CPU belong to that run alone.
  * `checkpoint` is a suite of its own (see runCheckpointBench), and so are `kafka` (bench/kafka.ts) and `nexmark`
  * (bench/nexmark.ts, weir beside Flink: `--queries q0,q5 --warmup N --seed S`).

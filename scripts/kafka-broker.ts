@@ -1,5 +1,5 @@
 /**
- * A local Apache Kafka broker for tests and benchmarks (see DESIGN.md, "Kafka for tests and benchmarks").
+ * A local Apache Kafka broker for tests and benchmarks (docs/architecture.md, Contracts).
  * Kafka's jars come from Maven Central (kafka-fetch.ts); each cluster is one KRaft node
  * (broker and controller in one JVM) on free 127.0.0.1 ports, with its config, data and logs in a temp dir.
  */

@@ -1,4 +1,8 @@
-// Public API of weir. Internals stay unexported (package.json exports map).
+/**
+ * `weir`: the DataStream API (jobs, streams, windows, joins, keyed state, watermarks), the built-in sources and sinks
+ * other than Kafka, and `runJob`. Internals stay unexported (package.json exports map).
+ * @module weir
+ */
 export { defineJob, type JobDefinition, type JobOptions } from './api/job.ts';
 export { StreamExecutionEnvironment, type ExchangeOptions } from './api/environment.ts';
 export { DataStream, KeyedStream, SingleOutputStream, SinkStream } from './api/data-stream.ts';
@@ -34,6 +38,8 @@ export {
   type AggregateFunction,
   type StateTtlConfig,
   type StateOptions,
+  type AnyStateDescriptor,
+  type StateHandleFor,
 } from './state/descriptors.ts';
 export {
   WatermarkStrategy,
@@ -47,7 +53,7 @@ export {
 export { Time } from './api/time.ts';
 export { WindowedStream, type ProcessWindowFunction } from './api/windowed-stream.ts';
 export { ConnectedStreams, ConnectedKeyedStreams } from './api/connected-streams.ts';
-export { JoinedStreams, WindowJoin, type JoinFunction } from './api/joined-streams.ts';
+export { JoinedStreams, JoinWhereEqual, WindowJoin, type JoinFunction } from './api/joined-streams.ts';
 export { IntervalJoin, IntervalJoined } from './api/interval-join.ts';
 export type { IntervalJoinContext, IntervalJoinFunction } from './operators/join/interval-join.ts';
 export {
@@ -73,17 +79,18 @@ export {
   type TriggerResult,
   type OnMergeContext,
 } from './operators/window/triggers.ts';
-export type { TimeWindow, GlobalWindow, Window } from './operators/window/windows.ts';
+export type { TimeWindow, GlobalWindow, Window, WindowCodec } from './operators/window/windows.ts';
+export type { Namespace } from './state/backend.ts';
 export type { WindowContext } from './operators/window/window-operator.ts';
 export { BadRecordError, type Source, type SourceReader, type SourceOutput, type ReaderOutput, type PollResult } from './connectors/source.ts';
 export { DEAD_LETTERS, type DeadLetter, type SourcePosition } from './connectors/dead-letter.ts';
-export type { Sink, SinkWriter, TransactionalSink, TransactionalSinkWriter, Committer } from './connectors/sink.ts';
+export type { Sink, SinkContext, SinkWriter, TransactionalSink, TransactionalSinkWriter, Committer } from './connectors/sink.ts';
 export { TransactionalFileSink, type TransactionalFileSinkOptions, type FileCommittable } from './connectors/transactional-file-sink.ts';
 export type { CheckpointConfig } from './api/environment.ts';
 export type { RestartStrategyConfig } from './runtime/restart-strategy.ts';
 export { GeneratorSource, RecordRandom, type GeneratorOptions } from './connectors/generator.ts';
 export { ConsoleSink, type ConsoleSinkOptions } from './connectors/console.ts';
-export { FileSource, FileSink, JsonLinesFileSource, JsonLinesFileSink } from './connectors/files.ts';
+export { FileSource, FileSink, JsonLinesFileSource, JsonLinesFileSink, type JsonLinesSourceOptions, type JsonLinesSinkOptions } from './connectors/files.ts';
 export { CollectSink, DiscardingSink } from './connectors/memory.ts';
 export { WeirError, JobDefinitionError, JobFailedError, OperatorError } from './runtime/errors.ts';
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from './runtime/coordinator.ts';

@@ -7,7 +7,7 @@ import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
 import { DEFAULT_CHECKPOINT_TIMEOUT_MS, type CheckpointSettings } from '../checkpoint/checkpoint-scheduler.ts';
 import { RestartStrategy, type RestartStrategyConfig } from '../runtime/restart-strategy.ts';
 
-/** Periodic checkpoints (DESIGN decision 7), as Flink's CheckpointConfig. */
+/** Periodic checkpoints (docs/architecture.md, decision 7), as Flink's CheckpointConfig. */
 export interface CheckpointConfig {
   /** From one checkpoint's start to the next. */
   readonly intervalMs: number;

@@ -9,7 +9,7 @@ export type AlignmentStep =
   | { readonly kind: 'aborted'; readonly checkpointId: number };
 
 /**
- * Aligned barriers for a subtask with several input channels (DESIGN decision 7, Flink's aligned checkpoints). Pure:
+ * Aligned barriers for a subtask with several input channels (docs/architecture.md, decision 7; Flink's aligned checkpoints). Pure:
  * it sees barriers and channel ends and answers with steps; the subtask does the reading and blocking.
  *
  * - The first barrier of a checkpoint starts its alignment and blocks its channel; each later one blocks its channel,

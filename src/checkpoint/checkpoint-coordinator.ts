@@ -39,7 +39,7 @@ export interface SavepointResult {
 type Waiter = { resolve(result: SavepointResult): void; reject(error: Error): void };
 
 /**
- * The main thread's side of checkpoints for one job attempt (DESIGN decision 7): runs the scheduler's state table on
+ * The main thread's side of checkpoints for one job attempt (docs/architecture.md, decision 7): runs the scheduler's state table on
  * the wall clock, sends triggers, gathers the subtasks' acknowledgements, writes the metadata last (the moment a
  * checkpoint completes), keeps the newest `retained`, and then tells the workers, so that sinks publish.
  */

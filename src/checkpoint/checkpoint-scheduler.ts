@@ -1,4 +1,4 @@
-/** When checkpoints run (DESIGN decision 7; Flink's CheckpointConfig names). */
+/** When checkpoints run (docs/architecture.md, decision 7; Flink's CheckpointConfig names). */
 export interface CheckpointSettings {
   /** From one checkpoint's trigger to the next; Infinity for none but those requested (savepoints, the final one). */
   readonly intervalMs: number;

@@ -8,7 +8,7 @@ import type { CheckpointStorage, StoredFile } from './storage.ts';
  * msgpack array of entries, `[key, value]` for a value and `[key]` for a deletion. A full snapshot holds every entry
  * in LMDB order; an incremental one what changed since the previous snapshot, and restores on top of it. Keys are
  * `[state or table, keyGroup, ...]`, so a restore at another parallelism keeps the entries of its own key groups
- * (DESIGN decision 5) from every file it reads. Values travel as LMDB decoded them and are stored again the same way.
+ * (docs/architecture.md, decision 5) from every file it reads. Values travel as LMDB decoded them and are stored again the same way.
  */
 const FRAME_ENTRIES = 4_096;
 const packr = new Packr({ useRecords: false, moreTypes: true, useBigIntExtension: true });

@@ -1,5 +1,5 @@
 /**
- * Where checkpoints live (DESIGN decision 7). The runtime sees only this interface; `LocalCheckpointStorage` keeps it
+ * Where checkpoints live (docs/architecture.md, decision 7). The runtime sees only this interface; `LocalCheckpointStorage` keeps it
  * in a local directory, and an object store can implement the same layout (see local-storage.ts):
  *
  *   <root>/<jobId>/shared/<checkpointId>-<writer>-<name>   state files, created exclusively; a later (incremental)

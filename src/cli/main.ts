@@ -10,7 +10,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    // SIGTERM stops the job with a savepoint (DESIGN decision 9), and so does Ctrl-C (SIGINT) in a terminal; a second
+    // SIGTERM stops the job with a savepoint (docs/architecture.md, decision 9), and so does Ctrl-C (SIGINT) in a terminal; a second
     // signal is left to the default (exit).
     const stop = new AbortController();
     const onTerm = (): void => stop.abort();

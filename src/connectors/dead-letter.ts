@@ -11,7 +11,7 @@ export interface SourcePosition {
   readonly [coordinate: string]: string | number | undefined;
 }
 
-/** A record a source could not turn into a job record (DESIGN decision 10): the original bytes, why, and where from. */
+/** A record a source could not turn into a job record (docs/architecture.md, decision 10): the original bytes, why, and where from. */
 export interface DeadLetter {
   /** Why it was rejected: the error, as `Name: message`. */
   readonly reason: string;

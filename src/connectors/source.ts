@@ -26,7 +26,7 @@ export interface ReaderOutput<T> extends SourceOutput<T> {
   releaseSplit(splitId: string): void;
   /**
    * Present only when the job reads the source's DEAD_LETTERS side output: a reader hands it records it cannot read
-   * and goes on. Without it, a bad record fails the job with its position (DESIGN decision 10: never a silent drop).
+   * and goes on. Without it, a bad record fails the job with its position (docs/architecture.md, decision 10: never a silent drop).
    */
   readonly deadLetters?: (letter: DeadLetter) => void;
 }

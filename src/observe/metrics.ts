@@ -5,7 +5,7 @@ import type { StatsBoard } from '../runtime/stats-board.ts';
 
 /**
  * Job metrics read from the shared stats board at scrape time: workers never send metric messages.
- * Names are `weir_*`, labelled by job, operator and subtask (DESIGN contracts).
+ * Names are `weir_*`, labelled by job, operator and subtask (a contract: docs/architecture.md, Contracts).
  */
 export function registerJobMetrics(
   registry: Registry,

@@ -76,7 +76,7 @@ export function operatorFailure(planned: PlannedNode, subtask: number, cause: un
 }
 
 /**
- * The operators of one vertex subtask wired as direct function calls (DESIGN decision 4): each node's output calls its
+ * The operators of one vertex subtask wired as direct function calls (docs/architecture.md, decision 4): each node's output calls its
  * chained successors and the record writers of the edges that leave it.
  */
 export class OperatorChain {

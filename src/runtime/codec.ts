@@ -2,7 +2,7 @@ import { Packr } from 'msgpackr';
 import { WeirError, describeError, previewRecord } from './errors.ts';
 
 /**
- * Batch encoding for records that cross threads (DESIGN decision 3): msgpackr with record structures, each batch
+ * Batch encoding for records that cross threads (docs/architecture.md, decision 3): msgpackr with record structures, each batch
  * self-describing. One packer per thread; its output is copied into a fresh buffer that can be transferred.
  * Records must be plain data (objects, arrays, strings, numbers, booleans, null, undefined, bigint, Date, Map, Set,
  * typed arrays): class instances arrive as plain objects and function-valued fields as undefined.

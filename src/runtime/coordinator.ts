@@ -87,6 +87,7 @@ export interface JobResult {
   /** Sum over channels of the most records each held in flight at once: an upper bound on what was buffered. */
   readonly maxInFlightRecords: number;
   readonly operators: readonly OperatorStats[];
+  /** @internal The physical plan the job ran (vertices, chains, edges), for weir's own tests. */
   readonly plan: PhysicalPlan;
 }
 
@@ -140,6 +141,7 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
         // File names carry the instance and attempt: no two writers ever share one.
         checkpoints: { ...storage.target, writer: `${storage.instance}.${attempt}` },
         checkpointOwner: storage.owner,
+        reclaimCheckpoints: storage.owner === undefined ? undefined : () => storage.checkpoints.claim(storage.owner!),
         savepoints: { ...storage.savepoints, writer: `${storage.instance}.${attempt}` },
         restore,
         lastCheckpointId,

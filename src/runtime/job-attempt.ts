@@ -37,6 +37,12 @@ export interface AttemptOptions {
   readonly checkpoints: CheckpointTarget;
   /** This run's claim on the checkpoints (see CheckpointStorage.claim); undefined when nobody else can share them. */
   readonly checkpointOwner: string | undefined;
+  /**
+   * Claims the checkpoints again once every operator has opened (transactional sinks have taken their Kafka
+   * transactional ids over, fencing earlier holders), just before the first checkpoint: of two instances started
+   * at once, the one that fenced last also owns the checkpoints, instead of each holding one and both stopping.
+   */
+  readonly reclaimCheckpoints: (() => Promise<void>) | undefined;
   readonly savepoints: CheckpointTarget;
   readonly restore: RestorePoint | undefined;
   readonly lastCheckpointId: number;
@@ -128,6 +134,19 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
       fail({ message: describeError(error), operator: undefined, stack: undefined });
     }
   };
+  const onAllStarted = async (): Promise<void> => {
+    try {
+      await options.reclaimCheckpoints?.();
+    } catch (error) {
+      return fail({ message: `cannot claim the checkpoints: ${describeError(error)}`, operator: undefined, stack: undefined });
+    }
+    if (failure !== undefined) return;
+    coordinator.start();
+    if (options.stop !== undefined) {
+      if (options.stop.aborted) void onStop();
+      else options.stop.addEventListener('abort', () => void onStop(), { once: true });
+    }
+  };
   const onStop = async (): Promise<void> => {
     let reason: string | undefined;
     for (let tries = 1; tries <= SAVEPOINT_TRIES && failure === undefined; tries++) {
@@ -166,11 +185,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
               threadIds[worker] = message.threadId;
               if (++workersStarted === deployment.workerCount) {
                 runningSince = performance.now();
-                coordinator.start();
-                if (options.stop !== undefined) {
-                  if (options.stop.aborted) void onStop();
-                  else options.stop.addEventListener('abort', () => void onStop(), { once: true });
-                }
+                void onAllStarted();
               }
               return;
             case 'subtask-finished':

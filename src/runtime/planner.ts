@@ -17,7 +17,7 @@ export interface PlannedNode {
   readonly chainedFrom: { readonly nodeId: number; readonly sideOutput: string | undefined } | undefined;
 }
 
-/** A chain of operators that runs as one function chain per subtask (DESIGN decision 4). */
+/** A chain of operators that runs as one function chain per subtask (docs/architecture.md, decision 4). */
 export interface Vertex {
   readonly id: number;
   readonly parallelism: number;

@@ -1,5 +1,5 @@
 /**
- * What to do when a job attempt fails (DESIGN decision 9, Flink's restart strategies): give up, or restart every
+ * What to do when a job attempt fails (docs/architecture.md, decision 9; Flink's restart strategies): give up, or restart every
  * subtask from the last completed checkpoint after a delay. Pure: the coordinator asks with the failure time.
  */
 export type RestartStrategyConfig =

@@ -40,7 +40,7 @@ const ALIGNMENT_PAUSE_MS = 5;
 
 /**
  * One parallel instance of a vertex: a long-lived loop that reads input (or polls its source), runs the operator
- * chain, and respects the credit of every output channel (DESIGN decision 3).
+ * chain, and respects the credit of every output channel (docs/architecture.md, decision 3).
  */
 export abstract class Subtask {
   protected cancelled = false;

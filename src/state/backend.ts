@@ -17,7 +17,7 @@ export interface RawEntry {
 }
 
 /**
- * Keyed state of one operator subtask (DESIGN decision 6). Handles read the current key and namespace at access
+ * Keyed state of one operator subtask (docs/architecture.md, decision 6). Handles read the current key and namespace at access
  * time, as in Flink, so an operator fetches a handle once and reuses it for every record.
  */
 export interface KeyedStateBackend {

@@ -5,7 +5,7 @@ export interface ChangedEntry {
 }
 
 /**
- * What a backend wrote to LMDB since the last snapshot, for incremental checkpoints (DESIGN decision 7): the last
+ * What a backend wrote to LMDB since the last snapshot, for incremental checkpoints (docs/architecture.md, decision 7): the last
  * write per key wins. It holds values, so it is bounded: past `limit` keys it gives up, and the next snapshot is full.
  * It starts given up: a backend's first snapshot (fresh or restored) has no earlier one of its own to build on.
  */

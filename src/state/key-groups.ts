@@ -1,5 +1,5 @@
 /**
- * key -> stable 32-bit hash -> key group -> subtask (DESIGN decision 5).
+ * key -> stable 32-bit hash -> key group -> subtask (docs/architecture.md, decision 5).
  * The hash must never change between versions: savepoints store state by key group.
  */
 export const DEFAULT_MAX_PARALLELISM = 128;

@@ -34,7 +34,7 @@ export interface LmdbBackendOptions {
 const openPaths = new Set<string>();
 
 /**
- * Keyed state of one operator subtask in its own LMDB environment (DESIGN decision 6). LMDB keys are
+ * Keyed state of one operator subtask in its own LMDB environment (docs/architecture.md, decision 6). LMDB keys are
  * [stateName, keyGroup, namespace, key] in ordered-binary, so each (state, key group) is one contiguous range, and
  * within it one window's entries sit together: a spill, mostly of the current window, touches few pages (with 1M
  * keys the namespace-last layout ran 12% slower). Runtime tables are [table, keyGroup, ...parts]. Values are msgpack; with a TTL they are [timestamp, value].
@@ -52,7 +52,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
       throw new RangeError(`cacheEntries must be a positive integer, got ${options.cacheEntries}`);
     }
     const dir = resolve(options.path);
-    // Several opens of one environment in a process led to reader-slot and corruption bugs (DESIGN, LMDB durability).
+    // Several opens of one environment in a process led to reader-slot and corruption bugs (docs/architecture.md, hazards).
     // This catches a second open within a thread; across worker threads the runtime's path assignment must.
     if (openPaths.has(dir)) throw new Error(`LMDB environment ${dir} is already open in this thread`);
     mkdirSync(dir, { recursive: true });
@@ -60,7 +60,7 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     // in values would make msgpack throw at eviction time, far from the cause; the extension stores them instead.
     // noSync: the environment is a job attempt's scratch space (a fresh directory, removed when the attempt ends, never
     // opened again after a crash); checkpoints copy what they need out of it into their own fsynced files, so no
-    // checkpoint claims it (DESIGN, LMDB durability). Not syncing its commits saved ~10% of Nexmark q3 at p1, whose
+    // checkpoint claims it (docs/architecture.md, hazards). Not syncing its commits saved ~10% of Nexmark q3 at p1, whose
     // state outgrows the cache.
     const db = open({
       path: dir,

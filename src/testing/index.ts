@@ -1,4 +1,7 @@
-// weir/testing: run jobs in tests on the real worker-thread runtime and inspect what they produced.
+/**
+ * `weir/testing`: run jobs in tests on the real worker-thread runtime and inspect what they produced.
+ * @module weir/testing
+ */
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from '../runtime/coordinator.ts';
 export { CollectSink } from '../connectors/memory.ts';
 export { faultPoint, FAULTS_VARIABLE, type FaultSpec, type FaultAction } from '../runtime/fault-points.ts';

@@ -28,7 +28,7 @@ function run(command: string, args: readonly string[], cwd: string, timeoutMs = 
     execFile(
       command,
       args,
-      { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, WEIR_LOG_LEVEL: 'warn', NODE_OPTIONS: '' } },
+      { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, WEIR_LOG_LEVEL: 'warn', NODE_OPTIONS: '', NO_COLOR: '1' } },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
         resolve({ code, stdout, stderr: error !== null && stderr === '' ? error.message : stderr });

@@ -5,7 +5,7 @@ import { WeirError } from '../../runtime/errors.ts';
 import { sleep } from '../../runtime/signal.ts';
 
 /**
- * The one place weir touches kafkajs (DESIGN: kafkajs is in maintenance mode; keep it behind a narrow interface so
+ * The one place weir touches kafkajs (docs/architecture.md, decision 13: kafkajs is in maintenance mode; keep it behind a narrow interface so
  * another client can replace it): connections, admin queries, consumers, producers, and group offset commits.
  */
 

@@ -5,7 +5,7 @@ import { outgoingRecord, type OutgoingRecord, type OutgoingRecordOptions } from 
 
 /**
  * One sink subtask's records of one epoch (the records between two barriers), kept in the checkpoint until a
- * transaction has published them: the write-ahead log that closes the commit gap (DESIGN, known hazards).
+ * transaction has published them: the write-ahead log that closes the commit gap (docs/architecture.md, hazards).
  * Plain data, since it is stored with the checkpoint as JSON.
  */
 export interface KafkaEpoch {

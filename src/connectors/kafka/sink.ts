@@ -37,7 +37,8 @@ export interface KafkaSinkOptions<T> extends KafkaConnectionOptions, OutgoingRec
   readonly markerTopic?: string;
 }
 
-type WithoutSerializer<T> = Omit<KafkaSinkOptions<T>, 'serializer'>;
+/** The options of `KafkaSink.json`, `msgpack` and `string`: those of a KafkaSink, whose serializer they choose. */
+export type WithoutSerializer<T> = Omit<KafkaSinkOptions<T>, 'serializer'>;
 
 /**
  * Writes records to Kafka: at-least-once through an idempotent producer per sink subtask, or exactly-once through

@@ -30,7 +30,8 @@ export interface KafkaSourceOptions<T> extends KafkaConnectionOptions {
   readonly deserializer: Deserializer<T>;
 }
 
-type WithoutDeserializer<T> = Omit<KafkaSourceOptions<T>, 'deserializer'>;
+/** The options of `KafkaSource.json`, `msgpack`, `string` and `bytes`: those of a KafkaSource, whose deserializer they choose. */
+export type WithoutDeserializer<T> = Omit<KafkaSourceOptions<T>, 'deserializer'>;
 
 /**
  * Reads Kafka topics. Partitions are splits that the source's subtasks share out among themselves (as Flink's

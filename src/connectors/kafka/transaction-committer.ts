@@ -34,7 +34,7 @@ interface Owner {
 }
 
 /**
- * Publishes epochs in Kafka transactions (DESIGN: the commit gap). Each owner's epochs go out in one transaction
+ * Publishes epochs in Kafka transactions (docs/architecture.md, hazards: the commit gap). Each owner's epochs go out in one transaction
  * under the owner's transactional id, with a transactional offset commit whose offset is the newest epoch: the
  * marker. A restore first takes over the id (which completes or aborts whatever an earlier holder left open), then
  * reads the marker and sends only the epochs after it; so an epoch is published once, whatever the crash.
@@ -117,7 +117,7 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
       faultPoint('kafka-after-commit');
     } catch (error) {
       await transaction.abort().catch(() => {});
-      // A producer that failed mid-transaction is in an unknown state: the next use starts a new one (DESIGN hazard).
+      // A producer that failed mid-transaction is in an unknown state: the next use starts a new one (docs/architecture.md, hazards).
       this.owners.delete(ownerIndex);
       await owner.producer.disconnect().catch(() => {});
       throw this.describeFailure(owner, error, Date.now() - began);

@@ -7,7 +7,7 @@ import { restoreKeyedSnapshot } from '../../checkpoint/keyed-snapshot.ts';
 
 /**
  * Opens the keyed state of one keyed operator subtask: its own LMDB environment under the attempt's state directory
- * (DESIGN decision 6), with the entries of its key groups restored from the checkpoint the attempt starts from
+ * (docs/architecture.md, decision 6), with the entries of its key groups restored from the checkpoint the attempt starts from
  * (whatever the parallelism was then: whole key groups move, decision 5). A subtask runs in exactly one thread, so
  * each environment is opened once per process.
  */
