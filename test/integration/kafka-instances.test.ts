@@ -160,10 +160,11 @@ async function runCase(testCase: Case): Promise<void> {
       problems.add(`instance ${instance} life ${life} said it stops (replaced by another instance), yet still ran ${endedAtClock - saidItStops} ms later, at the deadline`);
     }
   }
-  // Fencing picks one instance to go on: one replaced must leave another running (unless that one was killed since).
+  // Fencing picks one instance to go on: one replaced must leave another running, unless the job completed or one that
+  // ran beside it was killed (the one that replaced it, maybe: a replaced instance learns it at its next checkpoint).
   for (const replaced of lives.filter(({ killed, code, stderr }) => !killed && code !== 0 && FENCED.test(stderr))) {
-    const learned = firstLoggedAt(replaced.stderr, FENCED) ?? replaced.endedAtClock;
-    const survivor = lives.find((other) => other !== replaced && other.startedAtClock < replaced.endedAtClock && (other.endedAtClock > replaced.endedAtClock || other.code === 0 || (other.killed && other.endedAtClock >= learned)));
+    const beside = lives.filter((other) => other !== replaced && other.startedAtClock < replaced.endedAtClock && other.endedAtClock > replaced.startedAtClock);
+    const survivor = beside.find((other) => other.endedAtClock > replaced.endedAtClock || other.code === 0 || other.killed);
     if (survivor === undefined) problems.add(`instance ${replaced.instance} life ${replaced.life} stopped as replaced, but no other instance was left running (${replaced.endedAt} ms)`);
   }
   if (last.code !== 0) problems.add(`the last instance failed (exit ${last.code})`);
