@@ -4,7 +4,7 @@
  *
  *   npx weir run examples/experiment-metrics.ts --parallelism 2
  */
-import { CollectSink, ConsoleSink, defineJob, GeneratorSource, Time, TumblingEventTimeWindows, WatermarkStrategy } from 'weir';
+import { CollectSink, ConsoleSink, defineJob, GeneratorSource, Time, TumblingEventTimeWindows, WatermarkStrategy, type Collector } from 'weir';
 
 export interface Exposure {
   readonly userId: number;
@@ -36,8 +36,8 @@ const START = Date.UTC(2026, 0, 1);
 /** One exposure every 100 ms of event time; users are ids, each exposed once. */
 const EXPOSURE_SPACING_MS = 100;
 
-export default defineJob<ExperimentParams | undefined>({ name: 'experiment-metrics' }, (env, params) => {
-  const count = params?.exposures ?? 50_000;
+export default defineJob<ExperimentParams>({ name: 'experiment-metrics' }, (env, params) => {
+  const count = params.exposures ?? 50_000;
   const exposures = env.fromSource(
     GeneratorSource.of<Exposure>({
       name: 'exposures',
@@ -77,7 +77,7 @@ export default defineJob<ExperimentParams | undefined>({ name: 'experiment-metri
     .window(TumblingEventTimeWindows.of(Time.minutes(1)))
     .aggregate(
       { createAccumulator: () => 0, add: (_e: Exposure, n: number) => n + 1, getResult: (n: number) => n },
-      (key: string, ctx, [conversions], out) => {
+      (key: string, ctx, [conversions], out: Collector<VariantMetrics>) => {
         const [experiment, variant] = key.split('/');
         const window = ctx.window;
         out.collect({ experiment: experiment!, variant: variant!, windowStart: new Date(window.start).toISOString(), conversions: conversions! });
@@ -85,6 +85,6 @@ export default defineJob<ExperimentParams | undefined>({ name: 'experiment-metri
     )
     .uid('conversions-per-variant-minute');
 
-  if (params?.collect === true) metrics.sinkTo(new CollectSink<VariantMetrics>('metrics'));
+  if (params.collect === true) metrics.sinkTo(new CollectSink<VariantMetrics>('metrics'));
   else metrics.sinkTo(new ConsoleSink<VariantMetrics>({ format: (m) => `${m.windowStart}  ${m.experiment}  ${m.variant}  conversions=${m.conversions}` }));
 });

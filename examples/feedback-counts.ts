@@ -29,12 +29,12 @@ export interface FeedbackParams {
 const MODEL_VERSIONS = ['answer-model-v1', 'answer-model-v2', 'answer-model-v3', 'answer-model-v4'];
 const totals = new ValueStateDescriptor<{ ratings: number; stars: number }>('totals');
 
-export default defineJob<FeedbackParams | undefined>({ name: 'feedback-counts' }, (env, params) => {
+export default defineJob<FeedbackParams>({ name: 'feedback-counts' }, (env, params) => {
   const scores = env
     .fromSource(
       GeneratorSource.of<Rating>({
         name: 'ratings',
-        count: params?.ratings ?? 100_000,
+        count: params.ratings ?? 100_000,
         seed: 42,
         generate: (answerId, random) => {
           const version = random.int(MODEL_VERSIONS.length);
@@ -63,6 +63,6 @@ export default defineJob<FeedbackParams | undefined>({ name: 'feedback-counts' }
     .name('score-per-model')
     .uid('score-per-model');
 
-  if (params?.collect === true) scores.sinkTo(new CollectSink<ModelScore>('scores'));
+  if (params.collect === true) scores.sinkTo(new CollectSink<ModelScore>('scores'));
   else scores.sinkTo(new ConsoleSink<ModelScore>({ format: (s) => `${s.modelVersion}  ratings=${s.ratings}  mean=${s.meanStars.toFixed(4)}` }));
 });

@@ -51,10 +51,10 @@ const DEMO_RATE_PER_SECOND = 4_000;
 /** Demo ratings come up to this late, within MAX_OUT_OF_ORDERNESS_MS: none is dropped as late. */
 const DEMO_JITTER_MS = 3_000;
 
-export default defineJob<ScoresKafkaParams | undefined>({ name: 'feedback-scores-kafka' }, (env, params) => {
-  const connection = params?.brokers === undefined ? {} : { brokers: params.brokers };
-  const feedbackTopic = params?.feedbackTopic ?? 'feedback';
-  const demo = params?.demoRatings;
+export default defineJob<ScoresKafkaParams>({ name: 'feedback-scores-kafka' }, (env, params) => {
+  const connection = params.brokers === undefined ? {} : { brokers: params.brokers };
+  const feedbackTopic = params.feedbackTopic ?? 'feedback';
+  const demo = params.demoRatings;
   env.enableCheckpointing({ intervalMs: 2_000 });
 
   if (demo !== undefined) {
@@ -84,7 +84,7 @@ export default defineJob<ScoresKafkaParams | undefined>({ name: 'feedback-scores
 
   const ratings = env
     .fromSource(
-      KafkaSource.json<Rating>({ ...connection, topics: feedbackTopic, groupId: 'feedback-scores', bounded: params?.bounded === true }),
+      KafkaSource.json<Rating>({ ...connection, topics: feedbackTopic, groupId: 'feedback-scores', bounded: params.bounded === true }),
       WatermarkStrategy.boundedOutOfOrderness<Rating>(MAX_OUT_OF_ORDERNESS_MS)
         .withTimestamp((rating) => rating.ts)
         // A partition without ratings for 10 s stops holding event time back. Longer than a checkpoint interval:
@@ -96,7 +96,7 @@ export default defineJob<ScoresKafkaParams | undefined>({ name: 'feedback-scores
   // Records that are not JSON: published with their epoch, as the scores are.
   ratings
     .getSideOutput(DEAD_LETTERS)
-    .sinkTo(deadLetterSink({ ...connection, topic: params?.deadLetterTopic ?? 'feedback-dlq', exactlyOnce: true }))
+    .sinkTo(deadLetterSink({ ...connection, topic: params.deadLetterTopic ?? 'feedback-dlq', exactlyOnce: true }))
     .uid('feedback-dead-letters');
 
   const scores = ratings
@@ -105,7 +105,7 @@ export default defineJob<ScoresKafkaParams | undefined>({ name: 'feedback-scores
     .aggregate(meanStars, toWindowScore)
     .uid('mean-stars-per-model-minute');
 
-  const scoresTopic = params?.scoresTopic ?? 'model-scores';
+  const scoresTopic = params.scoresTopic ?? 'model-scores';
   scores.sinkTo(KafkaSink.json<WindowScore>({ ...connection, topic: scoresTopic, key: (score) => score.modelVersion, exactlyOnce: true })).uid('model-scores');
   if (demo !== undefined) {
     const line = (s: WindowScore): string => `${s.windowStart}  ${s.modelVersion}  ratings=${s.ratings}  mean=${s.meanStars.toFixed(4)}`;

@@ -69,8 +69,8 @@ export function toWindowScore(modelVersion: string, ctx: WindowContext<TimeWindo
   });
 }
 
-export default defineJob<ScoresParams | undefined>({ name: 'feedback-scores' }, (env, params) => {
-  const count = params?.answers ?? 50_000;
+export default defineJob<ScoresParams>({ name: 'feedback-scores' }, (env, params) => {
+  const count = params.answers ?? 50_000;
   const answers = env.fromSource(
     GeneratorSource.of<Answer>({
       name: 'answers',
@@ -107,6 +107,6 @@ export default defineJob<ScoresParams | undefined>({ name: 'feedback-scores' }, 
     .aggregate(meanStars, toWindowScore)
     .uid('mean-rating-per-model-minute');
 
-  if (params?.collect === true) scores.sinkTo(new CollectSink<WindowScore>('scores'));
+  if (params.collect === true) scores.sinkTo(new CollectSink<WindowScore>('scores'));
   else scores.sinkTo(new ConsoleSink<WindowScore>({ format: (s) => `${s.windowStart}  ${s.modelVersion}  ratings=${s.ratings}  mean=${s.meanStars.toFixed(4)}` }));
 });

@@ -3,10 +3,10 @@
  * other than Kafka, and `runJob`. Internals stay unexported (package.json exports map).
  * @module weir
  */
-export { defineJob, type JobDefinition, type JobOptions } from './api/job.ts';
+export { defineJob, type JobDefinition, type JobOptions, type JobBuilder, type BuilderResult, type NotAPromise } from './api/job.ts';
 export { StreamExecutionEnvironment, type ExchangeOptions } from './api/environment.ts';
 export { DataStream, KeyedStream, SingleOutputStream, SinkStream } from './api/data-stream.ts';
-export { OutputTag } from './api/output-tag.ts';
+export { OutputTag } from './core/output-tag.ts';
 export type {
   Collector,
   FilterFunction,
@@ -23,7 +23,8 @@ export type {
   ProcessFunction,
   ReduceFunction,
   RuntimeContext,
-} from './api/functions.ts';
+  UndeclaredOutput,
+} from './operators/functions.ts';
 export {
   ValueStateDescriptor,
   ListStateDescriptor,
@@ -52,6 +53,7 @@ export {
 } from './api/watermark-strategy.ts';
 export { Time } from './api/time.ts';
 export { WindowedStream, type ProcessWindowFunction } from './api/windowed-stream.ts';
+export { AllWindowedStream, type ProcessAllWindowFunction } from './api/all-windowed-stream.ts';
 export { ConnectedStreams, ConnectedKeyedStreams } from './api/connected-streams.ts';
 export { JoinedStreams, JoinWhereEqual, WindowJoin, type JoinFunction } from './api/joined-streams.ts';
 export { IntervalJoin, IntervalJoined } from './api/interval-join.ts';
@@ -83,14 +85,14 @@ export type { TimeWindow, GlobalWindow, Window, WindowCodec } from './operators/
 export type { Namespace } from './state/backend.ts';
 export type { WindowContext } from './operators/window/window-operator.ts';
 export { BadRecordError, type Source, type SourceReader, type SourceOutput, type ReaderOutput, type PollResult } from './connectors/source.ts';
-export { DEAD_LETTERS, type DeadLetter, type SourcePosition } from './connectors/dead-letter.ts';
+export { DEAD_LETTERS, rejectRecord, RejectedRecordError, type DeadLetter, type DeadLetterSource, type RejectedRecord } from './connectors/dead-letter.ts';
 export type { Sink, SinkContext, SinkWriter, TransactionalSink, TransactionalSinkWriter, Committer } from './connectors/sink.ts';
 export { TransactionalFileSink, type TransactionalFileSinkOptions, type FileCommittable } from './connectors/transactional-file-sink.ts';
 export type { CheckpointConfig } from './api/environment.ts';
-export type { RestartStrategyConfig } from './runtime/restart-strategy.ts';
+export type { RestartStrategyConfig } from './api/restart-strategy.ts';
 export { GeneratorSource, RecordRandom, type GeneratorOptions } from './connectors/generator.ts';
 export { ConsoleSink, type ConsoleSinkOptions } from './connectors/console.ts';
 export { FileSource, FileSink, JsonLinesFileSource, JsonLinesFileSink, type JsonLinesSourceOptions, type JsonLinesSinkOptions } from './connectors/files.ts';
 export { CollectSink, DiscardingSink } from './connectors/memory.ts';
-export { WeirError, JobDefinitionError, JobFailedError, OperatorError } from './runtime/errors.ts';
+export { WeirError, FatalError, JobDefinitionError, JobFailedError, OperatorError, isFatal, type WeirErrorCode, type WeirErrorOptions } from './core/errors.ts';
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from './runtime/coordinator.ts';

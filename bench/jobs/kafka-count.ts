@@ -12,7 +12,8 @@ export interface KafkaCountParams {
 }
 
 /** Bounded Kafka source -> keyBy user -> running count (reduce) -> Kafka sink keyed by user: the `kafka` bench's job. */
-export default defineJob<KafkaCountParams>({ name: 'bench-kafka-count' }, (env, params) => {
+export default defineJob<KafkaCountParams>({ name: 'bench-kafka-count' }, (env, given) => {
+  const params = given as KafkaCountParams; // the bench runner passes every field
   env.enableCheckpointing({ intervalMs: params.checkpointIntervalMs });
   env
     .fromSource(KafkaSource.json<Click>({ brokers: params.brokers, topics: params.input, groupId: params.groupId, bounded: true, startFrom: 'earliest' }))

@@ -10,7 +10,8 @@ export interface BenchParams {
 const countState = new ValueStateDescriptor<number>('count');
 
 /** generator -> keyBy -> running count per key -> discard: every record crosses a hash exchange. */
-export default defineJob<BenchParams>({ name: 'bench-keyed-count' }, (env, { events, keys = 10_000, checkpointIntervalMs }) => {
+export default defineJob<BenchParams>({ name: 'bench-keyed-count' }, (env, params) => {
+  const { events, keys = 10_000, checkpointIntervalMs } = params as BenchParams; // the bench runner passes every field
   if (checkpointIntervalMs !== undefined) env.enableCheckpointing({ intervalMs: checkpointIntervalMs });
   env
     .fromSource(GeneratorSource.of({ count: events, seed: 7, generate: (id, random) => ({ id, key: random.int(keys) }) }))

@@ -20,7 +20,8 @@ export interface NexmarkParams {
 }
 
 /** One Nexmark query (bench/nexmark/queries.ts) over the generator, into a counting sink or a collecting one. */
-export default defineJob<NexmarkParams>({ name: 'bench-nexmark' }, (env, { query, events, seed, eventsPerSecond, measure, collectAs }) => {
+export default defineJob<NexmarkParams>({ name: 'bench-nexmark' }, (env, params) => {
+  const { query, events, seed, eventsPerSecond, measure, collectAs } = params as NexmarkParams; // the bench runner passes every field
   if (!isQueryName(query)) throw new Error(`unknown Nexmark query '${query}'`);
   const source = nexmarkSource({
     events,

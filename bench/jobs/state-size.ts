@@ -19,7 +19,8 @@ const lastState = new ValueStateDescriptor<Reading>('last');
  * generator -> keyBy -> ValueState holding the last reading per key -> discard. With far more keys than cache
  * entries, state lives in LMDB: the run shows the miss path's rate and that RSS stays bounded by the cache.
  */
-export default defineJob<BenchParams>({ name: 'bench-state-size' }, (env, { events, keys = events, cacheEntries = 100_000 }) => {
+export default defineJob<BenchParams>({ name: 'bench-state-size' }, (env, params) => {
+  const { events, keys = events, cacheEntries = 100_000 } = params as BenchParams; // the bench runner passes every field
   env.setStateCacheEntries(cacheEntries);
   env
     .fromSource(GeneratorSource.of<Reading>({ count: events, seed: 7, generate: (id, random) => ({ key: id % keys, value: random.int(1_000_000) }) }))

@@ -13,7 +13,8 @@ interface Event {
 }
 
 /** generator -> keyBy -> 10-second tumbling event-time window count per key -> discard. */
-export default defineJob<BenchParams>({ name: 'bench-window-count' }, (env, { events, keys = 10_000, eventsPerSecond = 100_000 }) => {
+export default defineJob<BenchParams>({ name: 'bench-window-count' }, (env, params) => {
+  const { events, keys = 10_000, eventsPerSecond = 100_000 } = params as BenchParams; // the bench runner passes every field
   const spacing = 1_000 / eventsPerSecond;
   env
     .fromSource(

@@ -1,6 +1,6 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Sink, SinkWriter } from 'weir';
-import { sleep } from '../../src/runtime/signal.ts';
+import { sleep } from '../../src/core/signal.ts';
 
 /**
  * The measurement marks of a Nexmark run (bench/README.md): source subtasks note when they pass the warm-up, sink

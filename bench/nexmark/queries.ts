@@ -172,7 +172,7 @@ export const QUERIES: Record<QueryName, Query> = {
       .window(TumblingEventTimeWindows.of(Q5_SLIDE_MS))
       .aggregate(
         highest<AuctionCount>((counted) => counted.count),
-        emitAll,
+        emitAll<AuctionCount>,
       )
       .sinkTo(sink),
   q7: (events, sink) =>
@@ -189,7 +189,7 @@ export const QUERIES: Record<QueryName, Query> = {
       .window(TumblingEventTimeWindows.of(WINDOW_MS))
       .aggregate(
         highest<TopBid>((bid) => bid.price),
-        emitAll,
+        emitAll<TopBid>,
       )
       .sinkTo(sink),
   q8: (events, sink) =>

@@ -1,4 +1,4 @@
-import type { KeyedCoProcessFunction, KeySelector } from './functions.ts';
+import type { KeyedCoProcessFunction, KeySelector, UndeclaredOutput } from '../operators/functions.ts';
 import type { LogicalGraph, Partitioning } from './graph.ts';
 import { type SingleOutputStream, type StreamOrigin, appendOperator, inputOf } from './data-stream.ts';
 import { keyedCoProcessOperator } from '../operators/keyed-co-process.ts';
@@ -28,7 +28,7 @@ export class ConnectedKeyedStreams<T1, T2, K> {
     private readonly keySelector2: KeySelector<T2, K>,
   ) {}
 
-  process<O>(fn: KeyedCoProcessFunction<K, T1, T2, O>): SingleOutputStream<O> {
+  process<O = UndeclaredOutput>(fn: KeyedCoProcessFunction<K, T1, T2, O>): SingleOutputStream<O> {
     const hash = (keySelector: KeySelector<never, K>): Partitioning => ({
       kind: 'hash',
       keySelector: keySelector as KeySelector<unknown, unknown>,

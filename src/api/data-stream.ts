@@ -6,9 +6,10 @@ import type {
   MapFunction,
   ProcessFunction,
   ReduceFunction,
-} from './functions.ts';
+  UndeclaredOutput,
+} from '../operators/functions.ts';
 import type { LogicalGraph, LogicalNode, NodeInput, OperatorNode, Partitioning } from './graph.ts';
-import type { OutputTag } from './output-tag.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 import type { Sink } from '../connectors/sink.ts';
 import type { OperatorFactory } from '../operators/operator.ts';
 import { filterOperator, flatMapOperator, mapOperator } from '../operators/stateless.ts';
@@ -20,8 +21,11 @@ import { WindowedStream } from './windowed-stream.ts';
 import { ConnectedStreams } from './connected-streams.ts';
 import { JoinedStreams } from './joined-streams.ts';
 import { IntervalJoin } from './interval-join.ts';
-import type { WindowAssigner } from '../operators/window/assigners.ts';
-import type { Window } from '../operators/window/windows.ts';
+import { AllWindowedStream } from './all-windowed-stream.ts';
+import { ConsoleSink } from '../connectors/console.ts';
+import { GlobalWindows, type WindowAssigner } from '../operators/window/assigners.ts';
+import { CountTrigger, PurgingTrigger } from '../operators/window/triggers.ts';
+import type { GlobalWindow, Window } from '../operators/window/windows.ts';
 
 /** Where a stream's records come from: a node's main or side output, with the partitioning its consumer will use. */
 export interface StreamOrigin {
@@ -76,11 +80,13 @@ export class DataStream<T> {
     return this.addOperator('filter', filterOperator(fn));
   }
 
-  flatMap<O>(fn: FlatMapFunction<T, O>): SingleOutputStream<O> {
+  /** Output type: from what `fn` returns, or its `out: Collector<Out>`; see {@link UndeclaredOutput}. */
+  flatMap<O = UndeclaredOutput>(fn: FlatMapFunction<T, O>): SingleOutputStream<O> {
     return this.addOperator('flatMap', flatMapOperator(fn));
   }
 
-  process<O>(fn: ProcessFunction<T, O>): SingleOutputStream<O> {
+  /** Output type: see {@link UndeclaredOutput} (give it as `process<Out>` or by typing `out`). */
+  process<O = UndeclaredOutput>(fn: ProcessFunction<T, O>): SingleOutputStream<O> {
     return this.addOperator('process', processOperator(fn));
   }
 
@@ -133,7 +139,33 @@ export class DataStream<T> {
     const stream = this.addOperator<never>(sink.name, sinkOperator(sink), true);
     return new SinkStream(this.graph, stream.nodeId);
   }
+
+  /**
+   * Prints every record to stdout as JSON, one line each, prefixed with the subtask (`2> `) at parallelism > 1, and
+   * with `identifier` (`scores:2> `, `scores> `) when given: Flink's print().
+   */
+  print(identifier?: string): SinkStream {
+    const options = identifier === undefined ? { prefixSubtask: true } : { prefixSubtask: true, identifier };
+    return this.sinkTo(new ConsoleSink<T>(options)).name(identifier === undefined ? 'print' : `print-${identifier}`);
+  }
+
+  /**
+   * Windows over the whole stream, not per key (Flink's windowAll): one subtask sees every record. It runs as a
+   * keyed window on a constant key at parallelism 1 (a higher parallelism would leave the other subtasks idle).
+   */
+  windowAll<W extends Window>(assigner: WindowAssigner<W>): AllWindowedStream<T, W> {
+    const everything = this.keyBy(constantKey);
+    return new AllWindowedStream(everything.window(assigner));
+  }
+
+  /** {@link KeyedStream.countWindow} over the whole stream (Flink's countWindowAll), at parallelism 1. */
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
+    return new AllWindowedStream(this.keyBy(constantKey).countWindow(size, slide));
+  }
 }
+
+/** The key of windowAll: every record in one window per window, as Flink's NullByteKeySelector. */
+const constantKey = (): 0 => 0;
 
 /** Settings that apply to one operator: name, uid, parallelism, side outputs. */
 export class SingleOutputStream<T> extends DataStream<T> {
@@ -168,14 +200,20 @@ export class SingleOutputStream<T> extends DataStream<T> {
   }
 }
 
-/** A stream partitioned by key; keyed operators get per-key state. */
-export class KeyedStream<T, K> {
+/**
+ * A stream partitioned by key. It is a DataStream, as in Flink: `map`, `filter`, `sinkTo`... after `keyBy` run on
+ * the key's partitioning (every record of a key reaches the same subtask) and give plain streams, while `process`,
+ * `reduce`, `window`, `countWindow` and `intervalJoin` are keyed operators with per-key state and timers.
+ */
+export class KeyedStream<T, K> extends DataStream<T> {
   /** @internal */
   constructor(
-    private readonly graph: LogicalGraph,
-    private readonly origin: StreamOrigin,
+    graph: LogicalGraph,
+    origin: StreamOrigin,
     private readonly keySelector: KeySelector<T, K>,
-  ) {}
+  ) {
+    super(graph, origin);
+  }
 
   private readonly keyed = <O>(name: string, createOperator: OperatorFactory): SingleOutputStream<O> => {
     const keySelector = this.keySelector as KeySelector<unknown, unknown>;
@@ -208,10 +246,26 @@ export class KeyedStream<T, K> {
 
   /** Cuts the keyed stream into windows (tumbling, sliding, session or global). */
   window<W extends Window>(assigner: WindowAssigner<W>): WindowedStream<T, K, W> {
-    return new WindowedStream<T, K, W>(this.keyed, this.keySelector, assigner);
+    return new WindowedStream<T, K, W>(this.keyed, this.keySelector, assigner, undefined);
   }
 
-  process<O>(fn: KeyedProcessFunction<K, T, O>): SingleOutputStream<O> {
+  /**
+   * Count windows per key (Flink's countWindow): without `slide`, a window of every `size` elements of a key
+   * (GlobalWindows with a purging CountTrigger); with it, every `slide` elements a window of the key's last `size`
+   * (GlobalWindows, CountTrigger of `slide`, and Flink's CountEvictor of `size`, which drops older elements when the
+   * window fires). An incomplete last group is not emitted when input ends, as in Flink.
+   */
+  countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
+    if (!(Number.isInteger(size) && size > 0)) throw new RangeError(`countWindow needs a positive integer size, got ${size}`);
+    const windows = new WindowedStream<T, K, GlobalWindow>(this.keyed, this.keySelector, GlobalWindows.create(), slide === undefined ? undefined : size);
+    return slide === undefined ? windows.trigger(PurgingTrigger.of(CountTrigger.of(size))) : windows.trigger(CountTrigger.of(slide));
+  }
+
+  /**
+   * A keyed process function: per-key state and timers through `ctx`. A plain ProcessFunction is accepted too (as
+   * Flink's deprecated KeyedStream.process(ProcessFunction)). Output type: see {@link UndeclaredOutput}.
+   */
+  override process<O = UndeclaredOutput>(fn: KeyedProcessFunction<K, T, O>): SingleOutputStream<O> {
     return this.keyed('keyedProcess', keyedProcessOperator(this.keySelector, fn));
   }
 

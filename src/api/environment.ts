@@ -5,7 +5,7 @@ import type { WatermarkStrategy } from './watermark-strategy.ts';
 import { ElementsSource } from '../connectors/memory.ts';
 import { DEFAULT_MAX_PARALLELISM } from '../state/key-groups.ts';
 import { DEFAULT_CHECKPOINT_TIMEOUT_MS, type CheckpointSettings } from '../checkpoint/checkpoint-scheduler.ts';
-import { RestartStrategy, type RestartStrategyConfig } from '../runtime/restart-strategy.ts';
+import { RestartStrategy, type RestartStrategyConfig } from './restart-strategy.ts';
 
 /** Periodic checkpoints (docs/architecture.md, decision 7), as Flink's CheckpointConfig. */
 export interface CheckpointConfig {

@@ -1,4 +1,4 @@
-import type { KeySelector } from './functions.ts';
+import type { KeySelector } from '../operators/functions.ts';
 import type { OperatorFactory } from '../operators/operator.ts';
 import type { Source } from '../connectors/source.ts';
 import type { WatermarkStrategy } from './watermark-strategy.ts';

@@ -1,6 +1,6 @@
-import type { KeySelector } from './functions.ts';
+import type { KeySelector, UndeclaredOutput } from '../operators/functions.ts';
 import type { LogicalGraph } from './graph.ts';
-import type { OutputTag } from './output-tag.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 import { type SingleOutputStream, type StreamOrigin, appendOperator, inputOf } from './data-stream.ts';
 import { type IntervalJoinFunction, intervalJoinOperator } from '../operators/join/interval-join.ts';
 
@@ -48,7 +48,7 @@ export class IntervalJoined<L, R, K> {
     return this;
   }
 
-  process<O>(fn: IntervalJoinFunction<L, R, O>): SingleOutputStream<O> {
+  process<O = UndeclaredOutput>(fn: IntervalJoinFunction<L, R, O>): SingleOutputStream<O> {
     const { graph, left, right, leftKey, rightKey } = this.sides;
     return appendOperator<O>(
       graph,

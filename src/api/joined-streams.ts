@@ -1,4 +1,4 @@
-import type { Collector, KeySelector } from './functions.ts';
+import type { Collector, KeySelector, UndeclaredOutput } from '../operators/functions.ts';
 import type { DataStream, SingleOutputStream } from './data-stream.ts';
 import type { WindowAssigner } from '../operators/window/assigners.ts';
 import type { Trigger } from '../operators/window/triggers.ts';
@@ -64,7 +64,7 @@ export class WindowJoin<L, R, K, W extends Window> {
   }
 
   /** Calls `fn` for every pair of a left and a right element with equal keys in the same window. */
-  apply<O>(fn: JoinFunction<L, R, O>): SingleOutputStream<O> {
+  apply<O = UndeclaredOutput>(fn: JoinFunction<L, R, O>): SingleOutputStream<O> {
     const { leftKey, rightKey } = this;
     const tagLeft = this.left.map((value): Tagged<L, R> => ({ side: 0, value })).name('join-left');
     const tagRight = this.right.map((value): Tagged<L, R> => ({ side: 1, value })).name('join-right');

@@ -1,5 +1,5 @@
-import type { Collector, KeySelector, ReduceFunction } from './functions.ts';
-import type { OutputTag } from './output-tag.ts';
+import type { Collector, KeySelector, ReduceFunction, UndeclaredOutput } from '../operators/functions.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 import type { SingleOutputStream } from './data-stream.ts';
 import type { AggregateFunction } from '../state/descriptors.ts';
 import type { OperatorFactory } from '../operators/operator.ts';
@@ -11,9 +11,12 @@ import type { TimeWindow } from '../operators/window/windows.ts';
 import { canSlice, slicedWindowOperator } from '../operators/window/sliced-window-operator.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
 import { type WindowContext, type WindowEmitter, windowOperator } from '../operators/window/window-operator.ts';
-import { aggregating, foldingContents, listContents, reducing } from '../operators/window/window-contents.ts';
+import { aggregating, foldingContents, lastElementsContents, listContents, reducing } from '../operators/window/window-contents.ts';
 
-/** Flink's ProcessWindowFunction: all of a window's elements (or its one reduced/aggregated value), with the window. */
+/**
+ * Flink's ProcessWindowFunction: all of a window's elements (or its one reduced/aggregated value), with the window.
+ * Its output type is inferred from `out`'s type or the type argument; see {@link UndeclaredOutput}.
+ */
 export type ProcessWindowFunction<IN, OUT, K, W extends Window> = (
   key: K,
   context: WindowContext<W>,
@@ -35,6 +38,8 @@ export class WindowedStream<T, K, W extends Window> {
     private readonly addKeyed: AddKeyedOperator,
     private readonly keySelector: KeySelector<T, K>,
     private readonly assigner: WindowAssigner<W>,
+    /** Flink's CountEvictor (countWindow with a slide): a firing window keeps only its last this many elements. */
+    private readonly keepLast: number | undefined,
   ) {}
 
   /** Replaces the assigner's default trigger. */
@@ -58,28 +63,49 @@ export class WindowedStream<T, K, W extends Window> {
 
   /** Folds each window's elements with `reduce`; `windowFunction` (optional) sees the result with the window. */
   reduce(reduce: ReduceFunction<T>): SingleOutputStream<T>;
-  reduce<O>(reduce: ReduceFunction<T>, windowFunction: ProcessWindowFunction<T, O, K, W>): SingleOutputStream<O>;
+  reduce<O = UndeclaredOutput>(reduce: ReduceFunction<T>, windowFunction: ProcessWindowFunction<T, O, K, W>): SingleOutputStream<O>;
   reduce<O>(reduce: ReduceFunction<T>, windowFunction?: ProcessWindowFunction<T, O, K, W>): SingleOutputStream<O> {
-    const folding = reducing(reduce);
-    return this.build<T, O>('window-reduce', (backend) => foldingContents(backend, folding), single(windowFunction), folding);
+    return this.folded('window-reduce', reducing(reduce), single(windowFunction), true);
   }
 
   /** Aggregates each window's elements incrementally; `windowFunction` (optional) sees the result with the window. */
   aggregate<ACC, R>(aggregate: AggregateFunction<T, ACC, R>): SingleOutputStream<R>;
-  aggregate<ACC, R, O>(aggregate: AggregateFunction<T, ACC, R>, windowFunction: ProcessWindowFunction<R, O, K, W>): SingleOutputStream<O>;
+  aggregate<ACC, R, O = UndeclaredOutput>(
+    aggregate: AggregateFunction<T, ACC, R>,
+    windowFunction: ProcessWindowFunction<R, O, K, W>,
+  ): SingleOutputStream<O>;
   aggregate<ACC, R, O>(
     aggregate: AggregateFunction<T, ACC, R>,
     windowFunction?: ProcessWindowFunction<R, O, K, W>,
   ): SingleOutputStream<O> {
     const folding = aggregating(aggregate);
     // Slices combine with merge: without it, every window keeps its own accumulator.
-    const slices = folding.canCombine ? folding : undefined;
-    return this.build<R, O>('window-aggregate', (backend) => foldingContents(backend, folding), single(windowFunction), slices);
+    return this.folded('window-aggregate', folding, single(windowFunction), folding.canCombine);
   }
 
   /** Gives every element of a window to `fn` when it fires (the window keeps them all until then). */
-  process<O>(fn: ProcessWindowFunction<T, O, K, W>): SingleOutputStream<O> {
+  process<O = UndeclaredOutput>(fn: ProcessWindowFunction<T, O, K, W>): SingleOutputStream<O> {
+    const keepLast = this.keepLast;
+    if (keepLast !== undefined) return this.build<T[], O>('window-process', (backend) => lastElementsContents<T>(backend, keepLast), fn);
     return this.build<T[], O>('window-process', (backend) => listContents<T>(backend), fn);
+  }
+
+  /**
+   * A reduce or an aggregate: folded element by element, or, behind a count evictor, over the elements the evictor
+   * kept when the window fires (as Flink's EvictingWindowOperator, which keeps every element for that).
+   */
+  private folded<ACC, R, O>(name: string, folding: Folding<T, ACC, R>, emit: WindowEmitter<K, W, R, O>, slices: boolean): SingleOutputStream<O> {
+    const keepLast = this.keepLast;
+    if (keepLast === undefined) {
+      const sliced = slices ? (folding as Folding<T, unknown, R>) : undefined;
+      return this.build<R, O>(name, (backend) => foldingContents(backend, folding), emit, sliced);
+    }
+    const foldKept: WindowEmitter<K, W, T[], O> = (key, context, elements, out) => {
+      let folded: ACC | undefined;
+      for (const element of elements) folded = folding.fold(folded, element);
+      if (folded !== undefined) emit(key, context, folding.result(folded), out);
+    };
+    return this.build<T[], O>(name, (backend) => lastElementsContents<T>(backend, keepLast), foldKept);
   }
 
   /** `folding`: how the contents fold and combine, when they do (reduce, aggregate with merge); sliding windows slice. */

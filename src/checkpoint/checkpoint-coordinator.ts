@@ -1,16 +1,17 @@
 import { join } from 'node:path';
 import type { Logger } from '../observe/logger.ts';
-import type { PhysicalPlan } from '../runtime/planner.ts';
-import type { CoordinatorToWorker } from '../runtime/messages.ts';
+import type { CheckpointNotice, CheckpointedPlan } from './checkpointed-plan.ts';
 import { CheckpointScheduler, type CheckpointSettings, type SchedulerAction } from './checkpoint-scheduler.ts';
 import { filesOf, storageAt, withKeyedFiles, subtaskIndexOfTask, type Barrier, type CheckpointTarget, type JobCheckpointState, type OperatorSubtaskState, type SubtaskSnapshot } from './snapshot-state.ts';
 import { CheckpointTakenError } from './storage.ts';
-import { faultPoint } from '../runtime/fault-points.ts';
-import { describeError } from '../runtime/errors.ts';
+import { faultPoint } from '../core/fault-points.ts';
+import { describeError } from '../core/errors.ts';
 
 export interface CheckpointCoordinatorOptions {
   readonly jobName: string;
-  readonly plan: PhysicalPlan;
+  /** Recorded in every checkpoint, so that a restore continues the run (and its output names). */
+  readonly runId: string;
+  readonly plan: CheckpointedPlan;
   /** Periodic checkpoints; with an infinite interval only requested ones run (savepoints, the final checkpoint). */
   readonly settings: CheckpointSettings;
   /** Every subtask that must acknowledge, as the workers name them. */
@@ -26,7 +27,7 @@ export interface CheckpointCoordinatorOptions {
   /** Ids go on from here, across attempts and runs. */
   readonly lastCheckpointId: number;
   /** Sends to every worker. */
-  readonly send: (message: CoordinatorToWorker) => void;
+  readonly send: (message: CheckpointNotice) => void;
   readonly log: Logger;
 }
 
@@ -235,6 +236,6 @@ export class CheckpointCoordinator {
       const index = subtaskIndexOfTask(task);
       for (const [operatorId, state] of Object.entries(snapshot)) operators[operatorId]!.subtasks[index] = state;
     }
-    return { jobName: this.options.jobName, maxParallelism: plan.maxParallelism, operators };
+    return { jobName: this.options.jobName, runId: this.options.runId, maxParallelism: plan.maxParallelism, operators };
   }
 }

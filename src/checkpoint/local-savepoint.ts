@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { copyFile, link, open, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { syncDirectory } from '../runtime/durable-fs.ts';
+import { syncDirectory } from '../core/durable-fs.ts';
 import { isMissing, type LocalCheckpointStorage } from './local-storage.ts';
 import type { StoredFile } from './storage.ts';
 

@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { syncDirectory } from '../runtime/durable-fs.ts';
+import { syncDirectory } from '../core/durable-fs.ts';
+import { timeOrderedId } from '../core/file-names.ts';
 import { removeAbandoned, retain } from './local-retention.ts';
 import { adoptFiles } from './local-savepoint.ts';
 import { type CheckpointMetadata, type CheckpointStorage, CheckpointTakenError, CorruptCheckpointError, type StoredFile } from './storage.ts';
@@ -35,9 +36,9 @@ function isTaken(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'EEXIST';
 }
 
-/** A fresh run instance id: random, so that two processes never share one. */
+/** A fresh instance id: random in part, so that two processes never share one, and ordered by start time. */
 export function newInstanceId(): string {
-  return randomBytes(4).toString('hex');
+  return timeOrderedId();
 }
 
 export interface LocalStorageOptions {

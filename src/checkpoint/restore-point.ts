@@ -1,7 +1,7 @@
 import { type CheckpointMetadata, type CheckpointStorage, CorruptCheckpointError } from './storage.ts';
 import type { JobCheckpointState } from './snapshot-state.ts';
-import type { PhysicalPlan } from '../runtime/planner.ts';
-import { JobDefinitionError } from '../runtime/errors.ts';
+import type { CheckpointedPlan } from './checkpointed-plan.ts';
+import { JobDefinitionError } from '../core/errors.ts';
 
 /**
  * The newest completed checkpoint whose metadata and files all pass their checks. A damaged one is skipped, with
@@ -27,7 +27,7 @@ export async function latestRestorable(
  * (matched by operator id: the uid, or one derived from the graph position). State nobody takes fails the start
  * unless the user allows dropping it (Flink's --allowNonRestoredState).
  */
-export function checkRestoreFits(plan: PhysicalPlan, state: JobCheckpointState, allowNonRestoredState: boolean): void {
+export function checkRestoreFits(plan: CheckpointedPlan, state: JobCheckpointState, allowNonRestoredState: boolean): void {
   if (state.maxParallelism !== plan.maxParallelism) {
     throw new JobDefinitionError(
       `the checkpoint was taken with max parallelism ${state.maxParallelism} but the job has ${plan.maxParallelism}: key groups cannot move between them`,

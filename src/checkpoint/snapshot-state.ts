@@ -87,6 +87,8 @@ export interface OperatorCheckpointState {
 /** The runtime's part of checkpoint metadata. */
 export interface JobCheckpointState {
   readonly jobName: string;
+  /** The run this checkpoint belongs to (see SinkContext.runId); absent in checkpoints of older versions. */
+  readonly runId?: string;
   readonly maxParallelism: number;
   readonly operators: Readonly<Record<string, OperatorCheckpointState>>;
 }

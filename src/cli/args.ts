@@ -8,6 +8,7 @@ export interface RunCommand {
   readonly checkpointDir: string | undefined;
   readonly fromSavepoint: string | undefined;
   readonly metricsPort: number | undefined;
+  readonly metricsHost: string | undefined;
   readonly allowNonRestoredState: boolean;
   readonly allowFreshStart: boolean;
   readonly params: unknown;
@@ -17,7 +18,7 @@ export type Command = RunCommand | { readonly command: 'help' };
 
 export const USAGE = `usage: weir run <job.ts|job.js> [--parallelism N] [--job-id ID] [--checkpoint-dir DIR]
                 [--from-savepoint DIR] [--allow-non-restored-state] [--allow-fresh-start] [--metrics-port P]
-                [--params JSON]`;
+                [--metrics-host H] [--params JSON]`;
 
 /** A command line the CLI refuses; the message is printed as one line. */
 export class UsageError extends Error {
@@ -51,6 +52,7 @@ export function parseCommand(argv: readonly string[]): Command {
         'allow-non-restored-state': { type: 'boolean' },
         'allow-fresh-start': { type: 'boolean' },
         'metrics-port': { type: 'string' },
+        'metrics-host': { type: 'string' },
         params: { type: 'string' },
       },
     });
@@ -67,6 +69,10 @@ export function parseCommand(argv: readonly string[]): Command {
       throw new UsageError(`--params needs JSON, got '${values.params}'`);
     }
   }
+  // Said rather than ignored: a host alone serves nothing.
+  if (values['metrics-host'] !== undefined && values['metrics-port'] === undefined) {
+    throw new UsageError('--metrics-host needs --metrics-port (0 for any free port)');
+  }
   return {
     command: 'run',
     job: positionals[0]!,
@@ -75,6 +81,7 @@ export function parseCommand(argv: readonly string[]): Command {
     checkpointDir: values['checkpoint-dir'],
     fromSavepoint: values['from-savepoint'],
     metricsPort: integerFlag('metrics-port', values['metrics-port'], 0, 65_535),
+    metricsHost: values['metrics-host'],
     allowNonRestoredState: values['allow-non-restored-state'] === true,
     allowFreshStart: values['allow-fresh-start'] === true,
     params,

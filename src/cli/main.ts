@@ -1,8 +1,9 @@
 import { parseCommand, USAGE, UsageError } from './args.ts';
 import { runJob } from '../runtime/coordinator.ts';
-import { JobFailedError, WeirError } from '../runtime/errors.ts';
+import { JobFailedError } from '../core/errors.ts';
+import { errorReport } from './error-report.ts';
 
-/** `weir <command>`: returns the exit code; errors become one line on stderr. */
+/** `weir <command>`: returns the exit code; a failure is printed whole on stderr, with one summary line last. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     const command = parseCommand(argv);
@@ -23,8 +24,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         allowNonRestoredState: command.allowNonRestoredState,
         allowFreshStart: command.allowFreshStart,
         stopWithSavepoint: stop.signal,
+        onStatus: (line) => process.stderr.write(`weir: ${line}\n`),
         ...(command.parallelism === undefined ? {} : { parallelism: command.parallelism }),
         ...(command.metricsPort === undefined ? {} : { metricsPort: command.metricsPort }),
+        ...(command.metricsHost === undefined ? {} : { metricsHost: command.metricsHost }),
         ...(command.jobId === undefined ? {} : { jobId: command.jobId }),
         ...(command.checkpointDir === undefined ? {} : { checkpointDir: command.checkpointDir }),
         ...(command.fromSavepoint === undefined ? {} : { fromSavepoint: command.fromSavepoint }),
@@ -38,8 +41,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.removeListener('SIGINT', onTerm);
     }
   } catch (error) {
-    const line = error instanceof WeirError || error instanceof UsageError ? error.message : `unexpected error: ${String(error)}`;
-    process.stderr.write(`weir: ${line.split('\n')[0]}\n`);
-    return error instanceof UsageError ? 2 : 1;
+    if (error instanceof UsageError) {
+      process.stderr.write(`weir: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`${errorReport(error).join('\n')}\n`);
+    return 1;
   }
 }

@@ -1,12 +1,14 @@
 import { writeSync } from 'node:fs';
-import type { RuntimeContext } from '../api/functions.ts';
 import type { Sink, SinkWriter } from './sink.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 export interface ConsoleSinkOptions<T> {
   /** One line per record; default JSON. */
   readonly format?: (record: T) => string;
   /** Prefix each line with the subtask ("2> "), as Flink's print() does at parallelism > 1. */
   readonly prefixSubtask?: boolean;
+  /** Prefix each line with this name (`name> `, or `name:2> ` with the subtask), as Flink's print(name) does. */
+  readonly identifier?: string;
 }
 
 /**
@@ -19,7 +21,9 @@ export class ConsoleSink<T> implements Sink<T> {
 
   createWriter(ctx: RuntimeContext): SinkWriter<T> {
     const format = this.options.format ?? ((record: T) => JSON.stringify(record));
-    const prefix = this.options.prefixSubtask === true && ctx.parallelism > 1 ? `${ctx.subtaskIndex + 1}> ` : '';
+    const subtask = this.options.prefixSubtask === true && ctx.parallelism > 1 ? `${ctx.subtaskIndex + 1}` : '';
+    const identifier = this.options.identifier ?? '';
+    const prefix = subtask === '' && identifier === '' ? '' : `${identifier}${identifier !== '' && subtask !== '' ? ':' : ''}${subtask}> `;
     let lines = '';
     const flush = (): void => {
       if (lines.length === 0) return;

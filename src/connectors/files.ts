@@ -1,17 +1,19 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RuntimeContext } from '../api/functions.ts';
-import type { PollResult, ReaderOutput, Source, SourceOutput, SourceReader } from './source.ts';
-import type { Sink, SinkWriter } from './sink.ts';
-import { WeirError, describeError } from '../runtime/errors.ts';
+import { BadRecordError, type PollResult, type ReaderOutput, type Source, type SourceOutput, type SourceReader } from './source.ts';
+import { rejectRecord } from './dead-letter.ts';
+import type { Sink, SinkContext, SinkWriter } from './sink.ts';
+import { claimSinkDirectory, ownRunPattern } from './sink-directory.ts';
+import { WeirError } from '../core/errors.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 const READ_CHUNK_BYTES = 1 << 20;
 
 export interface JsonLinesSourceOptions<T> {
   /** Files to read; each file is one split, spread over the source's subtasks. */
   readonly paths: readonly string[];
-  /** Turns a parsed line into a record (validate here); default: the parsed value as it is. */
+  /** Turns a parsed line into a record (validate here: what it throws makes the line a bad record); default: the parsed value as it is. */
   readonly parse?: (value: unknown) => T;
 }
 
@@ -29,7 +31,9 @@ export interface FileSourcePosition {
 
 /**
  * Reads JSON-lines files. Each file is a split, with watermarks of its own; file i goes to subtask i % parallelism,
- * also on a restore at another parallelism. A line that is not JSON fails the job with its file and line number.
+ * also on a restore at another parallelism. A line that does not parse (JSON, then `parse`) or whose timestamp the
+ * strategy rejects goes to the DEAD_LETTERS side output with its file and line when the job reads it, and fails the
+ * job otherwise.
  */
 export class JsonLinesFileSource<T> implements Source<T> {
   readonly boundedness = 'bounded';
@@ -53,7 +57,7 @@ export class JsonLinesFileSource<T> implements Source<T> {
       .filter(({ index }) => index % ctx.parallelism === ctx.subtaskIndex)
       .sort((a, b) => a.index - b.index)
       .map(({ split }) => split);
-    return new JsonLinesReader<T>(mine, this.options.parse ?? ((value) => value as T));
+    return new JsonLinesReader<T>(mine, this.options.parse ?? ((value) => value as T), ctx.operatorName);
   }
 }
 
@@ -79,6 +83,8 @@ class JsonLinesReader<T> implements SourceReader<T> {
   constructor(
     splits: readonly FileSplitPosition[],
     private readonly parse: (value: unknown) => T,
+    /** The source's name in the job graph, for its dead letters. */
+    private readonly operator: string,
   ) {
     this.pending = [...splits];
   }
@@ -92,7 +98,8 @@ class JsonLinesReader<T> implements SourceReader<T> {
         // Lines of a chunk ended with a newline; the line left at the end of the file did not.
         this.lineOffset += Buffer.byteLength(line) + (this.atEnd ? 0 : 1);
         if (line.trim().length === 0) continue;
-        this.splitOutput.collect(this.parseLine(line));
+        // The position is past the line already: a bad line dead-lettered here is never read again after a restore.
+        this.emitLine(line, output);
         emitted++;
         continue;
       }
@@ -106,12 +113,26 @@ class JsonLinesReader<T> implements SourceReader<T> {
     return { splits: [...current, ...this.pending] };
   }
 
-  private parseLine(line: string): T {
+  /** Emits a line's record, or rejects the line; errors of the operators after the source pass through. */
+  private emitLine(line: string, output: ReaderOutput<T>): void {
+    let record: T;
     try {
-      return this.parse(JSON.parse(line));
+      record = this.parse(JSON.parse(line));
     } catch (error) {
-      throw new WeirError(`bad record in ${this.current!.path}:${this.lineNumber}: ${describeError(error)}`);
+      this.reject(line, error, output);
+      return;
     }
+    try {
+      this.splitOutput.collect(record);
+    } catch (error) {
+      if (!(error instanceof BadRecordError)) throw error;
+      this.reject(line, error, output);
+    }
+  }
+
+  private reject(line: string, error: unknown, output: ReaderOutput<T>): void {
+    const source = { kind: 'file', path: this.current!.path, line: this.lineNumber } as const;
+    rejectRecord(output, this.operator, { source, error, preview: line, value: Buffer.from(line) });
   }
 
   /** Loads the next lines; false when every file is read. */
@@ -159,19 +180,27 @@ class JsonLinesReader<T> implements SourceReader<T> {
 }
 
 export interface JsonLinesSinkOptions<T> {
-  /** Directory for the part files: part-<subtask>.jsonl. */
+  /**
+   * Directory for the part files, `part-<jobId>-<runId>-<subtask>.jsonl`: a run (a start without a checkpoint to
+   * restore) never writes over another's files. The directory belongs to one job id (its `.weir-sink.json` says
+   * which): another job's sink refuses it, unless `replace` is set.
+   */
   readonly directory: string;
   readonly format?: (record: T) => string;
+  /** Take over a directory that another job id writes, deleting that job's part files. */
+  readonly replace?: boolean;
 }
 
-/** Writes one JSON line per record into part-<subtask>.jsonl files; appends once per batch, fsyncs at the end. */
+/** Writes one JSON line per record into a part file per subtask; appends once per batch, fsyncs at the end. */
 export class JsonLinesFileSink<T> implements Sink<T> {
   readonly name = 'json-lines-file';
   constructor(private readonly options: JsonLinesSinkOptions<T>) {}
 
-  createWriter(ctx: RuntimeContext): SinkWriter<T> {
+  createWriter(ctx: SinkContext): SinkWriter<T> {
     const format = this.options.format ?? ((record: T) => JSON.stringify(record));
-    const path = join(this.options.directory, `part-${ctx.subtaskIndex}.jsonl`);
+    const { directory, replace } = this.options;
+    const path = join(directory, `part-${ctx.jobId}-${ctx.runId}-${ctx.subtaskIndex}.jsonl`);
+    const ownPart = new RegExp(`^part-${ownRunPattern(ctx.jobId)}-\\d+\\.jsonl$`);
     let fd: number | undefined;
     let lines = '';
     const flush = (): void => {
@@ -180,8 +209,9 @@ export class JsonLinesFileSink<T> implements Sink<T> {
       lines = '';
     };
     return {
-      open: () => {
-        mkdirSync(this.options.directory, { recursive: true });
+      open: async () => {
+        const isOutputFile = (name: string): boolean => name.startsWith('part-') && name.endsWith('.jsonl') && !ownPart.test(name);
+        await claimSinkDirectory(directory, ctx, { replace, isOutputFile });
         fd = openSync(path, 'w');
       },
       write: (record) => {

@@ -1,5 +1,6 @@
-import type { RuntimeContext } from '../api/functions.ts';
-import type { PollResult, Source, SourceOutput, SourceReader } from './source.ts';
+import { BadRecordError, type PollResult, type ReaderOutput, type Source, type SourceReader } from './source.ts';
+import { rejectRecord } from './dead-letter.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 /**
  * A deterministic random stream per record: reseeded from (seed, index), so record i is the same whatever the
@@ -64,7 +65,11 @@ export interface GeneratorPosition {
   readonly lanes: readonly (readonly [lane: number, next: number])[];
 }
 
-/** Generates records from a function of their index, each index once across all subtasks (see GENERATOR_LANES). */
+/**
+ * Generates records from a function of their index, each index once across all subtasks (see GENERATOR_LANES). A
+ * record whose timestamp the strategy rejects goes to the DEAD_LETTERS side output with its index when the job reads
+ * it, and fails the job otherwise.
+ */
 export class GeneratorSource<T> implements Source<T> {
   readonly boundedness: 'bounded' | 'unbounded';
   readonly name: string;
@@ -103,7 +108,7 @@ export class GeneratorSource<T> implements Source<T> {
     let startedAt = 0;
     const ratePerMs = ratePerSecond === undefined ? undefined : ratePerSecond / ctx.parallelism / 1000;
     return {
-      poll(output: SourceOutput<T>, max: number): PollResult {
+      poll(output: ReaderOutput<T>, max: number): PollResult {
         let budget = max;
         if (ratePerMs !== undefined) {
           const now = performance.now();
@@ -117,7 +122,14 @@ export class GeneratorSource<T> implements Source<T> {
           if (!level) cursor = furthestBehind(nexts);
           const index = nexts[cursor]!;
           random.reseed(seed, index);
-          output.collect(generate(index, random));
+          const record = generate(index, random);
+          try {
+            output.collect(record);
+          } catch (error) {
+            // Its timestamp was rejected: a dead letter (the lane goes on past it), or a failure naming its index.
+            if (!(error instanceof BadRecordError)) throw error;
+            rejectRecord(output, ctx.operatorName, { source: { kind: 'generator', index }, error, preview: record });
+          }
           emitted++;
           const next = index + GENERATOR_LANES;
           if (next < count) {

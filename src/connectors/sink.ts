@@ -1,4 +1,4 @@
-import type { RuntimeContext } from '../api/functions.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 /** One subtask's writer. `write` is on the hot path; `flush` runs after each input batch and may be async. */
 export interface SinkWriter<T> {
@@ -17,13 +17,17 @@ export interface SinkContext extends RuntimeContext {
   /** Stable across runs (the uid, or one derived from the graph position). */
   readonly operatorId: string;
   readonly jobId: string;
+  /** Names this run's output: chosen at the job's first start and kept in its checkpoints, so that a restore continues the run. */
+  readonly runId: string;
+  /** This start of the job's process (unique per instance, ordered by start time): names what only this instance may touch. */
+  readonly instanceId: string;
   /** The periodic checkpoint interval; undefined without periodic checkpoints. */
   readonly checkpointIntervalMs: number | undefined;
 }
 
 export interface Sink<T> {
   readonly name: string;
-  createWriter(ctx: RuntimeContext): SinkWriter<T>;
+  createWriter(ctx: SinkContext): SinkWriter<T>;
 }
 
 /**
@@ -43,6 +47,11 @@ export interface Committer<C> {
   commit(committables: readonly C[]): Promise<void>;
   /** Throws away what a checkpoint that will never complete prepared. */
   abort(committables: readonly C[]): Promise<void>;
+  /**
+   * Checkpoint n completed in this instance, after its commit: this instance owns the job's checkpoints now, so
+   * instances started before it can publish nothing more, and what they left unpublished may be removed.
+   */
+  checkpointCompleted?(checkpointId: number): Promise<void>;
   /** Releases connections; the committer is not used after. */
   close?(): Promise<void>;
 }

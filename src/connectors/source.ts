@@ -1,6 +1,6 @@
-import type { RuntimeContext } from '../api/functions.ts';
 import type { DeadLetter } from './dead-letter.ts';
-import { WeirError } from '../runtime/errors.ts';
+import { WeirError, type WeirErrorCode } from '../core/errors.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 /** What a reader's poll reports: more to read now, finished, or nothing until `waitMs` has passed. */
 export type PollResult = 'more' | 'end' | { readonly waitMs: number };
@@ -11,8 +11,9 @@ export interface SourceOutput<T> {
   collect(record: T, sourceTimestamp?: number): void;
 }
 
-/** The record, not the job, is at fault (the timestamp assigner threw or returned no number): a reader may dead-letter it. */
+/** The record, not the job, is at fault (the timestamp assigner threw or returned no number): its reader hands it to rejectRecord with its place. */
 export class BadRecordError extends WeirError {
+  static override readonly defaultCode: WeirErrorCode = 'WEIR_BAD_RECORD';
   override name = 'BadRecordError';
 }
 

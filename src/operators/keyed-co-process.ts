@@ -1,4 +1,4 @@
-import type { KeyedCoProcessFunction, KeySelector } from '../api/functions.ts';
+import type { KeyedCoProcessFunction, KeySelector } from './functions.ts';
 import type { OperatorFactory, StreamOperator } from './operator.ts';
 import { KeyedFunctionOperator } from './keyed-function-operator.ts';
 import { VOID_NAMESPACE } from '../state/backend.ts';

@@ -1,4 +1,4 @@
-import type { KeyedEndOfInputContext, OnTimerContext, TimerService } from '../api/functions.ts';
+import type { KeyedEndOfInputContext, OnTimerContext, TimerService } from './functions.ts';
 import type { AnyStateDescriptor, StateHandleFor } from '../state/descriptors.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
 import type { OperatorContext, OperatorOutput } from './operator.ts';

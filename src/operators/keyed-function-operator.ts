@@ -1,8 +1,9 @@
-import type { Collector, KeyedEndOfInputContext, OnTimerContext, RuntimeContext } from '../api/functions.ts';
+import type { Collector, KeyedEndOfInputContext, OnTimerContext } from './functions.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
 import type { OperatorContext, OperatorOutput, StreamOperator } from './operator.ts';
-import { NO_RECORD } from '../runtime/chain.ts';
 import { KeyedContextImpl, guarded } from './keyed-context.ts';
+import { NO_RECORD } from '../core/time.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 
 /** The user hooks a keyed (co-)process function may have besides its element methods. */
 export interface KeyedFunctionHooks<K, O> {

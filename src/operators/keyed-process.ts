@@ -1,4 +1,4 @@
-import type { KeyedProcessFunction, KeySelector } from '../api/functions.ts';
+import type { KeyedProcessFunction, KeySelector } from './functions.ts';
 import type { OperatorFactory, StreamOperator } from './operator.ts';
 import { processHandlers } from './process.ts';
 import { KeyedFunctionOperator } from './keyed-function-operator.ts';

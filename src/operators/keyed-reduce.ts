@@ -1,7 +1,8 @@
-import type { KeySelector, ReduceFunction } from '../api/functions.ts';
+import type { KeySelector } from './functions.ts';
 import { ValueStateDescriptor, type ValueState } from '../state/descriptors.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from './operator.ts';
+import type { ReduceFunction } from '../state/descriptors.ts';
 
 /** Flink's KeyedStream.reduce: keeps one accumulated value per key and emits it after every record. */
 class KeyedReduceOperator<K, T> implements StreamOperator<T, T> {

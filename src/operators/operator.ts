@@ -1,5 +1,8 @@
-import type { RuntimeContext } from '../api/functions.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
+import type { ProcessingTimeService } from '../state/timers.ts';
+
+export type { ProcessingTimeService };
 
 /** Where an operator sends what it emits: the main output, side outputs by tag id, and watermarks. */
 export interface OperatorOutput<T> {
@@ -19,11 +22,6 @@ export interface RecordTime {
 }
 
 /** Processing-time callbacks, run by the subtask between batches (never in the middle of one). */
-export interface ProcessingTimeService {
-  now(): number;
-  /** Runs `callback` once the wall clock reaches `timestamp` (ms since the epoch). */
-  schedule(timestamp: number, callback: () => void): void;
-}
 
 export interface OperatorContext extends RuntimeContext {
   /** Unique, stable operator id (the uid, or one derived from the graph position). */
@@ -40,6 +38,10 @@ export interface OperatorContext extends RuntimeContext {
   readonly checkpointing: boolean;
   /** The job id (checkpoints live under it; transactional sinks name their Kafka transactional ids by it). */
   readonly jobId: string;
+  /** Names this run's output: chosen at the job's first start and kept in its checkpoints, so that a restore continues the run. */
+  readonly runId: string;
+  /** This start of the job's process (unique per instance, ordered by start time): names what only this instance may touch. */
+  readonly instanceId: string;
   /** The periodic checkpoint interval; undefined without periodic checkpoints. */
   readonly checkpointIntervalMs: number | undefined;
 }

@@ -1,5 +1,5 @@
-import type { Collector, ProcessContext, ProcessFunction } from '../api/functions.ts';
-import type { OutputTag } from '../api/output-tag.ts';
+import type { Collector, ProcessContext, ProcessFunction } from './functions.ts';
+import type { OutputTag } from '../core/output-tag.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from './operator.ts';
 
 /** Normalises the function-or-object forms of process functions. */

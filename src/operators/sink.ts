@@ -93,9 +93,11 @@ class TransactionalSinkOperator<T, C> extends SinkOperator<T> {
 
   async notifyCheckpointComplete(checkpointId: number): Promise<void> {
     const due = this.pending.filter(([id]) => id <= checkpointId);
-    if (due.length === 0) return;
-    await this.committer.commit(due.flatMap(([, list]) => list));
-    this.pending = this.pending.filter(([id]) => id > checkpointId);
+    if (due.length > 0) {
+      await this.committer.commit(due.flatMap(([, list]) => list));
+      this.pending = this.pending.filter(([id]) => id > checkpointId);
+    }
+    await this.committer.checkpointCompleted?.(checkpointId);
   }
 
   override async close(): Promise<void> {

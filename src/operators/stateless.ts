@@ -1,4 +1,4 @@
-import type { FilterFunction, FlatMapFunction, MapFunction } from '../api/functions.ts';
+import type { FilterFunction, FlatMapFunction, MapFunction } from './functions.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from './operator.ts';
 
 /** Shared open(): every chained stateless operator keeps its context and output. */

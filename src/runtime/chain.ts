@@ -1,11 +1,14 @@
 import { threadId } from 'node:worker_threads';
 import type { LogicalGraph } from '../api/graph.ts';
-import type { OperatorContext, OperatorOutput, ProcessingTimeService, RecordTime, StreamOperator } from '../operators/operator.ts';
+import type { OperatorContext, OperatorOutput, RecordTime, StreamOperator } from '../operators/operator.ts';
 import type { LmdbKeyedStateBackend } from '../state/lmdb-backend.ts';
 import type { PhysicalPlan, PlannedNode, Vertex } from './planner.ts';
 import type { RecordWriter } from './record-writer.ts';
 import type { StatsBoard } from './stats-board.ts';
-import { OperatorError, describeError, previewRecord } from './errors.ts';
+import { OperatorError, describeError, previewRecord } from '../core/errors.ts';
+import { NO_RECORD } from '../core/time.ts';
+import type { ProcessingTimeService } from '../state/timers.ts';
+import { RejectedRecordError } from '../connectors/dead-letter.ts';
 
 type Push = (record: unknown) => void;
 type PushWatermark = (timestamp: number) => void;
@@ -25,6 +28,8 @@ export interface ChainServices {
   restoredStateOf(planned: PlannedNode): OperatorContext['restored'];
   readonly checkpointing: boolean;
   readonly jobId: string;
+  readonly runId: string;
+  readonly instanceId: string;
   readonly checkpointIntervalMs: number | undefined;
 }
 
@@ -64,15 +69,12 @@ function fanOut(targets: readonly Target[]): Push {
   };
 }
 
-/** Marks a failure outside any record (open, flush, finish). */
-export const NO_RECORD = Symbol('no record');
 
 export function operatorFailure(planned: PlannedNode, subtask: number, cause: unknown, record: unknown): Error {
   if (cause instanceof OperatorError) return cause;
-  const preview = record === NO_RECORD ? undefined : previewRecord(record);
-  const error = new OperatorError(planned.name, `${subtask + 1}/${planned.parallelism}`, describeError(cause), preview);
-  error.cause = cause;
-  return error;
+  // A source's bad record is no record of the chain's, but its preview is what the reader of the failure needs.
+  const preview = record !== NO_RECORD ? previewRecord(record) : cause instanceof RejectedRecordError ? cause.recordPreview : undefined;
+  return new OperatorError(planned.name, `${subtask + 1}/${planned.parallelism}`, describeError(cause), preview, { cause });
 }
 
 /**
@@ -156,6 +158,8 @@ export class OperatorChain {
         restored: services.restoredStateOf(planned),
         checkpointing: services.checkpointing,
         jobId: services.jobId,
+        runId: services.runId,
+        instanceId: services.instanceId,
         checkpointIntervalMs: services.checkpointIntervalMs,
       };
       const operator = logical.kind === 'operator' ? logical.createOperator() : undefined;

@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import { WeirError, describeError, previewRecord } from './errors.ts';
+import { WeirError, describeError, previewRecord } from '../core/errors.ts';
 
 /**
  * Batch encoding for records that cross threads (docs/architecture.md, decision 3): msgpackr with record structures, each batch
@@ -26,6 +26,7 @@ export function encodeBatch(records: readonly unknown[]): Uint8Array {
     throw new WeirError(
       `cannot serialise a record to send it to another thread (records must be plain data): ${describeError(error)}` +
         (culprit === undefined ? '' : ` [record: ${previewRecord(culprit)}]`),
+      { cause: error, code: 'WEIR_SERIALIZATION' },
     );
   }
 }

@@ -1,26 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { buildJob } from '../api/job.ts';
 import { DEFAULT_RESTART_STRATEGY } from '../api/environment.ts';
 import { runAttempt, type AttemptOutcome } from './job-attempt.ts';
-import { RestartStrategy } from './restart-strategy.ts';
-import { sleep } from './signal.ts';
-import { fileNamePart } from './file-names.ts';
+import { RestartStrategy } from '../api/restart-strategy.ts';
+import { sleep } from '../core/signal.ts';
+import { fileNamePart, timeOrderedId } from '../core/file-names.ts';
 import type { CheckpointStorage } from '../checkpoint/storage.ts';
 import { latestRestorable, checkRestoreFits } from '../checkpoint/restore-point.ts';
 import { LocalCheckpointStorage, newInstanceId } from '../checkpoint/local-storage.ts';
 import { restorePointOf, storageAt, type CheckpointTarget, type RestorePoint } from '../checkpoint/snapshot-state.ts';
 import { loadJob, resolveJobPath } from './job-loader.ts';
 import { planJob, type PhysicalPlan } from './planner.ts';
-import { planDeployment, workerFor, type Deployment } from './deployment.ts';
+import { planDeployment } from './deployment.ts';
 import { StatsBoard } from './stats-board.ts';
-import { JobDefinitionError, JobFailedError, describeError } from './errors.ts';
+import { operatorStats, warnAboutDroppedLateRecords } from './job-stats.ts';
+import { JobDefinitionError, JobFailedError, describeError } from '../core/errors.ts';
+import { reviveError } from '../core/serialized-error.ts';
 import { createLogger, defaultLogLevel, type Logger } from '../observe/logger.ts';
-import { registerJobMetrics } from '../observe/metrics.ts';
-import { startMetricsServer } from '../observe/http-server.ts';
+import { registerJobMetrics } from './job-metrics.ts';
+import { DEFAULT_METRICS_HOST, startMetricsServer, type MetricsServer } from '../observe/http-server.ts';
+import { CollectedOutputs } from './collected-outputs.ts';
 
 export interface RunOptions {
   /** Path of the job module (.ts or .js). */
@@ -31,8 +34,10 @@ export interface RunOptions {
   readonly parallelism?: number;
   /** Worker threads; default one per core, never more than the job's highest parallelism. */
   readonly threads?: number;
-  /** Serve Prometheus metrics at http://127.0.0.1:<port>/metrics while the job runs. */
+  /** Serve Prometheus metrics at http://<metricsHost>:<port>/metrics while the job runs (0: a free port, logged). */
   readonly metricsPort?: number;
+  /** The address the metrics server listens on: 127.0.0.1 by default, 0.0.0.0 to be reachable from outside a container. */
+  readonly metricsHost?: string;
   readonly logLevel?: string;
   /** Parent directory of the run's working state (LMDB files); the system temp directory by default. */
   readonly stateDir?: string;
@@ -41,7 +46,10 @@ export interface RunOptions {
    * completed checkpoint (after a killed process, say). Without it, checkpoints serve restarts within the run only.
    */
   readonly checkpointDir?: string;
-  /** Names the job's checkpoints; a fresh one (job name and time) by default. */
+  /**
+   * Names the job's checkpoints and output. By default the job's name when there is a checkpoint directory (so that a
+   * start after a kill restores), else the name and the time (a run on temporary checkpoints continues nothing).
+   */
   readonly jobId?: string;
   /** A savepoint (`<dir>/<jobId>/chk-<id>`) to start from when the job id has no checkpoint of its own yet. */
   readonly fromSavepoint?: string;
@@ -56,6 +64,8 @@ export interface RunOptions {
   readonly savepointDir?: string;
   /** When aborted, the job takes a savepoint and stops (what the CLI does on SIGTERM). */
   readonly stopWithSavepoint?: AbortSignal;
+  /** One-line news a command line prints: what the start restores, where metrics are served. Also logged. */
+  readonly onStatus?: (line: string) => void;
 }
 
 export interface OperatorStats {
@@ -82,7 +92,10 @@ export interface JobResult {
   readonly durationMs: number;
   /** From the moment every worker had opened its operators until the job finished: what throughput is measured on. */
   readonly runningMs: number;
-  /** Records received by each CollectSink, by sink name, in arrival order. */
+  /**
+   * Records received by each CollectSink, by sink name, in arrival order: what the job's successful chain of attempts
+   * published (a restart drops what arrived after the checkpoint it restores, since it sends that again).
+   */
   readonly outputs: ReadonlyMap<string, unknown[]>;
   /** Sum over channels of the most records each held in flight at once: an upper bound on what was buffered. */
   readonly maxInFlightRecords: number;
@@ -95,6 +108,18 @@ export interface JobResult {
 export async function runJob(options: RunOptions): Promise<JobResult> {
   const started = performance.now();
   const jobModule = resolveJobPath(options.jobModule);
+  // Mistakes of the command line fail before the job loads (seconds for a large one), and nothing opened stays open.
+  if (options.checkpointDir !== undefined) await makeCheckpointDirectory(options.checkpointDir);
+  const registry = new Registry();
+  const server = options.metricsPort === undefined ? undefined : await startMetricsServer(registry, options.metricsPort, options.metricsHost ?? DEFAULT_METRICS_HOST);
+  try {
+    return await runLoadedJob(options, jobModule, registry, server, started);
+  } finally {
+    await server?.close();
+  }
+}
+
+async function runLoadedJob(options: RunOptions, jobModule: string, registry: Registry, server: MetricsServer | undefined, started: number): Promise<JobResult> {
   const logLevel = options.logLevel ?? defaultLogLevel();
   const job = await loadJob(jobModule);
   const defaultParallelism = options.parallelism ?? 1;
@@ -104,29 +129,38 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
   const deployment = planDeployment(plan, threads);
   const stats = new StatsBoard(plan, deployment);
   const log = createLogger(logLevel, { job: job.name });
-  const registry = new Registry();
+  const status = (line: string, fields: Record<string, unknown>): void => {
+    log.info(fields, line);
+    options.onStatus?.(line);
+  };
   registerJobMetrics(registry, job.name, plan, deployment, stats);
-  const server = options.metricsPort === undefined ? undefined : await startMetricsServer(registry, options.metricsPort);
+  if (server !== undefined) status(`metrics at ${server.url}`, { port: server.port, host: server.host });
   const storage = openCheckpointStorage(options, job.name);
   log.info({ vertices: plan.vertices.length, workers: deployment.workerCount, parallelism: defaultParallelism, jobId: storage.jobId }, 'job starting');
 
-  const outputs = new Map<string, unknown[]>();
+  const outputs = new CollectedOutputs();
   const restartStrategy = new RestartStrategy(env.restartStrategy ?? (env.checkpointing === undefined ? { kind: 'none' } : DEFAULT_RESTART_STRATEGY));
+  // One id per process start, for checkpoint files and sink files alike; it sorts by start time (the sinks rely on it).
+  const instanceId = storage.instance;
   let outcome: AttemptOutcome;
   let restarts = 0;
   try {
-    let restore = await startingPoint(options, storage, plan, log);
+    let restore = await startingPoint(options, storage, plan, log, status);
     // Only now, with its restore loaded and checked, does this instance take the job over: a newcomer refused above
     // leaves a running instance alone. Before its first state file: the running one stops at its next checkpoint.
     await storage.takeOver();
     // The instance replaced may have completed a checkpoint between the load above and the claim (none after it).
     restore = await newerAfterTakeOver(restore, options, storage, plan, log);
+    // A restore continues the run it restores, so that the names of its output stay the same.
+    const runId = restore?.state.runId ?? timeOrderedId();
     // Another instance may be writing higher ids right now: a margin keeps the two sequences apart.
     const found = await storage.checkpoints.highestId();
     let lastCheckpointId = Math.max(restore?.checkpointId ?? 0, found > 0 ? found + CHECKPOINT_ID_MARGIN : 0);
     for (let attempt = 1; ; attempt++) {
       outcome = await runAttempt({
         jobName: job.name,
+        runId,
+        instanceId,
         jobModule,
         params: options.params,
         defaultParallelism,
@@ -150,7 +184,11 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
       });
       if (outcome.kind !== 'failed') break;
       const decision = restartStrategy.onFailure(Date.now());
-      if (!decision.restart || outcome.failure.fatal === true) throw new JobFailedError(`job '${job.name}' failed: ${outcome.failure.message}`);
+      if (!decision.restart || outcome.failure.fatal === true) {
+        const { error, fatal } = outcome.failure;
+        const cause = error === undefined ? undefined : reviveError(error);
+        throw new JobFailedError(`job '${job.name}' failed: ${outcome.failure.message}`, { cause, fatal: fatal === true });
+      }
       // A replaced instance does not restart: its attempt would clear and rewrite what the new owner's sinks hold.
       if (storage.owner !== undefined && (await storage.checkpoints.owner()) !== storage.owner) {
         throw new JobFailedError(
@@ -163,13 +201,13 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
       log.warn({ delayMs: decision.delayMs, restarts }, `restarting after: ${outcome.failure.message}`);
       await sleep(decision.delayMs);
       restore = (await latestCheckpoint(storage, log)) ?? restore;
+      outputs.rollBackTo(restore?.checkpointId ?? 0);
       if (options.stopWithSavepoint?.aborted === true) {
         outcome = { kind: 'stopped', savepoint: undefined, reason: 'stopped while restarting', lastCheckpointId, runningSince: undefined, threadIds: [] };
         break;
       }
     }
   } finally {
-    await server?.close();
     await storage.dispose();
   }
 
@@ -183,7 +221,7 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
     jobId: storage.jobId,
     durationMs,
     runningMs: finished - (outcome.runningSince ?? started),
-    outputs,
+    outputs: outputs.toMap(),
     maxInFlightRecords: deployment.channels.reduce((sum, spec) => sum + stats.maxInFlightRecords(spec.slot), 0),
     operators,
     plan,
@@ -214,8 +252,9 @@ interface RunStorage {
  * Opening writes nothing: a run refused before it takes the job over (see runJob) leaves the directory as it was.
  */
 function openCheckpointStorage(options: RunOptions, jobName: string): RunStorage {
-  const jobId = options.jobId ?? `${fileNamePart(jobName)}-${Date.now()}`;
   const persistent = options.checkpointDir !== undefined;
+  // With a checkpoint directory, the job's name: a start after a kill finds the checkpoints of the one before.
+  const jobId = options.jobId ?? (persistent ? fileNamePart(jobName) : `${fileNamePart(jobName)}-${Date.now()}`);
   const root = persistent ? resolve(options.checkpointDir!) : join(options.stateDir ?? tmpdir(), `weir-checkpoints-${randomUUID()}`);
   const target = { root, jobId };
   const savepoints = persistent ? target : { root: resolve(options.savepointDir ?? 'weir-savepoints'), jobId };
@@ -240,6 +279,17 @@ function openCheckpointStorage(options: RunOptions, jobName: string): RunStorage
   };
 }
 
+/** The checkpoint directory, made if missing; a path that cannot be one (a regular file, say) fails in one line. */
+async function makeCheckpointDirectory(directory: string): Promise<void> {
+  try {
+    await mkdir(resolve(directory), { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'EEXIST' || code === 'ENOTDIR' ? 'it is a file, not a directory' : describeError(error);
+    throw new JobDefinitionError(`cannot keep checkpoints in ${directory}: ${reason}`, { cause: error });
+  }
+}
+
 /** The newest intact checkpoint of this job id, skipping damaged ones with a warning. */
 async function latestCheckpoint(storage: RunStorage, log: Logger): Promise<RestorePoint | undefined> {
   const metadata = await latestRestorable(storage.checkpoints, (checkpointId, reason) =>
@@ -254,9 +304,15 @@ async function latestCheckpoint(storage: RunStorage, log: Logger): Promise<Resto
  * when the directory records completed checkpoints of this job id and none is intact: a fresh start would replay its
  * sources from the beginning (or from offsets those checkpoints committed) beside output already published.
  */
-async function startingPoint(options: RunOptions, storage: RunStorage, plan: PhysicalPlan, log: Logger): Promise<RestorePoint | undefined> {
-  let restore = await latestCheckpoint(storage, log);
-  if (restore === undefined && options.fromSavepoint !== undefined) restore = await readSavepoint(options.fromSavepoint);
+async function startingPoint(
+  options: RunOptions,
+  storage: RunStorage,
+  plan: PhysicalPlan,
+  log: Logger,
+  status: (line: string, fields: Record<string, unknown>) => void,
+): Promise<RestorePoint | undefined> {
+  const own = await latestCheckpoint(storage, log);
+  const restore = own ?? (options.fromSavepoint === undefined ? undefined : await readSavepoint(options.fromSavepoint));
   if (restore === undefined && options.allowFreshStart !== true && (await storage.checkpoints.everCompleted())) {
     const dir = join(storage.target.root, storage.target.jobId);
     throw new JobDefinitionError(
@@ -264,11 +320,14 @@ async function startingPoint(options: RunOptions, storage: RunStorage, plan: Phy
         `(--from-savepoint DIR), or start with empty state (--allow-fresh-start; its sources start over and its output may repeat)`,
     );
   }
-  if (restore !== undefined) {
-    checkRestoreFits(plan, restore.state, options.allowNonRestoredState ?? false);
-    const from = restore.target.savepointDir ?? join(restore.target.root, restore.target.jobId);
-    log.info({ checkpointId: restore.checkpointId, from }, `restoring checkpoint ${restore.checkpointId}`);
-  }
+  if (restore !== undefined) checkRestoreFits(plan, restore.state, options.allowNonRestoredState ?? false);
+  // Every start says what it starts from, so that a restart that restores nothing is never silent.
+  const { jobId, target } = storage;
+  const fields = { jobId, checkpointDir: target.root, checkpointId: restore?.checkpointId };
+  if (own !== undefined) status(`restoring checkpoint ${own.checkpointId} of job ${jobId} from ${target.root}`, fields);
+  else if (restore !== undefined) status(`no checkpoint for job ${jobId} in ${target.root}: starting from savepoint ${restore.checkpointId} at ${options.fromSavepoint}`, fields);
+  else if (options.checkpointDir !== undefined) status(`no checkpoint for job ${jobId} in ${target.root}: starting fresh`, fields);
+  else log.info(fields, `no checkpoint for job ${jobId}: starting fresh (checkpoints are temporary without a checkpoint directory)`);
   return restore;
 }
 
@@ -305,34 +364,4 @@ async function readSavepoint(path: string): Promise<RestorePoint> {
   } catch (error) {
     throw new JobDefinitionError(`cannot restore savepoint ${path}: ${describeError(error)}`, { cause: error });
   }
-}
-
-/** Late records without a side output are dropped as in Flink, but never silently: the metric counts them and this says so. */
-function warnAboutDroppedLateRecords(log: Logger, operators: readonly OperatorStats[]): void {
-  const byOperator = new Map<string, number>();
-  for (const { operator, lateRecordsDropped } of operators) {
-    if (lateRecordsDropped > 0) byOperator.set(operator, (byOperator.get(operator) ?? 0) + lateRecordsDropped);
-  }
-  for (const [operator, dropped] of byOperator) {
-    log.warn({ operator, lateRecordsDropped: dropped }, `operator '${operator}' dropped ${dropped} late records: give it sideOutputLateData() to keep them`);
-  }
-}
-
-function operatorStats(plan: PhysicalPlan, deployment: Deployment, stats: StatsBoard, threadIds: readonly number[]): OperatorStats[] {
-  const result: OperatorStats[] = [];
-  for (const node of plan.nodes.values()) {
-    for (let subtask = 0; subtask < node.parallelism; subtask++) {
-      const slot = stats.nodeSlot(node.nodeId, subtask);
-      result.push({
-        operator: node.name,
-        operatorId: node.operatorId,
-        subtask,
-        threadId: threadIds[workerFor(subtask, deployment.workerCount)] ?? -1,
-        recordsIn: stats.recordsIn(slot),
-        recordsOut: stats.recordsOut(slot),
-        lateRecordsDropped: stats.lateRecordsDropped(slot),
-      });
-    }
-  }
-  return result;
 }

@@ -12,8 +12,10 @@ import { taskName, type CheckpointTarget, type RestorePoint } from '../checkpoin
 import type { ResolvedCheckpointConfig } from '../api/environment.ts';
 import { CheckpointCoordinator, type SavepointResult } from '../checkpoint/checkpoint-coordinator.ts';
 import { DEFAULT_CHECKPOINT_TIMEOUT_MS } from '../checkpoint/checkpoint-scheduler.ts';
-import { describeError } from './errors.ts';
-import { fileNamePart } from './file-names.ts';
+import { describeError, WeirError, type WeirErrorCode } from '../core/errors.ts';
+import { serializeError } from '../core/serialized-error.ts';
+import { fileNamePart } from '../core/file-names.ts';
+import type { CollectedOutputs } from './collected-outputs.ts';
 
 const CANCEL_GRACE_MS = 5_000;
 const WORKER_URL = new URL('./worker/bootstrap.js', import.meta.url);
@@ -22,6 +24,9 @@ const SAVEPOINT_TRIES = 3;
 
 export interface AttemptOptions {
   readonly jobName: string;
+  /** Names the run's output (see SinkContext). */
+  readonly runId: string;
+  readonly instanceId: string;
   readonly jobModule: string;
   readonly params: unknown;
   readonly defaultParallelism: number;
@@ -49,7 +54,7 @@ export interface AttemptOptions {
   /** Aborted when the job should stop with a savepoint (SIGTERM). */
   readonly stop: AbortSignal | undefined;
   /** CollectSink records, appended as they arrive. */
-  readonly outputs: Map<string, unknown[]>;
+  readonly outputs: CollectedOutputs;
 }
 
 export type AttemptOutcome = (
@@ -81,7 +86,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
     atomics: 'disabled',
   });
   // A worker thread that throws outside its task (say, a late callback) is a failure of the attempt, not of the process.
-  pool.on('error', (error: unknown) => fail({ message: `a worker thread failed: ${describeError(error)}`, operator: undefined, stack: undefined }));
+  pool.on('error', (error: unknown) => fail(attemptFailure(`a worker thread failed: ${describeError(error)}`, error, 'WEIR_WORKER_FAILED')));
   const controls: MessagePort[] = [];
   const send = (message: CoordinatorToWorker): void => {
     for (const control of controls) control.postMessage(message);
@@ -90,12 +95,13 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
   const checkpointing = options.checkpointing;
   const coordinator = new CheckpointCoordinator({
     jobName: options.jobName,
+    runId: options.runId,
     plan,
     settings: checkpointing ?? { intervalMs: Number.POSITIVE_INFINITY, timeoutMs: DEFAULT_CHECKPOINT_TIMEOUT_MS, minPauseMs: 0 },
     tasks,
     checkpoints: options.checkpoints,
     owner: options.checkpointOwner,
-    onTakenOver: (message) => fail({ message, operator: undefined, stack: undefined, fatal: true }),
+    onTakenOver: (message) => fail(attemptFailure(message, undefined, 'WEIR_ERROR', true)),
     savepoints: options.savepoints,
     retained: checkpointing?.retained ?? 1,
     lastCheckpointId: options.lastCheckpointId,
@@ -131,7 +137,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
       if (checkpointing !== undefined) await coordinator.finalCheckpoint();
       send({ type: 'release' });
     } catch (error) {
-      fail({ message: describeError(error), operator: undefined, stack: undefined });
+      fail(attemptFailure(describeError(error), error, 'WEIR_ERROR'));
     }
   };
   const onAllStarted = async (): Promise<void> => {
@@ -178,7 +184,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
         control.port1.on('message', (message: WorkerToCoordinator) => {
           switch (message.type) {
             case 'collect':
-              return appendOutput(options.outputs, message.sink, message.records);
+              return options.outputs.append(message.sink, message.afterCheckpoint ?? options.restore?.checkpointId ?? 0, message.records);
             case 'failed':
               return fail(message.failure);
             case 'started':
@@ -217,11 +223,13 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
         logLevel: options.logLevel,
         stateDir,
         checkpoints: options.checkpoints,
+        runId: options.runId,
+        instanceId: options.instanceId,
         restore: options.restore,
         checkpointing: checkpointing !== undefined,
       };
       const run = pool.run(task, { transferList: [control.port2, ...Object.values(ports)] }).catch((error: unknown) => {
-        fail({ message: `worker thread ${worker} died: ${describeError(error)}`, operator: undefined, stack: undefined });
+        fail(attemptFailure(`worker thread ${worker} died: ${describeError(error)}`, error, 'WEIR_WORKER_FAILED'));
       });
       return Promise.all([run, finished]);
     });
@@ -238,12 +246,6 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
   return { kind: 'finished', ...common };
 }
 
-function appendOutput(outputs: Map<string, unknown[]>, sink: string, records: unknown[]): void {
-  const existing = outputs.get(sink);
-  if (existing === undefined) outputs.set(sink, records);
-  else for (const record of records) existing.push(record);
-}
-
 /** One MessageChannel per cross-thread channel: the sender's end to the upstream worker, the other to the downstream. */
 function remotePorts(deployment: Deployment): Record<string, MessagePort>[] {
   const byWorker = Array.from({ length: deployment.workerCount }, () => ({}) as Record<string, MessagePort>);
@@ -254,4 +256,10 @@ function remotePorts(deployment: Deployment): Record<string, MessagePort>[] {
     byWorker[spec.toWorker]![spec.key] = port2;
   }
   return byWorker;
+}
+
+/** A failure the main thread saw itself (a worker died, the final checkpoint failed), as a worker would report it. */
+function attemptFailure(message: string, cause: unknown, code: WeirErrorCode, fatal = false): FailureReport {
+  const error = new WeirError(message, { cause, code, fatal });
+  return { message, fatal, operator: undefined, stack: error.stack, error: serializeError(error) };
 }

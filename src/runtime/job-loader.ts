@@ -1,7 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isJobDefinition, type JobDefinition } from '../api/job.ts';
-import { JobDefinitionError, describeError } from './errors.ts';
+import { JobDefinitionError, describeError } from '../core/errors.ts';
+import { compileErrorsOf } from './compile-errors.ts';
 import { importExactly, isTypeScriptPath, registerTypeScript, runsFromSources } from './module-loader.js';
 
 /** Absolute path of a job module, or a one-line error when it is missing. */
@@ -20,9 +21,15 @@ export async function loadJob(absolutePath: string): Promise<JobDefinition> {
   try {
     module = (await importExactly(absolutePath)) as { default?: unknown };
   } catch (error) {
-    throw new JobDefinitionError(`cannot load job module ${absolutePath}: ${describeError(error)}`, { cause: error });
+    const compileErrors = compileErrorsOf(error);
+    const reason =
+      compileErrors.length === 0
+        ? describeError(error)
+        : compileErrors.map(({ file, line, column, text }) => `${file}:${line}:${column}: ${text}`).join('\n');
+    throw new JobDefinitionError(`cannot load job module ${absolutePath}: ${reason}`, { cause: error });
   }
-  const candidate = module.default;
+  // A TypeScript job outside an ESM package is compiled to CommonJS, whose exports object is the default of the import.
+  const candidate = isJobDefinition(module.default) ? module.default : (module.default as { default?: unknown } | undefined)?.default;
   if (!isJobDefinition(candidate)) {
     throw new JobDefinitionError(`${absolutePath} does not export a job: add \`export default defineJob({ name: '...' }, (env) => { ... })\``);
   }

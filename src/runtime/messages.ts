@@ -1,5 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Barrier, CheckpointTarget, RestorePoint, SubtaskSnapshot } from '../checkpoint/snapshot-state.ts';
+import type { CheckpointNotice } from '../checkpoint/checkpointed-plan.ts';
+import type { SerializedError } from '../core/serialized-error.ts';
 
 /**
  * Control events that travel in order with the records of a channel; every consumer switches on `t`.
@@ -30,10 +32,13 @@ export interface FailureReport {
   readonly fatal?: boolean;
   readonly operator: string | undefined;
   readonly stack: string | undefined;
+  /** The error itself with its causes (the user's error and stack frames), revived on the main thread. */
+  readonly error?: SerializedError;
 }
 
 export type WorkerToCoordinator =
-  | { readonly type: 'collect'; readonly sink: string; readonly subtask: number; readonly records: unknown[] }
+  /** CollectSink records; `afterCheckpoint`: the last barrier the sink passed in this attempt (none yet: undefined). */
+  | { readonly type: 'collect'; readonly sink: string; readonly subtask: number; readonly records: unknown[]; readonly afterCheckpoint: number | undefined }
   | { readonly type: 'failed'; readonly failure: FailureReport }
   /** Every subtask of the worker is open; records may flow. */
   | { readonly type: 'started'; readonly threadId: number }
@@ -45,11 +50,7 @@ export type WorkerToCoordinator =
 
 export type CoordinatorToWorker =
   | { readonly type: 'cancel' }
-  /** Sources emit this barrier; subtasks that already finished snapshot at once. */
-  | { readonly type: 'trigger'; readonly barrier: Barrier }
-  /** Checkpoint n is complete: it covers every earlier one (best effort: a lost notice is covered by the next). */
-  | { readonly type: 'complete'; readonly checkpointId: number }
-  | { readonly type: 'abort'; readonly checkpointId: number }
+  | CheckpointNotice
   /** Every subtask finished and, with checkpointing on, the final checkpoint is complete: close and end. */
   | { readonly type: 'release' }
   /** Stop after the notices sent before this one (a savepoint's completion): the job stops with a savepoint. */
@@ -74,6 +75,9 @@ export interface WorkerTask {
   readonly stateDir: string;
   /** Where checkpoints go (savepoints may name another place in their barrier). */
   readonly checkpoints: CheckpointTarget;
+  /** Names the run's output (see SinkContext). */
+  readonly runId: string;
+  readonly instanceId: string;
   /** The checkpoint this attempt starts from, if any. */
   readonly restore: RestorePoint | undefined;
   /** The job has periodic checkpoints: finished subtasks wait for the final one, sinks publish only through them. */

@@ -1,7 +1,7 @@
 import type { LogicalGraph, LogicalNode, Partitioning } from '../api/graph.ts';
 import type { ExchangeOptions, StreamExecutionEnvironment } from '../api/environment.ts';
-import { JobDefinitionError } from './errors.ts';
-import { fileNamePart } from './file-names.ts';
+import { JobDefinitionError } from '../core/errors.ts';
+import { fileNamePart } from '../core/file-names.ts';
 
 export type PartitionKind = Partitioning['kind'];
 

@@ -1,4 +1,4 @@
-import type { ProcessingTimeService } from '../operators/operator.ts';
+import type { ProcessingTimeService } from '../state/timers.ts';
 
 interface Scheduled {
   readonly at: number;

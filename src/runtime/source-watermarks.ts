@@ -2,8 +2,9 @@ import { BadRecordError, type ReaderOutput, type SourceOutput } from '../connect
 import type { DeadLetter } from '../connectors/dead-letter.ts';
 import type { RecordTime } from '../operators/operator.ts';
 import type { ValveOutput } from './watermark-valve.ts';
-import { describeError } from './errors.ts';
-import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, type WatermarkGenerator, type WatermarkStrategy } from '../api/watermark-strategy.ts';
+import { describeError } from '../core/errors.ts';
+import { type WatermarkGenerator, type WatermarkStrategy } from '../api/watermark-strategy.ts';
+import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP } from '../core/time.ts';
 
 /** One split's event-time progress: its generator, its watermark, and whether it saw records lately. */
 class SplitOutput<T> implements SourceOutput<T> {

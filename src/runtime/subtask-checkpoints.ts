@@ -3,9 +3,9 @@ import type { OperatorChain } from './chain.ts';
 import { createHash } from 'node:crypto';
 import { writeKeyedSnapshot } from '../checkpoint/keyed-snapshot.ts';
 import { storageAt, type Barrier, type KeyedFileRef, type OperatorSubtaskState, type SubtaskSnapshot } from '../checkpoint/snapshot-state.ts';
-import { describeError } from './errors.ts';
-import { faultPoint } from './fault-points.ts';
-import { fileNamePart } from './file-names.ts';
+import { describeError } from '../core/errors.ts';
+import { faultPoint } from '../core/fault-points.ts';
+import { fileNamePart } from '../core/file-names.ts';
 
 /** Keyed state is snapshotted whole at least every this many checkpoints, so a restore reads a short chain. */
 export const FULL_SNAPSHOT_EVERY = 10;

@@ -7,11 +7,10 @@ import type { InputGate } from './input-gate.ts';
 import type { RecordWriter } from './record-writer.ts';
 import type { ProcessingTimeScheduler } from './processing-time.ts';
 import type { ValveOutput } from './watermark-valve.ts';
-import { MAX_WATERMARK } from '../api/watermark-strategy.ts';
 import { DEAD_LETTERS } from '../connectors/dead-letter.ts';
-import { NO_RECORD, operatorFailure } from './chain.ts';
-import { OperatorError } from './errors.ts';
-import { Signal, sleep, yieldToEventLoop } from './signal.ts';
+import { operatorFailure } from './chain.ts';
+import { OperatorError } from '../core/errors.ts';
+import { Signal, sleep, yieldToEventLoop } from '../core/signal.ts';
 import { SourceWatermarks } from './source-watermarks.ts';
 import { WatermarkValve } from './watermark-valve.ts';
 import type { PlannedNode } from './planner.ts';
@@ -19,7 +18,9 @@ import type { Barrier } from '../checkpoint/snapshot-state.ts';
 import type { SubtaskCheckpoints } from './subtask-checkpoints.ts';
 import type { WatermarkAlignment } from './watermark-alignment.ts';
 import { BarrierAligner, type AlignmentStep } from '../checkpoint/barrier-aligner.ts';
-import { faultPoint } from './fault-points.ts';
+import { faultPoint } from '../core/fault-points.ts';
+import { NO_RECORD } from '../core/time.ts';
+import { MAX_WATERMARK } from '../core/time.ts';
 
 /** How a subtask takes part in checkpoints. */
 export interface SubtaskCheckpointing {

@@ -1,6 +1,7 @@
 import type { StreamExecutionEnvironment } from '../api/environment.ts';
-import { MAX_WATERMARK, type WatermarkAlignmentSpec } from '../api/watermark-strategy.ts';
+import { type WatermarkAlignmentSpec } from '../api/watermark-strategy.ts';
 import type { PhysicalPlan } from './planner.ts';
+import { MAX_WATERMARK } from '../core/time.ts';
 
 /** A slot no subtask wrote yet: its subtask has not been heard from, so it holds nobody back. */
 const NOT_HEARD = Number.NaN;

@@ -1,4 +1,4 @@
-import { MAX_WATERMARK, MIN_WATERMARK } from '../api/watermark-strategy.ts';
+import { MAX_WATERMARK, MIN_WATERMARK } from '../core/time.ts';
 
 /** Receives what the valve decides: a new combined watermark, or a change of the subtask's idle status. */
 export interface ValveOutput {

@@ -1,4 +1,5 @@
-import type { ReduceFunction } from '../api/functions.ts';
+/** Combines two values of one key into one (Flink's ReduceFunction). */
+export type ReduceFunction<T> = (accumulator: T, value: T) => T;
 
 /**
  * Time-to-live of keyed state, in processing time (as in Flink). An expired value is never returned: reads treat it

@@ -8,10 +8,10 @@ import type {
   StateTtlConfig,
   ValueState,
 } from './descriptors.ts';
-import type { ReduceFunction } from '../api/functions.ts';
 import { cacheKeyOf, type CacheKey } from './key-codec.ts';
 import type { CacheEntry, StateTable, ValueCodec } from './state-cache.ts';
 import { liveValue } from './ttl.ts';
+import type { ReduceFunction } from './descriptors.ts';
 
 /** What handles need from the backend: the entry of the current key and namespace, and the TTL clock. */
 export interface EntrySource {

@@ -1,8 +1,14 @@
 import type { KeyedStateBackend, Namespace } from './backend.ts';
-import type { ProcessingTimeService } from '../operators/operator.ts';
-import { MIN_WATERMARK } from '../api/watermark-strategy.ts';
+import { MIN_WATERMARK } from '../core/time.ts';
 import { cacheKeyOfStoredPart, keyOfCacheKey, storedPartOf, type CacheKey, type StoredKeyPart } from './key-codec.ts';
 import { MinHeap } from './min-heap.ts';
+
+/** The wall clock an operator's processing-time timers run on. */
+export interface ProcessingTimeService {
+  now(): number;
+  /** Runs `callback` once the wall clock reaches `timestamp` (ms since the epoch). */
+  schedule(timestamp: number, callback: () => void): void;
+}
 
 export interface Timer {
   readonly key: unknown;

@@ -33,6 +33,7 @@ describe('parseCommand: good run command lines', () => {
       checkpointDir: undefined,
       fromSavepoint: undefined,
       metricsPort: undefined,
+      metricsHost: undefined,
       allowNonRestoredState: false,
       allowFreshStart: false,
       params: undefined,
@@ -48,6 +49,7 @@ describe('parseCommand: good run command lines', () => {
         '--checkpoint-dir', '/tmp/ckpt',
         '--from-savepoint', '/tmp/sp-1',
         '--metrics-port', '9464',
+        '--metrics-host', '0.0.0.0',
         '--allow-non-restored-state',
         '--allow-fresh-start',
         '--params', '{"topic":"in","limits":[1,2],"dry":false}',
@@ -60,6 +62,7 @@ describe('parseCommand: good run command lines', () => {
       checkpointDir: '/tmp/ckpt',
       fromSavepoint: '/tmp/sp-1',
       metricsPort: 9464,
+      metricsHost: '0.0.0.0',
       allowNonRestoredState: true,
       allowFreshStart: true,
       params: { topic: 'in', limits: [1, 2], dry: false },
@@ -106,6 +109,10 @@ describe('parseCommand: bad command lines', () => {
   // listens, as an unexpected error instead of a usage error.
   it('rejects a --metrics-port above 65535', () => {
     expect(usageError(['run', 'job.ts', '--metrics-port', '70000']).message).toMatch(/--metrics-port/);
+  });
+
+  it('rejects --metrics-host without --metrics-port, which it would not serve', () => {
+    expect(usageError(['run', 'job.ts', '--metrics-host', '0.0.0.0']).message).toBe('--metrics-host needs --metrics-port (0 for any free port)');
   });
 
   it('rejects an unknown flag', () => {

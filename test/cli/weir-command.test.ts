@@ -53,12 +53,13 @@ describe('weir run', () => {
     expect(total).toBe(100_000);
   });
 
-  it('exits non-zero with one line naming the operator when user code throws', async () => {
+  it('exits non-zero with one summary line, last, naming the operator when user code throws', async () => {
     const outcome = await weir(['run', 'test/fixtures/failing-job.ts', '--parallelism', '2']);
     expect(outcome.code).toBe(1);
     const lines = outcome.stderr.trim().split('\n').filter((line) => line.startsWith('weir: '));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^weir: job 'failing' failed: operator 'parse-rating' .*rating 777 has no model version/);
+    expect(outcome.stderr.trimEnd().split('\n').at(-1)).toBe(lines[0]);
   });
 
   it('gives a one-line error for a missing job file, a module without a job, and a bad flag', async () => {

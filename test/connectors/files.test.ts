@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JsonLinesFileSource } from '../../src/connectors/files.ts';
 import type { ReaderOutput, SourceReader } from '../../src/connectors/source.ts';
+import type { DeadLetter } from '../../src/connectors/dead-letter.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -21,17 +22,22 @@ interface Line {
 /** One output per reader, as the runtime gives: records land in `records`, noting the split they came through. */
 const outputs = new WeakMap<SourceReader<Line>, { output: ReaderOutput<Line>; records: Line[]; released: string[] }>();
 
-/** Polls up to `max` records; `released` collects the splits the reader released. */
-async function poll(reader: SourceReader<Line>, max: number, released: string[] = []): Promise<{ records: Line[]; done: boolean }> {
+/**
+ * Polls up to `max` records; `released` collects the splits the reader released. A reader that reads dead letters
+ * gets them among its records, with the id its line would have had (`<path>#<line from 0>`).
+ */
+async function poll(reader: SourceReader<Line>, max: number, released: string[] = [], readsDeadLetters = false): Promise<{ records: Line[]; done: boolean }> {
   let sink = outputs.get(reader);
   if (sink === undefined) {
     const target = { records: [] as Line[], released };
+    const letterId = ({ source }: DeadLetter) => (source.kind === 'file' ? `${source.path}#${source.line - 1}` : `not a file: ${JSON.stringify(source)}`);
     const output: ReaderOutput<Line> = {
       collect: () => {
         throw new Error('records must go through their split');
       },
       forSplit: (split) => ({ collect: (record) => void target.records.push({ ...record, id: `${split}#${record.id}` }) }),
       releaseSplit: (split) => void target.released.push(split),
+      ...(readsDeadLetters ? { deadLetters: (letter: DeadLetter) => void target.records.push({ id: letterId(letter), text: letter.reason }) } : {}),
     };
     sink = Object.assign(target, { output });
     outputs.set(reader, sink);
@@ -44,16 +50,19 @@ async function poll(reader: SourceReader<Line>, max: number, released: string[] 
 async function drain(reader: SourceReader<Line>): Promise<Line[]> {
   const all: Line[] = [];
   for (;;) {
-    const { records, done } = await poll(reader, 7);
+    const { records, done } = await poll(reader, 7, [], true);
     all.push(...records);
     if (done) return all;
   }
 }
 
-/** Files of JSON lines with blank lines, multi-byte text and an optional final newline. */
+/** A line that is not JSON (written as it is). */
+const BAD_LINE = '{"id": not json';
+
+/** Files of JSON lines with blank lines, bad lines, multi-byte text and an optional final newline. */
 const filesArb = fc.array(
   fc.record({
-    lines: fc.array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.constant('')), { maxLength: 40, size: 'max' }),
+    lines: fc.array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.constant(''), fc.constant(BAD_LINE)), { maxLength: 40, size: 'max' }),
     finalNewline: fc.boolean(),
   }),
   { minLength: 1, maxLength: 5 },
@@ -66,7 +75,7 @@ function writeFiles(files: readonly { lines: readonly string[]; finalNewline: bo
   const expected: string[] = [];
   files.forEach(({ lines, finalNewline }, f) => {
     const path = join(dir, `in-${f}.jsonl`);
-    const body = lines.map((text, i) => (text === '' ? '' : JSON.stringify({ id: String(i), text }))).join('\n');
+    const body = lines.map((text, i) => (text === '' || text === BAD_LINE ? text : JSON.stringify({ id: String(i), text }))).join('\n');
     writeFileSync(path, body + (finalNewline && lines.length > 0 ? '\n' : ''));
     paths.push(path);
     lines.forEach((text, i) => {
@@ -77,14 +86,14 @@ function writeFiles(files: readonly { lines: readonly string[]; finalNewline: bo
 }
 
 describe('JSON-lines file source positions', () => {
-  it('restored at any parallelism from its readers snapshots, reads every line once', async () => {
+  it('restored at any parallelism from its readers snapshots, reads every line once (a bad line as a dead letter)', async () => {
     await fc.assert(
       fc.asyncProperty(filesArb, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.array(fc.nat(30), { minLength: 4, maxLength: 4 }), async (files, before, after, polled) => {
         const { paths, expected } = writeFiles(files);
         const source = new JsonLinesFileSource<Line>({ paths });
         const readers = Array.from({ length: before }, (_, s) => source.createReader(context(s, before)));
         const emitted: string[] = [];
-        for (const [s, reader] of readers.entries()) emitted.push(...(await poll(reader, polled[s]!)).records.map((r) => r.id));
+        for (const [s, reader] of readers.entries()) emitted.push(...(await poll(reader, polled[s]!, [], true)).records.map((r) => r.id));
         const snapshots = JSON.parse(JSON.stringify(readers.map((reader) => reader.snapshotState!(1)))) as unknown[];
         for (const reader of readers) await reader.close?.();
         const restored = Array.from({ length: after }, (_, s) => source.createReader(context(s, after), snapshots));

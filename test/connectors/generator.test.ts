@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GeneratorSource } from '../../src/connectors/generator.ts';
 import type { ReaderOutput, SourceReader } from '../../src/connectors/source.ts';
+import { NO_TIMESTAMP, WatermarkStrategy } from '../../src/api/watermark-strategy.ts';
+import { SourceWatermarks } from '../../src/runtime/source-watermarks.ts';
 
 const context = (subtaskIndex: number, parallelism: number) => ({
   jobName: 'test',
@@ -70,5 +72,31 @@ describe('GeneratorSource', () => {
       const all = [...first[s]!, ...drain(reader)];
       expect(all).toEqual(Array.from({ length: 500 }, (_, i) => s + 2 * i));
     });
+  });
+
+  it('restored from a snapshot, hands each rejected index to the dead letters once, and each other index on once', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000 }), fc.integer({ min: 1, max: 4 }), fc.nat(300), (count, parallelism, before) => {
+        // Every fifth index has no event time: the assigner returns undefined.
+        const strategy = WatermarkStrategy.monotonousTimestamps<number>().withTimestamp((index) => (index % 5 === 0 ? (undefined as unknown as number) : index));
+        const records: number[] = [];
+        const letters: number[] = [];
+        const output = new SourceWatermarks<number>(strategy, { timestamp: NO_TIMESTAMP }, (record) => records.push(record as number), () => 0, (letter) => {
+          letters.push(letter.source.kind === 'generator' ? letter.source.index : -1);
+        }).readerOutput;
+        const snapshots = Array.from({ length: parallelism }, (_, s) => {
+          const reader = source(count).createReader(context(s, parallelism));
+          void reader.poll(output, before);
+          return reader.snapshotState!(1);
+        });
+        for (let s = 0; s < parallelism; s++) {
+          const reader = source(count).createReader(context(s, parallelism), snapshots);
+          for (let polls = 1; reader.poll(output, 64) !== 'end'; polls++) if (polls > count) throw new Error('the reader never ends');
+        }
+        const all = Array.from({ length: count }, (_, i) => i);
+        expect(letters.sort((a, b) => a - b)).toEqual(all.filter((i) => i % 5 === 0));
+        expect(records.sort((a, b) => a - b)).toEqual(all.filter((i) => i % 5 !== 0));
+      }),
+    );
   });
 });

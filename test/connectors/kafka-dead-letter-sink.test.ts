@@ -7,7 +7,7 @@ describe('dead-letter headers', () => {
     const letter: DeadLetter = {
       reason: 'SyntaxError: Unexpected token',
       operator: 'clicks',
-      source: { topic: 'in', partition: 2, offset: 41 },
+      source: { kind: 'kafka', topic: 'in', partition: 2, offset: 41 },
       key: null,
       value: new Uint8Array([1, 2]),
       headers: { trace: new Uint8Array([104, 105]), kind: 'x', gone: undefined, 'weir.dlq.reason': 'an older one' },
@@ -24,5 +24,21 @@ describe('dead-letter headers', () => {
       'weir.dlq.partition': '2',
       'weir.dlq.offset': '41',
     });
+  });
+
+  it("name a file's path and line, and a generator's index, and never the kind of source", () => {
+    const base = { reason: 'BadRecordError: the timestamp assigner returned undefined', operator: 'lines', key: null, value: null, headers: {}, timestamp: 0 };
+    const weirHeaders = (letter: DeadLetter) => Object.entries(deadLetterHeaders(letter)).map(([name, value]) => [name, value.toString()]);
+    expect(weirHeaders({ ...base, source: { kind: 'file', path: 'in/ratings.jsonl', line: 3 } })).toEqual([
+      ['weir.dlq.reason', base.reason],
+      ['weir.dlq.operator', 'lines'],
+      ['weir.dlq.path', 'in/ratings.jsonl'],
+      ['weir.dlq.line', '3'],
+    ]);
+    expect(weirHeaders({ ...base, source: { kind: 'generator', index: 17 } })).toEqual([
+      ['weir.dlq.reason', base.reason],
+      ['weir.dlq.operator', 'lines'],
+      ['weir.dlq.index', '17'],
+    ]);
   });
 });

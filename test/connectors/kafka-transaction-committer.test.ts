@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { SinkContext } from '../../src/connectors/sink.ts';
 import { encodeEpoch, type KafkaEpoch } from '../../src/connectors/kafka/epoch-writer.ts';
 import { KafkaTransactionCommitter, type TransactionSettings } from '../../src/connectors/kafka/transaction-committer.ts';
-import { isFatal } from '../../src/runtime/errors.ts';
+import { isFatal } from '../../src/core/errors.ts';
 import { createTopic, kafkaBrokers, readTopic, uniqueTopic } from '../fixtures/kafka.ts';
 
 const context = (subtaskIndex: number): SinkContext => ({
   jobName: 'test',
   jobId: 'committer-test',
+  runId: '00000000000r1',
+  instanceId: '00000000000i1',
   operatorName: 'sink',
   operatorId: 'sink',
   checkpointIntervalMs: 1_000,

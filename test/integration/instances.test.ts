@@ -7,7 +7,7 @@ import type { ExactlyOnceOutput, ExactlyOnceSpec } from '../fixtures/exactly-onc
 import { expectFailureFreeOutput } from '../fixtures/exactly-once-model.ts';
 import { publishedRecords, runWeir, unpublishedFiles } from '../fixtures/weir-process.ts';
 import { LocalCheckpointStorage } from '../../src/checkpoint/local-storage.ts';
-import { sleep } from '../../src/runtime/signal.ts';
+import { sleep } from '../../src/core/signal.ts';
 
 /**
  * Two instances of one job id and checkpoint directory (a rolling update, a double deploy) and restarts after kills:

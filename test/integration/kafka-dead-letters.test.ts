@@ -4,9 +4,10 @@ import type { IHeaders } from 'kafkajs';
 import { fileURLToPath } from 'node:url';
 import { runJob } from 'weir/testing';
 import { deserializers, type KafkaRecordView } from 'weir/kafka';
-import { describeError } from '../../src/runtime/errors.ts';
+import { describeError } from '../../src/core/errors.ts';
 import type { KafkaDeadLetterParams, TimedClick } from '../fixtures/kafka-dead-letter-job.ts';
 import { createTopic, kafkaBrokers, kafkaClient, readTopic, uniqueTopic } from '../fixtures/kafka.ts';
+import { runWeir } from '../fixtures/weir-process.ts';
 
 const JOB = fileURLToPath(new URL('../fixtures/kafka-dead-letter-job.ts', import.meta.url));
 const PARTITIONS = 3;
@@ -136,5 +137,25 @@ describe('dead letters from a Kafka source', () => {
     await expect(runJob({ jobModule: JOB, params, threads: 2 })).rejects.toThrow(
       new RegExp(`operator 'clicks' .*bad record in Kafka topic ${input} partition 1 at offset 2: SyntaxError`),
     );
+  });
+
+  it('a poison record without the dead-letter side output fails the job at once, not after minutes of restarts', { timeout: 180_000 }, async () => {
+    const brokers = kafkaBrokers();
+    const input = uniqueTopic('dl-fatal');
+    await createTopic(brokers, input, PARTITIONS);
+    const good: Entry = { kind: 'click', click: { user: 'ann', n: 1 } };
+    await produce(brokers, input, [[good], [good, { kind: 'poison', value: Buffer.from('{"user":'), reason: '' }, good], [good]]);
+    // Checkpoints on and the default restart strategy: before, the same record failed 10 attempts over 5.6 minutes.
+    const params: KafkaDeadLetterParams = { brokers: brokers.join(','), input, groupId: uniqueTopic('dl'), parallelism: 2, checkpointIntervalMs: 100, defaultRestartStrategy: true };
+    const began = Date.now();
+    const outcome = await runWeir(['run', JOB, '--params', JSON.stringify(params)]);
+    const seconds = (Date.now() - began) / 1_000;
+    expect(outcome.code, outcome.stderr).toBe(1);
+    const summary = outcome.stderr.trim().split('\n').filter((line) => line.startsWith('weir: job'));
+    expect(summary).toEqual([expect.stringMatching(new RegExp(`^weir: job 'kafka-dead-letters' failed: .*bad record in Kafka topic ${input} partition 1 at offset 1: SyntaxError`))]);
+    // One attempt: the default strategy's first restart would log this and wait a second.
+    expect(outcome.stderr).not.toMatch(/restarting after/);
+    // The broker, the job's start and its failure; a restart loop takes minutes.
+    expect(seconds).toBeLessThan(60);
   });
 });

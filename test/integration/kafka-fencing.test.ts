@@ -6,7 +6,7 @@ import { createTopic, kafkaBrokers, kafkaClient, topicOffsets, uniqueTopic } fro
 import { expectExactlyOnceOutput, produceSequencedInput } from '../fixtures/kafka-exactly-once-check.ts';
 import type { KafkaExactlyOnceSpec } from '../fixtures/kafka-exactly-once-job.ts';
 import { runWeir } from '../fixtures/weir-process.ts';
-import { sleep } from '../../src/runtime/signal.ts';
+import { sleep } from '../../src/core/signal.ts';
 
 const JOB = 'test/fixtures/kafka-exactly-once-job.ts';
 const EVENTS = 6_000;

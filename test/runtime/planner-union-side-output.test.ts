@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StreamExecutionEnvironment } from '../../src/api/environment.ts';
-import { OutputTag } from '../../src/api/output-tag.ts';
+import { OutputTag } from '../../src/core/output-tag.ts';
 import { CollectSink } from '../../src/connectors/memory.ts';
 import { planJob, plannedNode, type PhysicalPlan } from '../../src/runtime/planner.ts';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { StreamExecutionEnvironment } from '../../src/api/environment.ts';
 import { CollectSink } from '../../src/connectors/memory.ts';
 import { GeneratorSource } from '../../src/connectors/generator.ts';
-import { JobDefinitionError } from '../../src/runtime/errors.ts';
+import { JobDefinitionError } from '../../src/core/errors.ts';
 import { planJob, plannedNode, type PhysicalPlan } from '../../src/runtime/planner.ts';
 
 function generator(): GeneratorSource<number> {

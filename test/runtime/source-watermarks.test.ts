@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MIN_WATERMARK, NO_TIMESTAMP, WatermarkStrategy } from '../../src/api/watermark-strategy.ts';
+import { WatermarkStrategy } from '../../src/api/watermark-strategy.ts';
 import type { RecordTime } from '../../src/operators/operator.ts';
 import { SourceWatermarks } from '../../src/runtime/source-watermarks.ts';
 import { BadRecordError } from '../../src/connectors/source.ts';
 import type { DeadLetter } from '../../src/connectors/dead-letter.ts';
+import { MIN_WATERMARK, NO_TIMESTAMP } from '../../src/core/time.ts';
 
 interface Ev {
   readonly ts: number;
@@ -264,7 +265,7 @@ describe('SourceWatermarks: per-split watermarks', () => {
     const sw = new SourceWatermarks<Ev>(byTs(WatermarkStrategy.monotonousTimestamps<Ev>()), time, () => {}, () => 0, (letter) =>
       letters.push({ letter, timestamp: time.timestamp }),
     );
-    const letter: DeadLetter = { reason: 'bad', operator: 'src', source: { topic: 't', partition: 0, offset: 7 }, key: null, value: null, headers: {}, timestamp: 500 };
+    const letter: DeadLetter = { reason: 'bad', operator: 'src', source: { kind: 'kafka', topic: 't', partition: 0, offset: 7 }, key: null, value: null, headers: {}, timestamp: 500 };
     sw.forSplit('a').collect({ ts: 10 });
     sw.readerOutput.deadLetters!(letter);
     sw.emitPeriodic({ emitWatermark: (wm) => emitted.push(wm), emitIdle: () => {} });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MAX_WATERMARK } from '../../src/api/watermark-strategy.ts';
 import { WatermarkValve } from '../../src/runtime/watermark-valve.ts';
+import { MAX_WATERMARK } from '../../src/core/time.ts';
 
 /** What the valve told its subtask, in order. */
 type Emitted = { readonly wm: number } | { readonly idle: boolean };

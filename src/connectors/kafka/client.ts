@@ -1,8 +1,8 @@
 import type { Admin, Consumer, ConsumerConfig, LogEntry, Producer, ProducerConfig } from 'kafkajs';
 import { Kafka, kafkajs, logLevel as KafkaLogLevel } from './kafkajs.ts';
 import { createLogger } from '../../observe/logger.ts';
-import { WeirError } from '../../runtime/errors.ts';
-import { sleep } from '../../runtime/signal.ts';
+import { WeirError } from '../../core/errors.ts';
+import { sleep } from '../../core/signal.ts';
 
 /**
  * The one place weir touches kafkajs (docs/architecture.md, decision 13: kafkajs is in maintenance mode; keep it behind a narrow interface so
@@ -49,6 +49,8 @@ function logCreator() {
     else if (level === KafkaLogLevel.WARN) log.warn(rest, message);
   };
 }
+
+const log = createLogger(undefined, { component: 'kafka-client' });
 
 /** Private to kafkajs, but stable in its maintenance line (2.2.x): the factory of its cluster connections. */
 const CREATE_CLUSTER = 'private:Kafka:createCluster';
@@ -205,6 +207,33 @@ export class KafkaAdmin {
     const committed = new Map<number, number>();
     for (const { partition, offset } of result?.partitions ?? []) if (Number(offset) >= 0) committed.set(partition, Number(offset));
     return committed;
+  }
+
+  /** The consumer groups whose names start with `prefix`. */
+  async groupsStartingWith(prefix: string): Promise<string[]> {
+    const { groups } = await retryingKafkaErrors(() => this.admin.listGroups());
+    return groups.map(({ groupId }) => groupId).filter((groupId) => groupId.startsWith(prefix));
+  }
+
+  /**
+   * Deletes those of the groups that have no member left, and returns them. The broker checks emptiness itself when
+   * it deletes, so a group that a consumer joins meanwhile is refused, never deleted under it.
+   */
+  async deleteEmptyGroups(groupIds: readonly string[]): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    const { groups } = await retryingKafkaErrors(() => this.admin.describeGroups([...groupIds]));
+    const empty = groups.filter(({ state }) => state === 'Empty' || state === 'Dead').map(({ groupId }) => groupId);
+    const deleted: string[] = [];
+    for (const groupId of empty) {
+      try {
+        await this.admin.deleteGroups([groupId]);
+        deleted.push(groupId);
+      } catch (error) {
+        // Joined or deleted by someone else meanwhile: not ours to remove now.
+        log.debug({ groupId, err: error }, 'a reader group was not deleted');
+      }
+    }
+    return deleted;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { DeadLetter } from '../dead-letter.ts';
+import { coordinatesOf, type DeadLetter } from '../dead-letter.ts';
 import { KafkaSink, type KafkaSinkOptions } from './sink.ts';
 
 /** Every header a dead letter gets starts with this; the original record's headers keep their names. */
@@ -9,9 +9,10 @@ export type DeadLetterSinkOptions = Omit<KafkaSinkOptions<DeadLetter>, 'serializ
 
 /**
  * Writes dead letters to a Kafka topic as the records they were: the original key, value and headers, plus
- * `weir.dlq.reason`, `weir.dlq.operator` and the source position (`weir.dlq.topic`, `weir.dlq.partition`,
- * `weir.dlq.offset` for Kafka). A plain KafkaSink underneath, so its delivery options (an exactly-once sink's
- * transactions: dead letters commit with their epoch) apply as they are.
+ * `weir.dlq.reason`, `weir.dlq.operator` and the record's place (`weir.dlq.topic`, `weir.dlq.partition` and
+ * `weir.dlq.offset` from Kafka, `weir.dlq.path` and `weir.dlq.line` from a file, `weir.dlq.index` from the
+ * generator). A plain KafkaSink underneath, so its delivery options (an exactly-once sink's transactions: dead letters
+ * commit with their epoch) apply as they are.
  */
 export function deadLetterSink(options: DeadLetterSinkOptions): KafkaSink<DeadLetter> {
   return new KafkaSink<DeadLetter>({
@@ -30,9 +31,7 @@ export function deadLetterHeaders(letter: DeadLetter): Record<string, Buffer | s
   }
   headers[`${DEAD_LETTER_HEADER_PREFIX}reason`] = letter.reason;
   headers[`${DEAD_LETTER_HEADER_PREFIX}operator`] = letter.operator;
-  for (const [name, value] of Object.entries(letter.source)) {
-    if (value !== undefined) headers[`${DEAD_LETTER_HEADER_PREFIX}${name}`] = String(value);
-  }
+  for (const [name, value] of coordinatesOf(letter.source)) headers[`${DEAD_LETTER_HEADER_PREFIX}${name}`] = String(value);
   return headers;
 }
 

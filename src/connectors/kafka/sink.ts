@@ -1,13 +1,13 @@
 import type { Producer } from 'kafkajs';
 import { Partitioners } from './kafkajs.ts';
-import type { RuntimeContext } from '../../api/functions.ts';
 import type { Committer, Sink, SinkContext, SinkWriter } from '../sink.ts';
-import { describeError, WeirError } from '../../runtime/errors.ts';
+import { describeError, WeirError } from '../../core/errors.ts';
 import { KafkaClient, type KafkaConnectionOptions } from './client.ts';
 import { KafkaEpochWriter, type KafkaEpoch } from './epoch-writer.ts';
 import { byTopic, outgoingRecord, type OutgoingRecord, type OutgoingRecordOptions } from './outgoing.ts';
 import { serializers } from './serde.ts';
 import { KafkaTransactionCommitter, type TransactionSettings } from './transaction-committer.ts';
+import type { RuntimeContext } from '../../core/runtime-context.ts';
 
 /** Unacknowledged records a writer lets build up before it waits for Kafka (backpressure). */
 const DEFAULT_MAX_IN_FLIGHT_RECORDS = 50_000;

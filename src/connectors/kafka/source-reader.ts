@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
-import { AssignerProtocol } from './kafkajs.ts';
+import { rejectRecord } from '../dead-letter.ts';
 import { BadRecordError, type PollResult, type ReaderOutput, type SourceOutput, type SourceReader } from '../source.ts';
-import { describeError, WeirError } from '../../runtime/errors.ts';
+import { describeError, WeirError } from '../../core/errors.ts';
 import { KafkaClient, partitionKey, type KafkaAdmin, type TopicPartition } from './client.ts';
 import type { KafkaRecordView } from './serde.ts';
 import { createLogger } from '../../observe/logger.ts';
 import { ownerOf, type KafkaSourceOptions } from './source.ts';
+import { deleteStaleReaderGroups, newReaderGroupName, ownedPartitionsAssigner, READER_SESSION_TIMEOUT_MS } from './reader-groups.ts';
 
 const log = createLogger(undefined, { component: 'kafka-source' });
 const DEFAULT_DISCOVERY_MS = 60_000;
@@ -35,9 +35,9 @@ interface OwnedPartition<T> {
 type ReaderOptions<T> = Omit<KafkaSourceOptions<T>, 'topics'> & { readonly topics: readonly string[] };
 
 /**
- * One subtask's Kafka reader. kafkajs only consumes through a consumer group, so each reader has a group of its own
- * (`<groupId>.weir-reader-<subtask>-<random>`, deleted when the reader stops) in which it is the only member, and an assigner that hands it exactly the
- * partitions this subtask owns. Records wait in a bounded queue between kafkajs's fetches and the runtime's polls;
+ * One subtask's Kafka reader. kafkajs only consumes through a consumer group, so each reader has a group of its own in
+ * which it is the only member (see reader-groups.ts), and an assigner that hands it exactly the partitions this
+ * subtask owns. Records wait in a bounded queue between kafkajs's fetches and the runtime's polls;
  * a full queue pauses the partitions. Offsets below a partition's position are dropped (a rejoin replays from the
  * reader group's start), so nothing is emitted twice.
  */
@@ -51,6 +51,8 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
   private failure: unknown;
   private readerGroupId: string | undefined;
   private nextDiscoveryAt = 0;
+  /** The second look for earlier runs' reader groups, once the sessions of killed processes' members have expired. */
+  private staleGroupsTimer: NodeJS.Timeout | undefined;
   /** Positions at each checkpoint, committed to the group when it completes. */
   private readonly snapshots = new Map<number, Map<string, { tp: TopicPartition; offset: number }>>();
   private readonly maxBuffered: number;
@@ -75,6 +77,11 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
       await admin.close();
     }
     this.nextDiscoveryAt = Date.now() + this.discoveryMs;
+    // Reader groups that killed processes left: those whose members' sessions expired go now, the others a little
+    // after they expire. Restarts would otherwise pile them up (26 after 20 kills).
+    await deleteStaleReaderGroups(this.client, this.options.groupId, this.me);
+    this.staleGroupsTimer = setTimeout(() => void deleteStaleReaderGroups(this.client, this.options.groupId, this.me), READER_SESSION_TIMEOUT_MS + 15_000);
+    this.staleGroupsTimer.unref();
     await this.startConsumer();
   }
 
@@ -137,6 +144,7 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.staleGroupsTimer);
     await this.stopConsumer();
     await this.client.close();
   }
@@ -156,28 +164,23 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
     try {
       value = this.options.deserializer(record);
     } catch (error) {
-      this.reject(record, error, output);
+      this.reject(record, error, record.value === null ? null : textOf(record.value), output);
       return;
     }
     try {
       split.collect(value, record.timestamp);
     } catch (error) {
       if (!(error instanceof BadRecordError)) throw error;
-      this.reject(record, error, output);
+      this.reject(record, error, value, output);
     }
   }
 
-  /** To the dead letters if the job reads them, else the job fails naming the record's position. */
-  private reject(record: KafkaRecordView, error: unknown, output: ReaderOutput<T>): void {
-    const reason = describeError(error);
+  private reject(record: KafkaRecordView, error: unknown, preview: unknown, output: ReaderOutput<T>): void {
     const { topic, partition, offset } = record;
-    if (output.deadLetters === undefined) {
-      throw new WeirError(`bad record in Kafka topic ${topic} partition ${partition} at offset ${offset}: ${reason}`, { cause: error });
-    }
-    output.deadLetters({
-      reason,
-      operator: this.me.operator,
-      source: { topic, partition, offset },
+    rejectRecord(output, this.me.operator, {
+      source: { kind: 'kafka', topic, partition, offset },
+      error,
+      preview,
       key: record.key,
       value: record.value,
       headers: record.headers,
@@ -228,8 +231,7 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
 
   private async startConsumer(): Promise<void> {
     if (this.owned.size === 0) return;
-    // A group of its own per consumer: a killed process's member would hold a shared one until its session expires.
-    const groupId = `${this.options.groupId}.weir-reader-${this.me.subtask}-${randomBytes(4).toString('hex')}`;
+    const groupId = newReaderGroupName(this.options.groupId, this.me.subtask);
     const owned = [...this.owned.values()];
     // The reader group starts where the reader stands: its first fetches need no seek.
     await this.client.commitGroupOffsets(groupId, new Map(owned.map(({ tp, next }) => [partitionKey(tp), { tp, offset: next }])), 'weir reader start');
@@ -239,25 +241,8 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
       groupId,
       readUncommitted: this.options.readUncommitted ?? false,
       maxWaitTimeInMs: 100,
-      partitionAssigners: [
-        () => ({
-          name: 'WeirOwnedPartitions',
-          version: 1,
-          async assign({ members }) {
-            const assignment: Record<string, number[]> = {};
-            for (const { topic, partition } of assigned) (assignment[topic] ??= []).push(partition);
-            // The reader is its group's only member; a stray second one (a zombie) gets nothing.
-            return members.map(({ memberId }, index) => ({
-              memberId,
-              memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 1, assignment: index === 0 ? assignment : {}, userData: Buffer.alloc(0) }),
-            }));
-          },
-          protocol: ({ topics }) => ({
-            name: 'WeirOwnedPartitions',
-            metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
-          }),
-        }),
-      ],
+      sessionTimeout: READER_SESSION_TIMEOUT_MS,
+      partitionAssigners: [ownedPartitionsAssigner(assigned)],
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       // kafkajs restarts the consumer itself after a retriable crash (a group coordinator moving or loading); its
@@ -269,7 +254,9 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
       this.queue.push({ key: partitionKey(payload), upTo: Number(payload.lastOffset) + 1 });
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: [...new Set(assigned.map((tp) => tp.topic))] });
+    // From the beginning when the group has no offsets: while it is empty (before the join, or while kafkajs restarts a
+    // crashed consumer) another start may delete it as stale; what lies before the reader's position is skipped.
+    await consumer.subscribe({ topics: [...new Set(assigned.map((tp) => tp.topic))], fromBeginning: true });
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: async (payload) => this.enqueue(consumer, payload) });
     this.consumer = consumer;
   }
@@ -333,4 +320,9 @@ export class KafkaSourceReader<T> implements SourceReader<T> {
     }
     return 'more';
   }
+}
+
+/** A value's bytes as text, for a failure's preview: JSON values read as themselves, other bytes as best UTF-8 can. */
+function textOf(value: Uint8Array): string {
+  return new TextDecoder().decode(value);
 }

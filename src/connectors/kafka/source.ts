@@ -1,9 +1,9 @@
-import type { RuntimeContext } from '../../api/functions.ts';
 import type { Source, SourceReader } from '../source.ts';
-import { WeirError } from '../../runtime/errors.ts';
+import { WeirError } from '../../core/errors.ts';
 import type { KafkaConnectionOptions, TopicPartition } from './client.ts';
 import { deserializers, type Deserializer } from './serde.ts';
 import { KafkaSourceReader, type KafkaSourcePosition } from './source-reader.ts';
+import type { RuntimeContext } from '../../core/runtime-context.ts';
 
 /** Where a partition starts when the checkpoint has no position for it. */
 export type StartingOffsets = 'committed' | 'earliest' | 'latest' | { readonly timestamp: number };

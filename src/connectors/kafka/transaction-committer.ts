@@ -1,10 +1,10 @@
 import type { Producer } from 'kafkajs';
 import { Partitioners } from './kafkajs.ts';
 import type { Committer, SinkContext } from '../sink.ts';
-import { describeError, isFatal, WeirError } from '../../runtime/errors.ts';
+import { describeError, isFatal, WeirError } from '../../core/errors.ts';
 import { createLogger } from '../../observe/logger.ts';
-import { faultPoint } from '../../runtime/fault-points.ts';
-import { sleep } from '../../runtime/signal.ts';
+import { faultPoint } from '../../core/fault-points.ts';
+import { sleep } from '../../core/signal.ts';
 import { KafkaClient, retryingKafkaErrors, type KafkaAdmin, type KafkaConnectionOptions } from './client.ts';
 import { decodeEpoch, type KafkaEpoch } from './epoch-writer.ts';
 import { byTopic, type OutgoingRecord } from './outgoing.ts';

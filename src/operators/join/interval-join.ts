@@ -1,12 +1,12 @@
-import type { Collector, KeySelector } from '../../api/functions.ts';
-import type { OutputTag } from '../../api/output-tag.ts';
+import type { Collector, KeySelector } from '../functions.ts';
+import type { OutputTag } from '../../core/output-tag.ts';
 import type { KeyedStateBackend, Namespace } from '../../state/backend.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from '../operator.ts';
 import { MapStateDescriptor } from '../../state/descriptors.ts';
 import { InternalTimerService, type Timer } from '../../state/timers.ts';
-import { NO_TIMESTAMP } from '../../api/watermark-strategy.ts';
-import { NO_RECORD } from '../../runtime/chain.ts';
 import { guarded } from '../keyed-context.ts';
+import { NO_RECORD } from '../../core/time.ts';
+import { NO_TIMESTAMP } from '../../core/time.ts';
 
 /** What the join function sees besides the pair: the pair's timestamps and the result's (the later of the two). */
 export interface IntervalJoinContext {

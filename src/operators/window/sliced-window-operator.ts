@@ -1,6 +1,5 @@
-import type { KeySelector } from '../../api/functions.ts';
-import type { OutputTag } from '../../api/output-tag.ts';
-import { NO_TIMESTAMP } from '../../api/watermark-strategy.ts';
+import type { KeySelector } from '../functions.ts';
+import type { OutputTag } from '../../core/output-tag.ts';
 import { type KeyedStateBackend, VOID_NAMESPACE } from '../../state/backend.ts';
 import { type ValueState, ValueStateDescriptor } from '../../state/descriptors.ts';
 import { InternalTimerService, type Timer } from '../../state/timers.ts';
@@ -9,6 +8,7 @@ import { SlidingEventTimeWindows, type WindowAssigner, windowStart } from './ass
 import { type Folding, refuseForeignWindowState, SLICES } from './window-contents.ts';
 import { firingContext, NO_EVENT_TIME, type WindowContext, type WindowEmitter } from './window-operator.ts';
 import type { TimeWindow } from './windows.ts';
+import { NO_TIMESTAMP } from '../../core/time.ts';
 
 export interface SlicedWindowSpec<T, K, V, R, O> {
   readonly keySelector: KeySelector<T, K>;

@@ -1,8 +1,8 @@
 import type { KeyedStateBackend, Namespace } from '../../state/backend.ts';
 import type { AggregateFunction } from '../../state/descriptors.ts';
-import type { ReduceFunction } from '../../api/functions.ts';
 import { ListStateDescriptor, ValueStateDescriptor } from '../../state/descriptors.ts';
-import { WeirError } from '../../runtime/errors.ts';
+import { WeirError } from '../../core/errors.ts';
+import type { ReduceFunction } from '../../state/descriptors.ts';
 
 /**
  * What a window keeps for the current key and namespace, and how two windows' contents merge (sessions): a reduced
@@ -117,6 +117,25 @@ export function listContents<T>(backend: KeyedStateBackend): WindowContents<T, T
     mergeFrom(from) {
       const other = takeFrom(backend, from, () => state.get(), () => state.clear());
       if (other.length > 0) state.addAll(other);
+    },
+  };
+}
+
+/**
+ * Every element, as listContents, behind Flink's CountEvictor (evictBefore): when the window is read, which the
+ * window operator does only as it fires, the elements before the last `count` are dropped for good.
+ */
+export function lastElementsContents<T>(backend: KeyedStateBackend, count: number): WindowContents<T, T[]> {
+  const state = backend.getState(new ListStateDescriptor<T>(CONTENTS));
+  const all = listContents<T>(backend);
+  return {
+    ...all,
+    get() {
+      const elements = all.get();
+      if (elements === undefined || elements.length <= count) return elements;
+      const kept = elements.slice(elements.length - count);
+      state.update(kept);
+      return kept;
     },
   };
 }

@@ -1,5 +1,5 @@
-import type { Collector, KeySelector } from '../../api/functions.ts';
-import type { OutputTag } from '../../api/output-tag.ts';
+import type { Collector, KeySelector } from '../functions.ts';
+import type { OutputTag } from '../../core/output-tag.ts';
 import type { KeyedStateBackend, Namespace } from '../../state/backend.ts';
 import type { AnyStateDescriptor, ReducingStateDescriptor, StateHandleFor } from '../../state/descriptors.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from '../operator.ts';
@@ -9,7 +9,7 @@ import { EventTimeTrigger, type OnMergeContext, type Trigger, type TriggerResult
 import { type TimeWindow, type Window, maxTimestamp } from './windows.ts';
 import { InternalTimerService, type Timer } from '../../state/timers.ts';
 import { MergingWindowSet } from './merging-window-set.ts';
-import { NO_TIMESTAMP } from '../../api/watermark-strategy.ts';
+import { NO_TIMESTAMP } from '../../core/time.ts';
 
 /** What a window function sees besides the key and the contents. */
 export interface WindowContext<W extends Window> {

@@ -18,8 +18,9 @@ import type { PlannedNode } from '../planner.ts';
 import { ProcessingTimeScheduler } from '../processing-time.ts';
 import { openKeyedState } from './keyed-state.ts';
 import type { RecordTime } from '../../operators/operator.ts';
-import { NO_TIMESTAMP, type WatermarkStrategy } from '../../api/watermark-strategy.ts';
+import { type WatermarkStrategy } from '../../api/watermark-strategy.ts';
 import type { SourceWatermarkBoard, WatermarkAlignment } from '../watermark-alignment.ts';
+import { NO_TIMESTAMP } from '../../core/time.ts';
 
 export interface BuildContext {
   readonly env: StreamExecutionEnvironment;
@@ -30,6 +31,9 @@ export interface BuildContext {
   readonly jobName: string;
   /** The job id: checkpoints and transactional ids are named by it. */
   readonly jobId: string;
+  /** Names the run's output (see SinkContext). */
+  readonly runId: string;
+  readonly instanceId: string;
   readonly worker: number;
   readonly ports: Record<string, MessagePort>;
   /** This attempt's directory for keyed state (one LMDB environment per keyed operator subtask). */
@@ -140,6 +144,8 @@ export function buildSubtasks(ctx: BuildContext): BuiltSubtask[] {
       restoredStateOf: (planned) => restoredStateOf(ctx, planned, index),
       checkpointing: ctx.checkpointing,
       jobId: ctx.jobId,
+      runId: ctx.runId,
+      instanceId: ctx.instanceId,
       checkpointIntervalMs: ctx.env.checkpointing?.intervalMs,
     });
     const writers = [...writersByNode.values()].flat().map((entry) => entry.writer);

@@ -1,15 +1,18 @@
 import { threadId, type MessagePort } from 'node:worker_threads';
-import type { CoordinatorToWorker, WorkerTask } from '../messages.ts';
+import type { CoordinatorToWorker, WorkerTask, WorkerToCoordinator } from '../messages.ts';
 import { buildJob } from '../../api/job.ts';
 import { loadJob } from '../job-loader.ts';
 import { planJob } from '../planner.ts';
 import { planDeployment } from '../deployment.ts';
 import { StatsBoard } from '../stats-board.ts';
 import { SourceWatermarkBoard } from '../watermark-alignment.ts';
-import { describeError, isFatal, OperatorError } from '../errors.ts';
-import { setCoordinatorPort, sendToCoordinator } from './coordinator-link.ts';
+import { describeError, isFatal, OperatorError } from '../../core/errors.ts';
+import { serializeError } from '../../core/serialized-error.ts';
+import { setCoordinatorPort, sendToCoordinator as post } from '../../core/coordinator-link.ts';
 import { buildSubtasks } from './subtask-builder.ts';
 import { createLogger } from '../../observe/logger.ts';
+
+const sendToCoordinator = (message: WorkerToCoordinator): void => post(message);
 
 /**
  * Entry of a worker thread's long-lived task: rebuild the job's graph from its module (functions are never
@@ -53,6 +56,8 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
       sourceWatermarks: new SourceWatermarkBoard(plan, task.sourceWatermarks),
       jobName: job.name,
       jobId: task.checkpoints.jobId,
+      runId: task.runId,
+      instanceId: task.instanceId,
       worker: task.workerIndex,
       ports: task.ports,
       stateDir: task.stateDir,
@@ -86,6 +91,7 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
         fatal: isFatal(error),
         operator: error instanceof OperatorError ? error.operator : undefined,
         stack: error instanceof Error ? error.stack : undefined,
+        error: serializeError(error),
       },
     });
   } finally {

@@ -1,9 +1,24 @@
-import type { OutputTag } from './output-tag.ts';
-import type { AnyStateDescriptor, StateHandleFor } from '../state/descriptors.ts';
+import type { OutputTag } from '../core/output-tag.ts';
+import type { AnyStateDescriptor, ReduceFunction, StateHandleFor } from '../state/descriptors.ts';
+import type { RuntimeContext } from '../core/runtime-context.ts';
+
+// Defined in the lower layers that use them; part of the user function vocabulary.
+export type { ReduceFunction, RuntimeContext };
 
 /** Receives the records an operator emits. */
 export interface Collector<T> {
   collect(record: T): void;
+}
+
+/**
+ * The output type of a function that emits through a collector without saying what it emits. TypeScript infers a
+ * function's output type from what the function declares (`process<Out>(...)`, a parameter `out: Collector<Out>`, or
+ * a named function whose signature says it), never from the `out.collect(...)` calls in its body; when none of these
+ * gives it, the output type is this one instead of `unknown`, so that `out.collect({...})` fails to compile
+ * ("... does not exist in type 'UndeclaredOutput'") rather than letting a typo in a field flow downstream.
+ */
+export interface UndeclaredOutput {
+  readonly 'declare the output type: process<Out>(...), or annotate the parameter out: Collector<Out>': never;
 }
 
 export type MapFunction<I, O> = (value: I) => O;
@@ -11,17 +26,7 @@ export type FilterFunction<T> = (value: T) => boolean;
 /** Emits zero or more records per input: return an iterable, or push through the collector. */
 export type FlatMapFunction<I, O> = (value: I, out: Collector<O>) => Iterable<O> | void;
 export type KeySelector<T, K> = (value: T) => K;
-export type ReduceFunction<T> = (accumulator: T, value: T) => T;
 
-/** What every operator may ask about where it runs. */
-export interface RuntimeContext {
-  readonly jobName: string;
-  readonly operatorName: string;
-  readonly subtaskIndex: number;
-  readonly parallelism: number;
-  /** The worker thread running this subtask (worker_threads.threadId). */
-  readonly threadId: number;
-}
 
 export interface ProcessContext extends RuntimeContext {
   /** Event time of the record being processed (or of the timer firing); NO_TIMESTAMP when it has none. */

@@ -1,5 +1,4 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { WorkerToCoordinator } from '../messages.ts';
 
 /** The worker's port to the coordinator; set once when the worker starts its task. */
 let port: MessagePort | undefined;
@@ -8,7 +7,8 @@ export function setCoordinatorPort(value: MessagePort | undefined): void {
   port = value;
 }
 
-export function sendToCoordinator(message: WorkerToCoordinator): void {
+/** Posts a message (the runtime's WorkerToCoordinator) to the coordinator of the job this worker runs. */
+export function sendToCoordinator<M extends { readonly type: string }>(message: M): void {
   if (port === undefined) throw new Error('not running inside a weir worker: there is no coordinator to send to');
   port.postMessage(message);
 }

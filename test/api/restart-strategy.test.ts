@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RestartStrategy } from '../../src/runtime/restart-strategy.ts';
+import { RestartStrategy } from '../../src/api/restart-strategy.ts';
 
 describe('RestartStrategy', () => {
   it('none never restarts', () => {

@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { PhysicalPlan } from '../runtime/planner.ts';
-import type { Deployment } from '../runtime/deployment.ts';
-import type { StatsBoard } from '../runtime/stats-board.ts';
+import type { PhysicalPlan } from './planner.ts';
+import type { Deployment } from './deployment.ts';
+import type { StatsBoard } from './stats-board.ts';
 
 /**
  * Job metrics read from the shared stats board at scrape time: workers never send metric messages.
