@@ -9,7 +9,7 @@ import { describeProcess, firstLoggedAt, runSchedule, type InstancePlan, type Li
 import { countedOutputProblem, produceNumberedInput } from '../fixtures/kafka-instances-check.ts';
 import type { KafkaInstancesSpec } from '../fixtures/kafka-instances-job.ts';
 import { runWeir } from '../fixtures/weir-process.ts';
-import { sleep } from '../../src/runtime/signal.ts';
+import { sleep } from '../../src/core/signal.ts';
 
 const JOB = 'test/fixtures/kafka-instances-job.ts';
 const KEYS = 50;
