@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { syncDirectory } from '../core/durable-fs.ts';
+import { syncDirectory, writeDurably } from '../core/durable-fs.ts';
 import { timeOrderedId } from '../core/file-names.ts';
 import { removeAbandoned, retain } from './local-retention.ts';
 import { adoptFiles } from './local-savepoint.ts';
@@ -166,13 +166,7 @@ export class LocalCheckpointStorage implements CheckpointStorage {
     if (!present.includes(`${RESERVED}${this.writer}`)) throw new Error(`checkpoint ${metadata.checkpointId} is not reserved by ${this.writer}`);
     const body = JSON.stringify(metadata);
     const temporary = join(dir, `${METADATA}.${this.writer}.tmp`);
-    const handle = await open(temporary, 'wx');
-    try {
-      await handle.writeFile(JSON.stringify({ format: FORMAT, sha256: sha256(body), body }));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeDurably(temporary, JSON.stringify({ format: FORMAT, sha256: sha256(body), body }), 'wx');
     // As late as it can be: an instance replaced meanwhile leaves its checkpoint unfinished.
     if (owner !== undefined && (await this.owner()) !== owner) {
       throw new CheckpointTakenError(`another instance took over the checkpoints in ${this.jobDir}`, true);
@@ -183,18 +177,12 @@ export class LocalCheckpointStorage implements CheckpointStorage {
   }
 
   private async recordCheckpointed(checkpointId: number): Promise<void> {
-    let handle;
+    const record = `${JSON.stringify({ firstCheckpoint: checkpointId, at: new Date().toISOString() })}\n`;
     try {
-      handle = await open(join(this.jobDir, CHECKPOINTED), 'wx');
+      await writeDurably(join(this.jobDir, CHECKPOINTED), record, 'wx');
     } catch (error) {
-      if (isTaken(error)) return;
+      if (isTaken(error)) return; // the first completed checkpoint wrote it
       throw error;
-    }
-    try {
-      await handle.writeFile(`${JSON.stringify({ firstCheckpoint: checkpointId, at: new Date().toISOString() })}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
     }
     await syncDirectory(this.jobDir);
   }
@@ -207,13 +195,7 @@ export class LocalCheckpointStorage implements CheckpointStorage {
   async claim(instance: string): Promise<void> {
     await mkdir(this.jobDir, { recursive: true });
     const temporary = join(this.jobDir, `${OWNER}.${instance}.tmp`);
-    const handle = await open(temporary, 'wx');
-    try {
-      await handle.writeFile(instance);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeDurably(temporary, instance, 'wx');
     await rename(temporary, join(this.jobDir, OWNER));
     await syncDirectory(this.jobDir);
   }

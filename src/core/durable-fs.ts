@@ -1,8 +1,8 @@
 import { open } from 'node:fs/promises';
 
-/** Writes a file and flushes it to disk before returning. */
-export async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
-  const handle = await open(path, 'w');
+/** Writes a file and flushes it to disk before returning; `wx` creates it and fails when it exists. */
+export async function writeDurably(path: string, data: Uint8Array | string, flag: 'w' | 'wx' = 'w'): Promise<void> {
+  const handle = await open(path, flag);
   try {
     await handle.writeFile(data);
     await handle.sync();

@@ -13,6 +13,7 @@ import { userFrameOf } from './stack-frames.ts';
  * | `WEIR_BAD_RECORD`      | BadRecordError     | a record itself is at fault (unreadable, no timestamp)                   |
  * | `WEIR_SERIALIZATION`   | WeirError          | a record is not plain data and cannot cross threads                      |
  * | `WEIR_WORKER_FAILED`   | WeirError          | a worker thread died or failed outside its subtasks                     |
+ * | `WEIR_FENCED`          | WeirError          | another instance of the job took a Kafka transactional id over          |
  */
 export type WeirErrorCode =
   | 'WEIR_ERROR'
@@ -22,7 +23,8 @@ export type WeirErrorCode =
   | 'WEIR_USER_FATAL'
   | 'WEIR_BAD_RECORD'
   | 'WEIR_SERIALIZATION'
-  | 'WEIR_WORKER_FAILED';
+  | 'WEIR_WORKER_FAILED'
+  | 'WEIR_FENCED';
 
 export interface WeirErrorOptions {
   readonly cause?: unknown;

@@ -33,15 +33,15 @@ export function faultPoint(point: string): void {
   const hit = (hits.get(point) ?? 0) + 1;
   hits.set(point, hit);
   for (const spec of specs) {
-    if (spec.point !== point || spec.hit !== hit || !claim(spec.marker)) continue;
+    if (spec.point !== point || spec.hit !== hit || !claimMarker(spec.marker)) continue;
     if (spec.action === 'kill') process.kill(process.pid, 'SIGKILL');
     if (spec.action === 'exit-thread') process.exit(17);
     throw new Error(`injected fault at '${point}' (hit ${hit})`);
   }
 }
 
-/** Creates the marker file; false when it exists (the fault fired before). */
-function claim(marker: string): boolean {
+/** Creates the marker file; false when it exists (the fault fired before). Tests use it for faults of their own. */
+export function claimMarker(marker: string): boolean {
   try {
     closeSync(openSync(marker, 'wx'));
     return true;

@@ -90,3 +90,9 @@ export function reviveError(data: SerializedError): Error {
   if (data.stack !== undefined) Object.defineProperty(error, 'stack', { value: data.stack, writable: true, configurable: true });
   return error;
 }
+
+/** Whether the error or one of its causes carries `code`. */
+export function hasCode(data: SerializedError | undefined, code: WeirErrorCode): boolean {
+  for (let current = data; current !== undefined; current = current.cause) if (current.code === code) return true;
+  return false;
+}

@@ -19,7 +19,7 @@ import { planDeployment } from './deployment.ts';
 import { StatsBoard } from './stats-board.ts';
 import { operatorStats, warnAboutDroppedLateRecords } from './job-stats.ts';
 import { JobDefinitionError, JobFailedError, describeError } from '../core/errors.ts';
-import { reviveError } from '../core/serialized-error.ts';
+import { hasCode, reviveError } from '../core/serialized-error.ts';
 import { createLogger, defaultLogLevel, type Logger } from '../observe/logger.ts';
 import { registerJobMetrics } from './job-metrics.ts';
 import { DEFAULT_METRICS_HOST, startMetricsServer, type MetricsServer } from '../observe/http-server.ts';
@@ -192,6 +192,12 @@ async function runLoadedJob(options: RunOptions, jobModule: string, registry: Re
         const { error, fatal } = outcome.failure;
         const cause = error === undefined ? undefined : reviveError(error);
         throw new JobFailedError(`job '${job.name}' failed: ${outcome.failure.message}`, { cause, fatal: fatal === true });
+      }
+      // Two instances fencing each other's Kafka transactional ids must not both stop: the checkpoint claim decides.
+      // Without one (no checkpoint directory) the instance fenced gives way; its owner restarts and takes its ids back.
+      if (hasCode(outcome.failure.error, 'WEIR_FENCED') && storage.owner === undefined) {
+        const cause = outcome.failure.error === undefined ? undefined : reviveError(outcome.failure.error);
+        throw new JobFailedError(`job '${job.name}' failed: ${outcome.failure.message}: this instance stops, the other goes on`, { cause });
       }
       // A replaced instance does not restart: its attempt would clear and rewrite what the new owner's sinks hold.
       if (storage.owner !== undefined && (await storage.checkpoints.owner()) !== storage.owner) {

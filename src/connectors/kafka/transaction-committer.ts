@@ -127,10 +127,11 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
   private describeFailure(owner: Owner, error: unknown, openMs: number): WeirError {
     // Old protocol versions report a coordinator-side timeout the same way as fencing; only the elapsed time tells.
     if (isFencing(error) && openMs < this.settings.transactionTimeoutMs) {
-      return new WeirError(
-        `Kafka transactional id '${owner.transactionalId}' was taken over by another instance of job '${this.ctx.jobId}' (fenced): this instance stops, the other goes on`,
-        { cause: error, fatal: true },
-      );
+      // Not fatal here: the job's checkpoint claim decides which instance goes on (see runJob).
+      return new WeirError(`Kafka transactional id '${owner.transactionalId}' was taken over by another instance of job '${this.ctx.jobId}' (fenced)`, {
+        cause: error,
+        code: 'WEIR_FENCED',
+      });
     }
     return new WeirError(`the Kafka transaction publishing epoch output under '${owner.transactionalId}' failed: ${describeError(error)}`, { cause: error, retriable: true });
   }
