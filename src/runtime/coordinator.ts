@@ -24,7 +24,7 @@ import { createLogger, defaultLogLevel, type Logger } from '../observe/logger.ts
 import { registerJobMetrics } from './job-metrics.ts';
 import { DEFAULT_METRICS_HOST, startMetricsServer, type MetricsServer } from '../observe/http-server.ts';
 import { CollectedOutputs } from './collected-outputs.ts';
-import { refuseContinuingEarlierRun } from './fresh-start.ts';
+import { continuingEarlierRunError, earlierRunTraces } from './fresh-start.ts';
 import type { Source } from '../connectors/source.ts';
 
 export interface RunOptions {
@@ -322,8 +322,8 @@ async function startingPoint(
   log: Logger,
   status: (line: string, fields: Record<string, unknown>) => void,
 ): Promise<RestorePoint | undefined> {
-  const own = await latestCheckpoint(storage, log);
-  const restore = own ?? (options.fromSavepoint === undefined ? undefined : await readSavepoint(options.fromSavepoint));
+  let own = await latestCheckpoint(storage, log);
+  let restore = own ?? (options.fromSavepoint === undefined ? undefined : await readSavepoint(options.fromSavepoint));
   if (restore === undefined && options.allowFreshStart !== true && (await storage.checkpoints.everCompleted())) {
     const dir = join(storage.target.root, storage.target.jobId);
     throw new JobDefinitionError(
@@ -332,8 +332,14 @@ async function startingPoint(
     );
   }
   if (restore === undefined && options.allowFreshStart !== true) {
-    const where = options.checkpointDir === undefined ? 'no --checkpoint-dir' : `no checkpoint of job ${storage.jobId} in ${storage.target.root}`;
-    await refuseContinuingEarlierRun(storage.jobId, where, sources);
+    const traces = await earlierRunTraces(storage.jobId, sources);
+    // Another instance of the job may have completed its first checkpoint (and committed offsets) since the look
+    // above: then this start restores it, as any later start would.
+    if (traces.length > 0) own = restore = await latestCheckpoint(storage, log);
+    if (restore === undefined && traces.length > 0) {
+      const where = options.checkpointDir === undefined ? 'no --checkpoint-dir' : `no checkpoint of job ${storage.jobId} in ${storage.target.root}`;
+      throw continuingEarlierRunError(storage.jobId, where, traces);
+    }
   }
   if (restore !== undefined) checkRestoreFits(plan, restore.state, options.allowNonRestoredState ?? false);
   // Every start says what it starts from, so that a restart that restores nothing is never silent.

@@ -2,13 +2,14 @@ import type { Source } from '../connectors/source.ts';
 import { describeError, JobDefinitionError, WeirError } from '../core/errors.ts';
 
 /**
- * Refuses a start with empty state whose sources find that an earlier run of the job has read their input (Kafka
- * offsets its checkpoints committed): they would go on from there without the state built from what came before,
- * and the results would be wrong without a word. Asked on the coordinator, before any worker or sink opens, so that
- * a refused start writes nothing and fails once (no restart can help).
- * `found`: what the start found to restore from, as "no checkpoint of job X in DIR".
+ * A start with empty state whose sources find that an earlier run of the job has read their input (Kafka offsets its
+ * checkpoints committed) is refused: they would go on from there without the state built from what came before, and
+ * the results would be wrong without a word. Asked on the coordinator, before any worker or sink opens, so that a
+ * refused start writes nothing and fails once (no restart can help).
  */
-export async function refuseContinuingEarlierRun(jobId: string, found: string, sources: readonly Source<unknown>[]): Promise<void> {
+
+/** What the sources found of an earlier run, one sentence each; empty when nothing. */
+export async function earlierRunTraces(jobId: string, sources: readonly Source<unknown>[]): Promise<string[]> {
   const traces: string[] = [];
   for (const source of sources) {
     let trace: string | undefined;
@@ -19,8 +20,12 @@ export async function refuseContinuingEarlierRun(jobId: string, found: string, s
     }
     if (trace !== undefined) traces.push(trace);
   }
-  if (traces.length === 0) return;
-  throw new JobDefinitionError(
+  return traces;
+}
+
+/** The refusal, saying what was found and what to do; `found`: what the start found to restore, as "no checkpoint of job X in DIR". */
+export function continuingEarlierRunError(jobId: string, found: string, traces: readonly string[]): JobDefinitionError {
+  return new JobDefinitionError(
     `job '${jobId}' would start with empty state (${found}, no savepoint), but an earlier run of it has read its input: ` +
       `${traces.join('; ')}. Starting from there would continue that input without the state built from what came before ` +
       `(wrong results). Restore that state: --checkpoint-dir (and --job-id) of the earlier run, or --from-savepoint DIR; ` +
