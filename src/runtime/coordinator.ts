@@ -18,7 +18,7 @@ import { planJob, type PhysicalPlan } from './planner.ts';
 import { planDeployment } from './deployment.ts';
 import { StatsBoard } from './stats-board.ts';
 import { operatorStats, warnAboutDroppedLateRecords } from './job-stats.ts';
-import { JobDefinitionError, JobFailedError, describeError } from '../core/errors.ts';
+import { JobDefinitionError, JobFailedError, WeirError, describeError } from '../core/errors.ts';
 import { hasCode, reviveError } from '../core/serialized-error.ts';
 import { createLogger, defaultLogLevel, type Logger } from '../observe/logger.ts';
 import { registerJobMetrics } from './job-metrics.ts';
@@ -155,12 +155,16 @@ async function runLoadedJob(options: RunOptions, jobModule: string, registry: Re
     await storage.takeOver();
     // The instance replaced may have completed a checkpoint between the load above and the claim (none after it).
     restore = await newerAfterTakeOver(restore, options, storage, plan, log);
+    // What this instance has seen complete (damaged checkpoints included): only a checkpoint after it is news.
+    const seenAtTakeOver = storage.owner === undefined ? 0 : ((await storage.checkpoints.completed())[0] ?? 0);
     // A restore continues the run it restores, so that the names of its output stay the same.
     const runId = restore?.state.runId ?? timeOrderedId();
     // Another instance may be writing higher ids right now: a margin keeps the two sequences apart.
     const found = await storage.checkpoints.highestId();
     let lastCheckpointId = Math.max(restore?.checkpointId ?? 0, found > 0 ? found + CHECKPOINT_ID_MARGIN : 0);
     for (let attempt = 1; ; attempt++) {
+      // After a restart, this instance's own checkpoints (up to its last id) are no news either.
+      const seen = attempt === 1 ? seenAtTakeOver : Math.max(seenAtTakeOver, lastCheckpointId);
       outcome = await runAttempt({
         jobName: job.name,
         runId,
@@ -179,7 +183,7 @@ async function runLoadedJob(options: RunOptions, jobModule: string, registry: Re
         // File names carry the instance and attempt: no two writers ever share one.
         checkpoints: { ...storage.target, writer: `${storage.instance}.${attempt}` },
         checkpointOwner: storage.owner,
-        reclaimCheckpoints: storage.owner === undefined ? undefined : () => storage.checkpoints.claim(storage.owner!),
+        checkRestorePoint: storage.owner === undefined ? undefined : () => checkStillNewest(restore, seen, storage),
         savepoints: { ...storage.savepoints, writer: `${storage.instance}.${attempt}` },
         restore,
         lastCheckpointId,
@@ -374,6 +378,25 @@ async function newerAfterTakeOver(
   checkRestoreFits(plan, newest.state, options.allowNonRestoredState ?? false);
   log.info({ checkpointId: newest.checkpointId }, `restoring checkpoint ${newest.checkpointId} instead, completed by the instance replaced while this one started`);
   return newest;
+}
+
+/**
+ * An instance replaced while this one started may complete one more checkpoint (and publish its output) after this
+ * one's claim and its look for newer checkpoints: going on from the older restore point would repeat that output.
+ * Seconds later, with every operator open, such a checkpoint is visible: the attempt fails and its restart restores it.
+ */
+async function checkStillNewest(restore: RestorePoint | undefined, seen: number, storage: RunStorage): Promise<void> {
+  const newestId = (await storage.checkpoints.completed())[0];
+  if (newestId === undefined) return;
+  // A savepoint is restored only when the job id had no checkpoint of its own (see startingPoint).
+  const restoredId = restore === undefined || restore.target.savepointDir !== undefined ? 0 : restore.checkpointId;
+  if (newestId > Math.max(restoredId, seen)) {
+    throw new WeirError(
+      `checkpoint ${newestId} of job '${storage.jobId}' was completed by another instance after this one loaded ` +
+        `${restoredId === 0 ? 'its starting point' : `checkpoint ${restoredId}`}: restarting from it`,
+      { retriable: true },
+    );
+  }
 }
 
 /**

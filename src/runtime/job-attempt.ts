@@ -43,11 +43,10 @@ export interface AttemptOptions {
   /** This run's claim on the checkpoints (see CheckpointStorage.claim); undefined when nobody else can share them. */
   readonly checkpointOwner: string | undefined;
   /**
-   * Claims the checkpoints again once every operator has opened (transactional sinks have taken their Kafka
-   * transactional ids over, fencing earlier holders), just before the first checkpoint: of two instances started
-   * at once, the one that fenced last also owns the checkpoints, instead of each holding one and both stopping.
+   * Called once every operator has opened, before the first checkpoint: throws when the attempt must not go on from
+   * its restore point (an instance it replaced completed a newer checkpoint meanwhile), so that a restart restores it.
    */
-  readonly reclaimCheckpoints: (() => Promise<void>) | undefined;
+  readonly checkRestorePoint: (() => Promise<void>) | undefined;
   readonly savepoints: CheckpointTarget;
   readonly restore: RestorePoint | undefined;
   readonly lastCheckpointId: number;
@@ -142,9 +141,9 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
   };
   const onAllStarted = async (): Promise<void> => {
     try {
-      await options.reclaimCheckpoints?.();
+      await options.checkRestorePoint?.();
     } catch (error) {
-      return fail({ message: `cannot claim the checkpoints: ${describeError(error)}`, operator: undefined, stack: undefined });
+      return fail({ message: describeError(error), operator: undefined, stack: undefined });
     }
     if (failure !== undefined) return;
     coordinator.start();

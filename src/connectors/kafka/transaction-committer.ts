@@ -82,7 +82,8 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
           owner.committedThrough = newest;
           break;
         } catch (error) {
-          if (isFatal(error) || attempt >= PUBLISH_ATTEMPTS) throw error;
+          // Fenced: taking the id back here would fence the instance that took it; the job decides who goes on.
+          if (isFatal(error) || (error instanceof WeirError && error.code === 'WEIR_FENCED') || attempt >= PUBLISH_ATTEMPTS) throw error;
           log.warn({ transactionalId: owner.transactionalId, attempt, err: error }, 'publishing an epoch failed; trying again');
           await sleep(200 * attempt);
         }
