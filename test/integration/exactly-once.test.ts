@@ -107,8 +107,9 @@ async function runCase(testCase: Case): Promise<void> {
     pipeline: testCase.pipeline,
     events: testCase.events,
     keys: testCase.keys,
-    // About a second of input, so that checkpoints fall inside the run.
-    ratePerSecond: testCase.events,
+    // About three seconds of input, so that checkpoints fall inside the run while every source subtask produces: with
+    // one second, a loaded machine started one generator subtask late enough that no barrier ever needed aligning.
+    ratePerSecond: testCase.events / 3,
     windowMs: testCase.windowMs,
     checkpointIntervalMs: testCase.checkpointIntervalMs,
     stateCacheEntries: testCase.stateCacheEntries,
