@@ -1,6 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { cpSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAULTS_VARIABLE } from 'weir/testing';
 import type { ExactlyOnceOutput, ExactlyOnceSpec } from '../fixtures/exactly-once-job.ts';
@@ -8,6 +7,7 @@ import { expectFailureFreeOutput } from '../fixtures/exactly-once-model.ts';
 import { publishedRecords, runWeir, unpublishedFiles } from '../fixtures/weir-process.ts';
 import { LocalCheckpointStorage } from '../../src/checkpoint/local-storage.ts';
 import { sleep } from '../../src/core/signal.ts';
+import { workDirs } from '../fixtures/work-dirs.ts';
 
 /**
  * Two instances of one job id and checkpoint directory (a rolling update, a double deploy) and restarts after kills:
@@ -15,16 +15,7 @@ import { sleep } from '../../src/core/signal.ts';
  * finds no intact checkpoint does not start empty by itself.
  */
 const JOB = 'test/fixtures/exactly-once-job.ts';
-const workDirs: string[] = [];
-afterAll(() => {
-  for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function workDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'weir-instances-'));
-  workDirs.push(dir);
-  return dir;
-}
+const workDir = workDirs('weir-instances-');
 
 function specFor(pipeline: ExactlyOnceSpec['pipeline'], outputDir: string, events = 12_000): ExactlyOnceSpec {
   return { pipeline, events, keys: 23, ratePerSecond: 3_000, windowMs: 400, checkpointIntervalMs: 100, outputDir };

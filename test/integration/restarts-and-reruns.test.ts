@@ -1,23 +1,14 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExactlyOnceOutput, ExactlyOnceSpec } from '../fixtures/exactly-once-job.ts';
 import { expectFailureFreeOutput } from '../fixtures/exactly-once-model.ts';
 import { publishedRecords, runWeir, unpublishedFiles } from '../fixtures/weir-process.ts';
 import { sleep } from '../../src/core/signal.ts';
+import { workDirs } from '../fixtures/work-dirs.ts';
 
 const JOB = 'test/fixtures/exactly-once-job.ts';
-const workDirs: string[] = [];
-afterAll(() => {
-  for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function workDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'weir-reruns-'));
-  workDirs.push(dir);
-  return dir;
-}
+const workDir = workDirs('weir-reruns-');
 
 const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -1,23 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { cpSync, readdirSync, statSync, truncateSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAULTS_VARIABLE } from 'weir/testing';
 import type { ExactlyOnceOutput, ExactlyOnceSpec } from '../fixtures/exactly-once-job.ts';
 import { expectFailureFreeOutput } from '../fixtures/exactly-once-model.ts';
 import { publishedRecords, runWeir, unpublishedFiles } from '../fixtures/weir-process.ts';
+import { workDirs } from '../fixtures/work-dirs.ts';
 
 const JOB = 'test/fixtures/exactly-once-job.ts';
-const workDirs: string[] = [];
-afterAll(() => {
-  for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function workDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'weir-savepoint-'));
-  workDirs.push(dir);
-  return dir;
-}
+const workDir = workDirs('weir-savepoint-');
 
 function specFor(pipeline: ExactlyOnceSpec['pipeline'], outputDir: string): ExactlyOnceSpec {
   return { pipeline, events: 12_000, keys: 23, ratePerSecond: 6_000, windowMs: 400, checkpointIntervalMs: 100, outputDir };
