@@ -13,20 +13,22 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.DataTypes;
 import org.apache.flink.table.api.EnvironmentSettings;
-import org.apache.flink.table.api.Expression;
+import org.apache.flink.table.api.ApiExpression;
 import org.apache.flink.table.api.Schema;
 import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.TableConfig;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.catalog.Column;
+import org.apache.flink.table.expressions.Expression;
 import org.apache.flink.table.types.DataType;
 import org.apache.flink.table.types.logical.LogicalTypeRoot;
 import org.apache.flink.types.Row;
 
 /**
  * The Flink SQL variants of the Nexmark queries (bench/README.md, "Flink SQL"), run by Main with --api sql. The events
- * are the DataStream side's own stream (NexmarkSource with its timestamps and watermarks), registered as the table
- * `events` with fromDataStream, so both APIs read the very same events, event times and watermarks. The queries are the
+ * are the DataStream side's own stream (NexmarkSource with its timestamps and watermarks), as internal rows (EventRows),
+ * registered as the table `events` with fromDataStream, so both APIs read the very same events, event times and
+ * watermarks. The queries are the
  * official nexmark suite's SQL where weir's query is the same, adapted where it is not: each .sql file under
  * resources/sql says how. The results leave SQL as Rows with named fields, times as epoch milliseconds (Canonical).
  */
@@ -60,7 +62,7 @@ public final class SqlQueries {
     sameResultsAsDataStream(query); // an unknown query fails here, with the list
     StreamTableEnvironment tables = StreamTableEnvironment.create(env, EnvironmentSettings.inStreamingMode());
     configure(tables.getConfig());
-    tables.createTemporaryView("events", tables.fromDataStream(events, Schema.newBuilder()
+    tables.createTemporaryView("events", tables.fromDataStream(EventRows.of(events), Schema.newBuilder()
         // The event time is the stream record's timestamp (Event.eventTime(), set by Main's timestamp assigner) and
         // the watermarks are the source's own, so windows close exactly where the DataStream side's do.
         .columnByMetadata("dateTime", DataTypes.TIMESTAMP_LTZ(3), "rowtime")
@@ -89,7 +91,7 @@ public final class SqlQueries {
     List<Expression> select = new ArrayList<>(columns.size());
     for (Column column : columns) {
       LogicalTypeRoot root = column.getDataType().getLogicalType().getTypeRoot();
-      Expression field = $(column.getName());
+      ApiExpression field = $(column.getName());
       select.add(root == LogicalTypeRoot.TIMESTAMP_WITHOUT_TIME_ZONE
           ? field.cast(DataTypes.TIMESTAMP_LTZ(3)).as(column.getName())
           : field);
