@@ -1,7 +1,6 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { buildMavenProject, exitOf } from '../maven.ts';
 
 /**
  * Builds and runs bench/flink: Nexmark on Apache Flink's DataStream API in a local environment (bench/README.md,
@@ -24,34 +23,7 @@ export interface FlinkRunArgs {
 
 /** Compiles bench/flink with Maven and returns the Java classpath to run it (its classes, then its dependencies). */
 export function buildFlink(): string {
-  const classpathFile = join(FLINK_DIR, 'target', 'classpath.txt');
-  const result = spawnSync(
-    'mvn',
-    [
-      '-q',
-      '-B',
-      '-Dstyle.color=never',
-      '-f',
-      join(FLINK_DIR, 'pom.xml'),
-      'package',
-      'dependency:build-classpath',
-      `-Dmdep.outputFile=${classpathFile}`,
-      '-DskipTests',
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: MAX_BUFFER },
-  );
-  if (result.error !== undefined) {
-    const missing = (result.error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new Error(
-      missing
-        ? 'bench/flink needs Maven (mvn) on the PATH, with a JDK 17 or later, to build the Flink side of the Nexmark benchmark'
-        : `mvn could not run: ${result.error.message}`,
-    );
-  }
-  if (result.status !== 0) {
-    throw new Error(`building bench/flink failed (mvn ${exitOf(result)}):\n${`${result.stdout}\n${result.stderr}`.trim()}`);
-  }
-  return [join(FLINK_DIR, 'target', 'classes'), readFileSync(classpathFile, 'utf8').trim()].join(delimiter);
+  return buildMavenProject(FLINK_DIR, 'bench/flink, the Flink side of the Nexmark benchmark,');
 }
 
 /** Runs one query on Flink and returns its JSON line (see bench/flink Main). */
@@ -104,8 +76,4 @@ function java(classpath: string, mainArgs: readonly string[]): string {
   }
   if (result.stderr !== '') process.stderr.write(result.stderr);
   return result.stdout;
-}
-
-function exitOf(result: SpawnSyncReturns<string>): string {
-  return result.signal !== null ? `killed by ${result.signal}` : `exit code ${result.status}`;
 }
