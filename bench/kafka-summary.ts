@@ -21,6 +21,7 @@ export function median(values: readonly number[]): number {
 
 /** weir / Kafka Streams for one (mode, parallelism) in one round; undefined when either run failed. */
 export function ratioLine(round: number, mode: Mode, parallelism: number, weir: Line, streams: Line): Line | undefined {
+  if (weir['correctOutput'] !== true || streams['correctOutput'] !== true) return undefined;
   const ratio = (field: string): number | undefined => {
     const [w, s] = [num(weir, field), num(streams, field)];
     return w === undefined || s === undefined || s === 0 ? undefined : round3(w / s);
@@ -39,7 +40,6 @@ export function ratioLine(round: number, mode: Mode, parallelism: number, weir: 
     peakRssMb: ratio('peakRssMb'),
     target: TARGETS[mode],
     meetsTarget: eventsPerSec >= TARGETS[mode],
-    sameOutput: weir['outputDigest'] === streams['outputDigest'],
   };
 }
 
@@ -47,7 +47,9 @@ export function ratioLine(round: number, mode: Mode, parallelism: number, weir: 
 export class KafkaRounds {
   private readonly lines = new Map<string, Line[]>();
 
+  /** Keeps a run's line for the medians, unless the run failed or wrote a wrong output. */
   add(line: Line): void {
+    if (line['engine'] !== undefined && line['correctOutput'] !== true) return;
     const key = `${String(line['engine'] ?? line['ratio'])} ${String(line['mode'])} ${String(line['parallelism'])}`;
     this.lines.set(key, [...(this.lines.get(key) ?? []), line]);
   }

@@ -156,7 +156,10 @@ export async function runKafkaBench(options: KafkaBenchOptions, child: ChildRunn
         const { firstAppendMs, lastAppendMs, ...counted } = await countOutput(brokers, output);
         const appendSeconds = firstAppendMs === undefined || lastAppendMs === undefined ? 0 : (lastAppendMs - firstAppendMs) / 1000;
         const correct = counted.outputRecords === options.events && counted.finalCountTotal === options.events && counted.outputDigest === expectedDigest;
-        if (!correct) status = 1;
+        if (!correct) {
+          status = 1;
+          process.stderr.write(`[bench kafka] ${name} wrote a wrong output (${JSON.stringify(counted)}; expected ${options.events} records, digest ${expectedDigest}): left out of the medians\n`);
+        }
         const cpuSeconds = line['cpuSeconds'] as number;
         return {
           ...line,
