@@ -10,6 +10,7 @@ export type Mode = 'at-least-once' | 'exactly-once';
 export const TARGETS: Readonly<Record<Mode, number>> = { 'at-least-once': 1.0, 'exactly-once': 0.9 };
 
 const round3 = (value: number): number => Number(value.toFixed(3));
+const rounded = (value: number | undefined, places: number): number | undefined => (value === undefined ? undefined : Number(value.toFixed(places)));
 const num = (line: Line | undefined, field: string): number | undefined => (typeof line?.[field] === 'number' ? line[field] : undefined);
 
 /** The middle value; the mean of the two middle ones for an even count. */
@@ -67,20 +68,20 @@ export class KafkaRounds {
     const rows: string[] = [];
     for (const parallelism of parallelisms) {
       for (const mode of modes) {
-        const weir = (field: string) => this.median('weir', mode, parallelism, field).value;
-        const streams = (field: string) => this.median('kafka-streams', mode, parallelism, field).value;
+        const weir = (field: string, places = 0) => rounded(this.median('weir', mode, parallelism, field).value, places);
+        const streams = (field: string, places = 0) => rounded(this.median('kafka-streams', mode, parallelism, field).value, places);
         const ratio = this.median('weir/kafka-streams', mode, parallelism, 'eventsPerSec');
         const summary: Line = {
           summary: `kafka ${mode} p${parallelism}`,
           rounds: ratio.runs,
           weirEventsPerSec: weir('eventsPerSec'),
           kafkaStreamsEventsPerSec: streams('eventsPerSec'),
-          ratio: ratio.value === undefined ? undefined : round3(ratio.value),
+          ratio: rounded(ratio.value, 3),
           ratioMin: ratio.min,
           ratioMax: ratio.max,
-          wallRatio: this.median('weir/kafka-streams', mode, parallelism, 'wallEventsPerSec').value,
-          weirCpuSecondsPerMillionRecords: weir('cpuSecondsPerMillionRecords'),
-          kafkaStreamsCpuSecondsPerMillionRecords: streams('cpuSecondsPerMillionRecords'),
+          wallRatio: rounded(this.median('weir/kafka-streams', mode, parallelism, 'wallEventsPerSec').value, 3),
+          weirCpuSecondsPerMillionRecords: weir('cpuSecondsPerMillionRecords', 2),
+          kafkaStreamsCpuSecondsPerMillionRecords: streams('cpuSecondsPerMillionRecords', 2),
           weirPeakRssMb: weir('peakRssMb'),
           kafkaStreamsPeakRssMb: streams('peakRssMb'),
           target: TARGETS[mode],
@@ -93,9 +94,9 @@ export class KafkaRounds {
       }
     }
     const raw = this.median('kafkajs', 'raw', 1, 'eventsPerSec');
-    const rawCpu = this.median('kafkajs', 'raw', 1, 'cpuSecondsPerMillionRecords').value;
-    summaries.push({ summary: 'kafka raw kafkajs p1', rounds: raw.runs, eventsPerSec: raw.value, cpuSecondsPerMillionRecords: rawCpu });
-    rows.push(`| raw kafkajs (context) | 1 | ${fmt(raw.value)} | | | | ${fmt(rawCpu)} | | | | |`);
+    const rawCpu = rounded(this.median('kafkajs', 'raw', 1, 'cpuSecondsPerMillionRecords').value, 2);
+    summaries.push({ summary: 'kafka raw kafkajs p1', rounds: raw.runs, eventsPerSec: rounded(raw.value, 0), cpuSecondsPerMillionRecords: rawCpu });
+    rows.push(`| raw kafkajs (context) | 1 | ${fmt(rounded(raw.value, 0))} | | | | ${fmt(rawCpu)} | | | | |`);
     process.stderr.write(
       [
         `[bench kafka] medians over ${Math.max(0, ...summaries.map((s) => Number(s['rounds'] ?? 0)))} rounds:`,

@@ -1,6 +1,7 @@
 package weir.bench.kafka;
 
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -98,6 +99,8 @@ public final class Main {
         + ",\"closeSeconds\":" + decimals((ended - lastEmitted) / 1e9, 3)
         + ",\"cpuSeconds\":" + decimals((cpuAtEnd - cpuAtStart) / 1e9, 2)
         + ",\"cpuSecondsWithJvmStart\":" + decimals(cpuAtEnd / 1e9, 2)
+        + ",\"jitCompileSeconds\":" + decimals(ManagementFactory.getCompilationMXBean().getTotalCompilationTime() / 1e3, 2)
+        + ",\"gcSeconds\":" + decimals(gcMillis() / 1e3, 2)
         + ",\"peakRssMb\":" + peakRssMb()
         + ",\"maxHeapMb\":" + Runtime.getRuntime().maxMemory() / (1024 * 1024) + "}";
     System.out.println(json);
@@ -114,6 +117,13 @@ public final class Main {
 
   private static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  /** Time the JVM's collectors took, summed over collectors (G1's young and old: pauses, not concurrent work). */
+  private static long gcMillis() {
+    long total = 0;
+    for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) total += Math.max(0, collector.getCollectionTime());
+    return total;
   }
 
   /** VmHWM, the process's peak resident set, in MiB. */
