@@ -1,11 +1,12 @@
 package weir.bench.kafka;
 
 import java.io.IOException;
-import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -99,8 +100,7 @@ public final class Main {
         + ",\"closeSeconds\":" + decimals((ended - lastEmitted) / 1e9, 3)
         + ",\"cpuSeconds\":" + decimals((cpuAtEnd - cpuAtStart) / 1e9, 2)
         + ",\"cpuSecondsWithJvmStart\":" + decimals(cpuAtEnd / 1e9, 2)
-        + ",\"jitCompileSeconds\":" + decimals(ManagementFactory.getCompilationMXBean().getTotalCompilationTime() / 1e3, 2)
-        + ",\"gcSeconds\":" + decimals(gcMillis() / 1e3, 2)
+        + threadCpu()
         + ",\"peakRssMb\":" + peakRssMb()
         + ",\"maxHeapMb\":" + Runtime.getRuntime().maxMemory() / (1024 * 1024) + "}";
     System.out.println(json);
@@ -119,11 +119,30 @@ public final class Main {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
-  /** Time the JVM's collectors took, summed over collectors (G1's young and old: pauses, not concurrent work). */
-  private static long gcMillis() {
-    long total = 0;
-    for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) total += Math.max(0, collector.getCollectionTime());
-    return total;
+  /**
+   * CPU seconds of the JVM's JIT compiler threads and garbage collector threads, from /proc/self/task (Linux; USER_HZ
+   * 100), as `,"jitCpuSeconds":..,"gcCpuSeconds":..`: where the process's CPU went besides the job. Threads alive at
+   * the end only (the JVM may retire compiler threads earlier), JVM start-up included.
+   */
+  private static String threadCpu() throws IOException {
+    long jitTicks = 0;
+    long gcTicks = 0;
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+      for (Path task : tasks) {
+        String stat;
+        try {
+          stat = Files.readString(task.resolve("stat"));
+        } catch (NoSuchFileException gone) {
+          continue; // the thread ended meanwhile
+        }
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
+        if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) jitTicks += ticks;
+        else if (name.startsWith("GC Thread") || name.startsWith("G1 ")) gcTicks += ticks;
+      }
+    }
+    return ",\"jitCpuSeconds\":" + decimals(jitTicks / 100.0, 2) + ",\"gcCpuSeconds\":" + decimals(gcTicks / 100.0, 2);
   }
 
   /** VmHWM, the process's peak resident set, in MiB. */
