@@ -13,6 +13,8 @@ export interface Cell {
   readonly runs: Map<string, Line[]>;
   /** Per engine: the verification run's result hash. */
   readonly hashes: Map<string, string>;
+  /** Engines whose query computes other results than weir's (a SQL variant as the official suite writes it). */
+  readonly ownResults: ReadonlySet<string>;
 }
 
 /** The minimum span of a measured run that the suite considers long enough (shorter runs are flagged). */
@@ -50,7 +52,7 @@ export function nexmarkTable(cells: readonly Cell[]): string {
       const short = Math.min(...spans) < MIN_SPAN_SECONDS ? ' (short)' : '';
       const scope = runs.some((run) => run.peakRssScope !== 'span') ? ' (whole process)' : '';
       lines.push(
-        `| ${cell.query} | ${cell.parallelism} | ${cell.cores} | ${engine} | ${windowing(cell.query, engine)} | ${spread(wall, millions)} | ${spread(perCpu, millions)} | ${ratio('eventsPerSec')} | ${ratio('eventsPerCpuSecond')} | ${spread(spans, (s) => s.toFixed(1))}${short} | ${spread(numbers(runs, 'spanCpuSeconds'), (s) => s.toFixed(1))} | ${spread(numbers(runs, 'rssAtStartMb'), String)} | ${spread(numbers(runs, 'peakRssMb'), String)}${scope} | ${runs[0]!.results as number} | ${(cell.hashes.get(engine) ?? '').slice(0, 12)} |`,
+        `| ${cell.query} | ${cell.parallelism} | ${cell.cores} | ${engine} | ${windowing(cell.query, engine)} | ${spread(wall, millions)} | ${spread(perCpu, millions)} | ${ratio('eventsPerSec')} | ${ratio('eventsPerCpuSecond')} | ${spread(spans, (s) => s.toFixed(1))}${short} | ${spread(numbers(runs, 'spanCpuSeconds'), (s) => s.toFixed(1))} | ${spread(numbers(runs, 'rssAtStartMb'), String)} | ${spread(numbers(runs, 'peakRssMb'), String)}${scope} | ${runs[0]!.results as number} | ${(cell.hashes.get(engine) ?? '').slice(0, 12)}${cell.ownResults.has(engine) ? ' (own results)' : ''} |`,
       );
     }
   }
