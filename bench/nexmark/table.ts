@@ -51,9 +51,24 @@ export function nexmarkTable(cells: readonly Cell[]): string {
       const spans = numbers(runs, 'runningSeconds');
       const short = Math.min(...spans) < MIN_SPAN_SECONDS ? ' (short)' : '';
       const scope = runs.some((run) => run.peakRssScope !== 'span') ? ' (whole process)' : '';
-      lines.push(
-        `| ${cell.query} | ${cell.parallelism} | ${cell.cores} | ${engine} | ${windowing(cell.query, engine)} | ${spread(wall, millions)} | ${spread(perCpu, millions)} | ${ratio('eventsPerSec')} | ${ratio('eventsPerCpuSecond')} | ${spread(spans, (s) => s.toFixed(1))}${short} | ${spread(numbers(runs, 'spanCpuSeconds'), (s) => s.toFixed(1))} | ${spread(numbers(runs, 'rssAtStartMb'), String)} | ${spread(numbers(runs, 'peakRssMb'), String)}${scope} | ${runs[0]!.results as number} | ${(cell.hashes.get(engine) ?? '').slice(0, 12)}${cell.ownResults.has(engine) ? ' (own results)' : ''} |`,
-      );
+      const columns = [
+        cell.query,
+        cell.parallelism,
+        cell.cores,
+        engine,
+        windowing(cell.query, engine),
+        spread(wall, millions),
+        spread(perCpu, millions),
+        ratio('eventsPerSec'),
+        ratio('eventsPerCpuSecond'),
+        `${spread(spans, (seconds) => seconds.toFixed(1))}${short}`,
+        spread(numbers(runs, 'spanCpuSeconds'), (seconds) => seconds.toFixed(1)),
+        spread(numbers(runs, 'rssAtStartMb'), String),
+        `${spread(numbers(runs, 'peakRssMb'), String)}${scope}`,
+        (runs[0]!.results as number).toLocaleString('en-US'),
+        `${(cell.hashes.get(engine) ?? '').slice(0, 12)}${cell.ownResults.has(engine) ? ' (own results)' : ''}`,
+      ];
+      lines.push(`| ${columns.join(' | ')} |`);
     }
   }
   return lines.join('\n');
