@@ -35,7 +35,7 @@ function spread(values: readonly number[], format: (value: number) => string): s
 function windowing(query: string, engine: string): string {
   if (query === 'q5-unsliced') return engine === 'weir' ? 'unsliced' : 'unsliced (DataStream)';
   if (query !== 'q5') return '';
-  return engine === 'weir' ? 'sliced' : engine === 'flink' ? 'unsliced (DataStream)' : 'SQL planner';
+  return engine === 'weir' ? 'sliced' : engine === 'flink' ? 'unsliced (DataStream)' : 'sliced (SQL window TVF)';
 }
 
 export function nexmarkTable(cells: readonly Cell[]): string {
