@@ -1,4 +1,5 @@
 import type { Message } from 'kafkajs';
+import type { ProducedRecord } from './client/index.ts';
 import type { Serializer } from './serde.ts';
 
 /** How a Kafka sink turns a record into a Kafka record: the options both the at-least-once and exactly-once writers share. */
@@ -27,6 +28,29 @@ export function outgoingRecord<T>(options: OutgoingRecordOptions<T>, record: T):
   const partition = options.partition?.(record);
   if (partition !== undefined) message.partition = partition;
   return { topic, message };
+}
+
+/** A record serialised once, in the worker, to the bytes that go on the wire; `partition` when the job chose one. */
+export interface Outgoing {
+  readonly topic: string;
+  readonly partition: number | undefined;
+  readonly record: ProducedRecord;
+}
+
+export function toOutgoing<T>(options: OutgoingRecordOptions<T>, record: T): Outgoing {
+  const topic = typeof options.topic === 'string' ? options.topic : options.topic(record);
+  const key = options.key === undefined ? null : asBytes(options.key(record));
+  const value = asBytes(options.serializer(record));
+  const produced: ProducedRecord = options.headers === undefined ? { key, value } : { key, value, headers: headerBytes(options.headers(record)) };
+  return { topic, partition: options.partition?.(record), record: produced };
+}
+
+const asBytes = (data: Buffer | string | null): Buffer | null => (typeof data === 'string' ? Buffer.from(data) : data);
+
+function headerBytes(headers: Record<string, Buffer | string>): Record<string, Buffer> {
+  const bytes: Record<string, Buffer> = {};
+  for (const [name, value] of Object.entries(headers)) bytes[name] = typeof value === 'string' ? Buffer.from(value) : value;
+  return bytes;
 }
 
 /** Messages grouped by topic, in order, as kafkajs's sendBatch takes them. */

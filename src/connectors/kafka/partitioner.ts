@@ -23,17 +23,13 @@ export function murmur2(data: Uint8Array): number {
     k = Math.imul(k, M);
     h = Math.imul(h, M) ^ k;
   }
-  // Java's switch falls through: 3 takes in bytes 2, 1 and 0, then multiplies once.
-  switch (length & 3) {
-    case 3:
-      h ^= data[end + 2]! << 16;
-    // falls through
-    case 2:
-      h ^= data[end + 1]! << 8;
-    // falls through
-    case 1:
-      h ^= data[end]!;
-      h = Math.imul(h, M);
+  // Java's switch falls through its cases: a tail of 3 takes in bytes 2, 1 and 0, then multiplies once.
+  const tail = length & 3;
+  if (tail > 0) {
+    if (tail === 3) h ^= data[end + 2]! << 16;
+    if (tail >= 2) h ^= data[end + 1]! << 8;
+    h ^= data[end]!;
+    h = Math.imul(h, M);
   }
   h ^= h >>> 13;
   h = Math.imul(h, M);

@@ -1,5 +1,4 @@
 import type { Producer } from 'kafkajs';
-import { Partitioners } from './kafkajs.ts';
 import type { Committer, SinkContext } from '../sink.ts';
 import { describeError, isFatal, WeirError } from '../../core/errors.ts';
 import { createLogger } from '../../observe/logger.ts';
@@ -7,6 +6,7 @@ import { faultPoint } from '../../core/fault-points.ts';
 import { sleep } from '../../core/signal.ts';
 import { KafkaClient, retryingKafkaErrors, type KafkaAdmin, type KafkaConnectionOptions } from './client.ts';
 import { decodeEpoch, type KafkaEpoch } from './epoch-writer.ts';
+import { createWeirPartitioner } from './fast-send.ts';
 import { byTopic, type OutgoingRecord } from './outgoing.ts';
 
 export interface TransactionSettings extends KafkaConnectionOptions {
@@ -174,8 +174,8 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
       idempotent: false,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      // Java's partitioner, as the at-least-once writer uses: a key lands in the same partition either way.
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // weir's partitioner (Java's for keys), as the at-least-once writer uses: a key lands in the same partition either way.
+      createPartitioner: createWeirPartitioner,
     });
     try {
       await producer.connect();
