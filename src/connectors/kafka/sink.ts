@@ -1,10 +1,8 @@
-import type { Producer } from 'kafkajs';
-import { Partitioners } from './kafkajs.ts';
 import type { Committer, Sink, SinkContext, SinkWriter } from '../sink.ts';
 import { describeError, WeirError } from '../../core/errors.ts';
-import { KafkaClient, type KafkaConnectionOptions } from './client.ts';
+import { createKafkaClient, type KafkaConnectionOptions, type KafkaProducer } from './client/index.ts';
 import { KafkaEpochWriter, type KafkaEpoch } from './epoch-writer.ts';
-import { byTopic, outgoingRecord, type OutgoingRecord, type OutgoingRecordOptions } from './outgoing.ts';
+import { byPartition, outgoingRecord, type OutgoingRecord, type OutgoingRecordOptions } from './outgoing.ts';
 import { serializers } from './serde.ts';
 import { KafkaTransactionCommitter, type TransactionSettings } from './transaction-committer.ts';
 import type { RuntimeContext } from '../../core/runtime-context.ts';
@@ -87,7 +85,7 @@ export class KafkaSink<T> implements Sink<T> {
 }
 
 class KafkaSinkWriter<T> implements SinkWriter<T> {
-  private producer: Producer | undefined;
+  private producer: KafkaProducer | undefined;
   private pending: OutgoingRecord[] = [];
   /** Sends in order, one after the other; its rejection is the writer's failure. */
   private sending: Promise<void> = Promise.resolve();
@@ -103,10 +101,8 @@ class KafkaSinkWriter<T> implements SinkWriter<T> {
   }
 
   async open(): Promise<void> {
-    const client = new KafkaClient({ ...this.options, clientId: `weir-sink-${this.ctx.subtaskIndex}` });
-    // Idempotent: a retried send is not written twice; kafkajs requires one request in flight for it.
-    this.producer = client.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-    await this.producer.connect();
+    const client = createKafkaClient({ ...this.options, clientId: `weir-sink-${this.ctx.subtaskIndex}` });
+    this.producer = await client.producer();
   }
 
   write(record: T): void {
@@ -132,20 +128,20 @@ class KafkaSinkWriter<T> implements SinkWriter<T> {
   }
 
   async close(): Promise<void> {
-    await this.producer?.disconnect();
+    await this.producer?.close();
     this.producer = undefined;
   }
 
   private sendPending(): void {
     if (this.pending.length === 0) return;
-    const topicMessages = byTopic(this.pending);
+    const batches = byPartition(this.pending);
     const count = this.pending.length;
     this.pending = [];
     this.inFlight += count;
     const producer = this.producer!;
     this.sending = this.sending.then(async () => {
       try {
-        await producer.sendBatch({ topicMessages, acks: -1 });
+        await producer.send(batches);
       } catch (error) {
         this.failure ??= error;
       } finally {
