@@ -8,7 +8,7 @@
  * - kafkajs: plain kafkajs 2.2.4 as an app uses it: string key and JSON value per message, its DefaultPartitioner
  *   (murmur2 with Long), its sendBatch with its quadratic grouping;
  * - weir: the sink's path: serialised to Buffers, grouped by weir's partitioner (partition-batcher.ts), sent as
- *   per-partition batches (fast-send.ts) through kafkajs with the grouping fix.
+ *   per-partition batches through weir's client (client/kafkajs/fast-send.ts: kafkajs with the grouping fix).
  */
 export interface ProduceSpec {
   readonly path: 'kafkajs' | 'weir';
@@ -68,28 +68,27 @@ async function kafkajsSends(spec: ProduceSpec): Promise<Sends> {
 }
 
 async function weirSends(spec: ProduceSpec): Promise<Sends> {
-  // client.ts loads kafkajs through kafkajs.ts, which applies weir's fixes first.
-  const { KafkaClient } = await import('../src/connectors/kafka/client.ts');
-  const { createWeirPartitioner, sendPartitionBatches } = await import('../src/connectors/kafka/fast-send.ts');
+  const { createKafkaClient } = await import('../src/connectors/kafka/client/index.ts');
   const { toOutgoing } = await import('../src/connectors/kafka/outgoing.ts');
   const { PartitionBatcher } = await import('../src/connectors/kafka/partition-batcher.ts');
   const { PartitionCounts } = await import('../src/connectors/kafka/partition-counts.ts');
-  const client = new KafkaClient({ brokers: spec.brokers, clientId: 'bench-produce' });
-  const producer = client.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: createWeirPartitioner });
+  const client = createKafkaClient({ brokers: spec.brokers, clientId: 'bench-produce' });
   const admin = await client.admin();
   const counts = new PartitionCounts(admin);
   await counts.fetch([spec.topic]);
   const batcher = new PartitionBatcher(counts);
   const options = { topic: spec.topic, serializer: (record: unknown) => JSON.stringify(record), key: (record: { user: string }) => record.user };
+  const producer = client.producer();
   return {
-    ready: producer.connect(),
+    ready: producer.then(() => undefined),
     send: async (records) => {
       for (const record of records) batcher.add(toOutgoing(options, record));
-      await sendPartitionBatches(producer, batcher.drain());
+      await (await producer).send(batcher.drain());
     },
     close: async () => {
-      await producer.disconnect();
+      await (await producer).close();
       await admin.close();
+      await client.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Consumer, Message } from 'kafkajs';
-import { Partitioners } from '../src/connectors/kafka/kafkajs.ts';
-import { KafkaClient } from '../src/connectors/kafka/client.ts';
+import { Partitioners } from '../src/connectors/kafka/client/kafkajs/load.ts';
+import { kafkajsClient } from '../src/connectors/kafka/client/kafkajs/connection.ts';
+import { createKafkaClient, resolveBrokers } from '../src/connectors/kafka/client/index.ts';
 
 /** Topics of the `kafka` bench: prefill the input, count (and check) what a run wrote; scripts/kafka-broker.ts creates them. */
 
@@ -28,7 +29,7 @@ export interface Click {
 /** Writes `events` clicks over `users` users (fixed seed: every run reads the same data), keyed by user. */
 export async function prefill(brokers: string, topic: string, events: number, users: number): Promise<void> {
   // Idempotent: a retried send must not write the input twice.
-  const producer = new KafkaClient({ brokers, clientId: 'weir-bench-prefill' }).producer({
+  const producer = kafkajsClient(resolveBrokers(brokers), 'weir-bench-prefill').producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
@@ -67,14 +68,14 @@ export interface OutputCount {
 
 /** Reads a whole output topic of running counts, read_committed (a transactional sink's aborted records are skipped). */
 export async function countOutput(brokers: string, topic: string, timeoutMs = 300_000): Promise<OutputCount> {
-  const client = new KafkaClient({ brokers, clientId: 'weir-bench-count' });
+  const client = createKafkaClient({ brokers, clientId: 'weir-bench-count' });
   const admin = await client.admin();
   const ends = await admin.offsetRange(topic);
   await admin.close();
   const open = new Set([...ends].filter(([, { low, high }]) => high > low).map(([partition]) => partition));
   const highest = new Map<string, number>();
   let outputRecords = 0;
-  const consumer = client.consumer({ groupId: `${topic}.count`, readUncommitted: false, maxWaitTimeInMs: 100 });
+  const consumer = kafkajsClient(resolveBrokers(brokers), 'weir-bench-count').consumer({ groupId: `${topic}.count`, readUncommitted: false, maxWaitTimeInMs: 100 });
   const { done, finish: finished } = untilConsumed(consumer);
   // A batch's last offset counts transaction markers too, which no eachBatch sees: the end of a partition shows here.
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {

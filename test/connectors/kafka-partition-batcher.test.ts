@@ -4,7 +4,7 @@ import type { TopicPartition } from '../../src/connectors/kafka/client/index.ts'
 import { toOutgoing } from '../../src/connectors/kafka/outgoing.ts';
 import { PartitionBatcher } from '../../src/connectors/kafka/partition-batcher.ts';
 import { PartitionCounts, type PartitionLookup } from '../../src/connectors/kafka/partition-counts.ts';
-import { partitionForKey } from '../../src/connectors/kafka/partitioner.ts';
+import { partitionForKey } from '../../src/connectors/kafka/client/partitioner.ts';
 
 /** Topics with fixed partition counts, as a cluster's metadata answers them; asked topics are recorded. */
 function topics(counts: Record<string, number>): PartitionLookup & { asked: string[][] } {

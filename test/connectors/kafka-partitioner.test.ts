@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fetchKafka, KAFKA_VERSION } from '../../scripts/kafka-fetch.ts';
-import { murmur2, partitionForKey, STICKY_BYTES, StickyPartitions } from '../../src/connectors/kafka/partitioner.ts';
+import { murmur2, partitionForKey, STICKY_BYTES, StickyPartitions } from '../../src/connectors/kafka/client/partitioner.ts';
 
 /** Kafka's Utils.murmur2 of each key, computed by the kafka-clients jar itself (test/fixtures/java/Murmur2.java). */
 function javaMurmur2(keys: readonly Uint8Array[]): number[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { runJob } from 'weir/testing';
-import { partitionForKey } from '../../src/connectors/kafka/partitioner.ts';
+import { partitionForKey } from '../../src/connectors/kafka/client/partitioner.ts';
 import type { Click, KafkaCountParams } from '../fixtures/kafka-count-job.ts';
 import { createTopic, kafkaBrokers, kafkaClient, topicOffsets, uniqueTopic } from '../fixtures/kafka.ts';
 

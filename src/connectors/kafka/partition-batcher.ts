@@ -1,13 +1,13 @@
 import type { PartitionBatch, ProducedRecord } from './client/index.ts';
 import { WeirError } from '../../core/errors.ts';
 import type { PartitionCounts } from './partition-counts.ts';
-import { partitionForKey, StickyPartitions } from './partitioner.ts';
+import { partitionForKey, StickyPartitions } from './client/partitioner.ts';
 import type { Outgoing } from './outgoing.ts';
 
 /**
  * Groups a sink's outgoing records into one array per (topic, partition) as they are written, so that the client
  * gets whole per-partition batches (and nothing copies an array per record). Partitions are weir's own choice
- * (partitioner.ts): an explicit one, else Java's murmur2 of the key, else sticky. A record of a topic whose partition
+ * (client/partitioner.ts): an explicit one, else Java's murmur2 of the key, else sticky. A record of a topic whose partition
  * count is not known yet waits, in order, until `resolve` has fetched it.
  */
 export class PartitionBatcher {

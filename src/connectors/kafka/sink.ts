@@ -1,9 +1,7 @@
-import type { Producer } from 'kafkajs';
 import type { Committer, Sink, SinkContext, SinkWriter } from '../sink.ts';
 import { describeError, WeirError } from '../../core/errors.ts';
-import { KafkaClient, type KafkaAdmin, type KafkaConnectionOptions } from './client.ts';
+import { createKafkaClient, type KafkaAdmin, type KafkaConnectionOptions, type KafkaProducer } from './client/index.ts';
 import { KafkaEpochWriter, type KafkaEpoch } from './epoch-writer.ts';
-import { createWeirPartitioner, sendPartitionBatches } from './fast-send.ts';
 import { toOutgoing, type OutgoingRecordOptions } from './outgoing.ts';
 import { PartitionBatcher } from './partition-batcher.ts';
 import { PartitionCounts } from './partition-counts.ts';
@@ -90,10 +88,10 @@ export class KafkaSink<T> implements Sink<T> {
 
 /**
  * At-least-once writer: serialises each record once, as it is written, and groups it into its partition's batch
- * (partition-batcher.ts); each flush hands the whole per-partition batches to an idempotent producer (fast-send.ts).
+ * (partition-batcher.ts); each flush hands the whole per-partition batches to an idempotent producer.
  */
 class KafkaSinkWriter<T> implements SinkWriter<T> {
-  private producer: Producer | undefined;
+  private producer: KafkaProducer | undefined;
   private admin: KafkaAdmin | undefined;
   private batcher: PartitionBatcher | undefined;
   private counts: PartitionCounts | undefined;
@@ -111,15 +109,14 @@ class KafkaSinkWriter<T> implements SinkWriter<T> {
   }
 
   async open(): Promise<void> {
-    const client = new KafkaClient({ ...this.options, clientId: `weir-sink-${this.ctx.subtaskIndex}` });
+    const client = createKafkaClient({ ...this.options, clientId: `weir-sink-${this.ctx.subtaskIndex}` });
     this.admin = await client.admin();
     this.counts = new PartitionCounts(this.admin);
     // A fixed topic's partition count now: a missing topic fails the job at start, with its name.
     if (typeof this.options.topic === 'string') await this.counts.fetch([this.options.topic]);
     this.batcher = new PartitionBatcher(this.counts);
-    // Idempotent: a retried send is not written twice; kafkajs requires one request in flight for it.
-    this.producer = client.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: createWeirPartitioner });
-    await this.producer.connect();
+    // Idempotent: a retried send is not written twice.
+    this.producer = await client.producer();
   }
 
   write(record: T): void {
@@ -145,7 +142,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T> {
   }
 
   async close(): Promise<void> {
-    await this.producer?.disconnect();
+    await this.producer?.close();
     this.producer = undefined;
     await this.counts?.settled();
     await this.admin?.close();
@@ -164,7 +161,7 @@ class KafkaSinkWriter<T> implements SinkWriter<T> {
     const producer = this.producer!;
     this.sending = this.sending.then(async () => {
       try {
-        await sendPartitionBatches(producer, batches);
+        await producer.send(batches);
       } catch (error) {
         this.failure ??= error;
       } finally {

@@ -41,5 +41,5 @@ if (require.cache[require.resolve('kafkajs/src/producer/sendMessages.js')] !== u
 }
 require(groupingPath);
 const cached = require.cache[groupingPath];
-if (cached === undefined) throw new Error('kafkajs moved its per-partition grouping: check src/connectors/kafka/grouping-fix.ts against the installed kafkajs');
+if (cached === undefined) throw new Error('kafkajs moved its per-partition grouping: check src/connectors/kafka/client/kafkajs/grouping-fix.ts against the installed kafkajs');
 cached.exports = groupMessagesPerPartition;

@@ -1,7 +1,7 @@
 import type { ICustomPartitioner, Message, ProducerBatch } from 'kafkajs';
-import type { PartitionBatch, ProducedRecord } from './client/index.ts';
+import type { PartitionBatch, ProducedRecord } from '../interface.ts';
 import { groupedByWeir } from './grouping-fix.ts';
-import { partitionForKey, StickyPartitions } from './partitioner.ts';
+import { partitionForKey, StickyPartitions } from '../partitioner.ts';
 
 /**
  * Sends weir's per-partition batches through kafkajs (a producer or a transaction: both have sendBatch). kafkajs
@@ -65,7 +65,7 @@ function sizeOf(record: ProducedRecord): number {
 }
 
 /**
- * A kafkajs partitioner with weir's choices (partitioner.ts), for the sends that still go through kafkajs's own
+ * A kafkajs partitioner with weir's choices (client/partitioner.ts), for the sends that still go through kafkajs's own
  * partitioning: an explicit partition, else Java's murmur2 of the key, else sticky.
  */
 export const createWeirPartitioner: ICustomPartitioner = () => {
