@@ -23,10 +23,19 @@ module.exports = {
       from: { path: '^src/core/' },
       to: { path: '^src/', pathNot: '^src/core/' },
     },
+    {
+      name: 'kafkajs-behind-the-client',
+      severity: 'error',
+      comment:
+        "Only the Kafka client module (src/connectors/kafka/client/) may import kafkajs: the connectors use weir's own client interface from its index.ts (decision 13).",
+      from: { path: '^src/', pathNot: '^src/connectors/kafka/client/' },
+      to: { path: '(^|/)node_modules/kafkajs/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    includeOnly: '^src/',
+    // kafkajs is in the graph for the rule that keeps it behind the client module; no other package needs to be.
+    includeOnly: '^(src/|node_modules/kafkajs/)',
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
   },

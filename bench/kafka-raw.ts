@@ -1,13 +1,14 @@
 import type { Message } from 'kafkajs';
-import { Partitioners } from '../src/connectors/kafka/kafkajs.ts';
-import { KafkaClient } from '../src/connectors/kafka/client.ts';
+import { Partitioners } from '../src/connectors/kafka/client/kafkajs/load.ts';
+import { kafkajsClient } from '../src/connectors/kafka/client/kafkajs/connection.ts';
+import { createKafkaClient, resolveBrokers } from '../src/connectors/kafka/client/index.ts';
 import { untilConsumed, type Click } from './kafka-topics.ts';
 
 /**
  * The baseline: what a plain kafkajs app does without weir. One consumer reads the input batch-wise (eachBatch), keeps
  * a running count per user in a Map (the same work as the weir job, without fault tolerance for the counts), and
  * sends each batch's counts through an idempotent producer before returning (kafkajs then commits the batch's
- * offsets: at-least-once). Same client settings as weir's connectors (KafkaClient).
+ * offsets: at-least-once). Same client settings as weir's kafkajs adapter (kafkajsClient).
  */
 export interface RawSpec {
   readonly brokers: string;
@@ -32,18 +33,19 @@ export interface RawResult {
 }
 
 export async function runRaw(spec: RawSpec): Promise<RawResult> {
-  const client = new KafkaClient({ brokers: spec.brokers, clientId: 'weir-bench-raw' });
+  const client = createKafkaClient({ brokers: spec.brokers, clientId: 'weir-bench-raw' });
+  const kafka = kafkajsClient(resolveBrokers(spec.brokers), 'weir-bench-raw');
   const admin = await client.admin();
   const ends = await admin.offsetRange(spec.input);
   await admin.close();
   const open = new Set([...ends].filter(([, { low, high }]) => high > low).map(([partition]) => partition));
-  const producer = client.producer({
+  const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
-  const consumer = client.consumer({ groupId: spec.groupId, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({ groupId: spec.groupId, maxWaitTimeInMs: 100 });
   const counts = new Map<string, number>();
   let records = 0;
   let firstAt: number | undefined;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Consumer, Message } from 'kafkajs';
-import { Partitioners } from '../src/connectors/kafka/kafkajs.ts';
-import { KafkaClient } from '../src/connectors/kafka/client.ts';
+import { Partitioners } from '../src/connectors/kafka/client/kafkajs/load.ts';
+import { kafkajsClient } from '../src/connectors/kafka/client/kafkajs/connection.ts';
+import { createKafkaClient, resolveBrokers } from '../src/connectors/kafka/client/index.ts';
 
 /** Topics of the `kafka` bench: prefill the input, count (and check) what a run wrote; scripts/kafka-broker.ts creates them. */
 
@@ -67,7 +68,7 @@ export function expectedOutputDigest(events: number, users: number): string {
 /** Writes `events` clicks over `users` users (fixed seed: every run reads the same data), keyed by user. */
 export async function prefill(brokers: string, topic: string, events: number, users: number): Promise<void> {
   // Idempotent: a retried send must not write the input twice.
-  const producer = new KafkaClient({ brokers, clientId: 'weir-bench-prefill' }).producer({
+  const producer = kafkajsClient(resolveBrokers(brokers), 'weir-bench-prefill').producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
@@ -99,7 +100,7 @@ export async function prefill(brokers: string, topic: string, events: number, us
  * (a group offsets query, retried while the coordinator loads), so that no measured run's consumer gives up on it.
  */
 export async function waitForGroupCoordinator(brokers: string, topic: string): Promise<void> {
-  const client = new KafkaClient({ brokers, clientId: 'weir-bench-warm-up' });
+  const client = createKafkaClient({ brokers, clientId: 'weir-bench-warm-up' });
   try {
     const admin = await client.admin();
     await admin.committedOffsets(`${topic}.warm-up`, topic).finally(() => admin.close());
@@ -128,7 +129,7 @@ export interface OutputCount {
  * kafkajs gives each record of a LogAppendTime batch the batch's append time.
  */
 export async function countOutput(brokers: string, topic: string, timeoutMs = 300_000): Promise<OutputCount> {
-  const client = new KafkaClient({ brokers, clientId: 'weir-bench-count' });
+  const client = createKafkaClient({ brokers, clientId: 'weir-bench-count' });
   const admin = await client.admin();
   const ends = await admin.offsetRange(topic);
   await admin.close();
@@ -138,7 +139,7 @@ export async function countOutput(brokers: string, topic: string, timeoutMs = 30
   const lines: string[] = [];
   let firstAppendMs: number | undefined;
   let lastAppendMs: number | undefined;
-  const consumer = client.consumer({ groupId: `${topic}.count`, readUncommitted: false, maxWaitTimeInMs: 100 });
+  const consumer = kafkajsClient(resolveBrokers(brokers), 'weir-bench-count').consumer({ groupId: `${topic}.count`, readUncommitted: false, maxWaitTimeInMs: 100 });
   const { done, finish: finished } = untilConsumed(consumer);
   // A batch's last offset counts transaction markers too, which no eachBatch sees: the end of a partition shows here.
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brokerPid, createTopic, startClusters, stopClusters, type Cluster } from '../scripts/kafka-broker.ts';
 import { LocalCheckpointStorage } from '../src/checkpoint/local-storage.ts';
-import { BROKERS_VARIABLE } from '../src/connectors/kafka/client.ts';
+import { BROKERS_VARIABLE } from '../src/connectors/kafka/client/index.ts';
 import { runJob } from '../src/runtime/coordinator.ts';
 import type { KafkaCountParams } from './jobs/kafka-count.ts';
 import { runRaw } from './kafka-raw.ts';

@@ -7,6 +7,7 @@ import { LocalCheckpointStorage } from '../src/checkpoint/local-storage.ts';
 import { runJob } from '../src/runtime/coordinator.ts';
 import { measureRecovery, measureSnapshots } from './checkpoint-state.ts';
 import { KAFKA, KAFKA_DEFAULT_EVENTS, measureKafka, runKafkaBench } from './kafka.ts';
+import { KAFKA_PRODUCE, KAFKA_PRODUCE_DEFAULT_EVENTS, runKafkaProduceBench } from './kafka-produce.ts';
 import { NEXMARK, NEXMARK_DEFAULT_REPEAT, runNexmarkBench } from './nexmark.ts';
 import { measureNexmark } from './nexmark/measure.ts';
 import { QUERY_NAMES } from './nexmark/queries.ts';
@@ -15,7 +16,8 @@ import { QUERY_NAMES } from './nexmark/queries.ts';
  * `npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R]` runs benchmarks and prints one
  * JSON line per result (docs/architecture.md, Contracts); with --repeat, rounds interleave them and a median line per benchmark
  * ends. Each measurement runs in a child process, so peak RSS and CPU belong to that run alone.
- * `checkpoint` is a suite of its own (see runCheckpointBench), and so are `kafka` (bench/kafka.ts) and `nexmark`
+ * `checkpoint` is a suite of its own (see runCheckpointBench), and so are `kafka` (bench/kafka.ts), `kafka-produce`
+ * (bench/kafka-produce.ts) and `nexmark`
  * (bench/nexmark.ts, weir beside Flink: `--queries q0,q5 --warmup N --seed S --verify-events N --pin false`).
  */
 interface Benchmark {
@@ -49,8 +51,8 @@ const CHECKPOINT_JOB_ID = 'bench';
 const RATIO_TARGET = 0.8;
 
 const USAGE =
-  'npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R] [--keys 100000,1000000 (checkpoint)] [--queries q0,q1 --warmup N --seed S --verify-events N --pin false (nexmark)]';
-const SUITES = [CHECKPOINT, KAFKA, NEXMARK];
+  'npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R] [--keys 100000,1000000 (checkpoint)] [--queries q0,q1 --warmup N --seed S --verify-events N --pin false (nexmark)] [--per-partition 250,1000,4000 (kafka-produce)]';
+const SUITES = [CHECKPOINT, KAFKA, KAFKA_PRODUCE, NEXMARK];
 
 function flag(args: string[], name: string): string | undefined {
   const at = args.indexOf(`--${name}`);
@@ -212,6 +214,17 @@ async function main(args: string[]): Promise<number> {
           },
           (childArgs) => child(childArgs, false),
         );
+        if (status !== 0) return status;
+        continue;
+      }
+      if (name === KAFKA_PRODUCE) {
+        // Its repeats interleave inside it.
+        if (round > 0) continue;
+        const status = await runKafkaProduceBench({
+          records: Number(flag(args, 'events') ?? KAFKA_PRODUCE_DEFAULT_EVENTS),
+          perPartition: (flag(args, 'per-partition') ?? '250,1000,4000').split(',').map(Number),
+          repeat,
+        });
         if (status !== 0) return status;
         continue;
       }

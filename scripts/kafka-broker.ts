@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
-import { Kafka, logLevel } from '../src/connectors/kafka/kafkajs.ts';
+import { Kafka, logLevel } from '../src/connectors/kafka/client/kafkajs/load.ts';
 import { fetchKafka, KAFKA_VERSION } from './kafka-fetch.ts';
 
 export { fetchKafka, kafkaCacheDir, KAFKA_VERSION } from './kafka-fetch.ts';

@@ -1,6 +1,6 @@
 /** The local test broker (scripts/kafka-broker.ts) speaks what kafkajs needs: plain produce/consume, transactions, transactional offsets. */
 import type { Consumer, Kafka } from 'kafkajs';
-import { Partitioners, logLevel } from '../../src/connectors/kafka/kafkajs.ts';
+import { Partitioners, logLevel } from '../../src/connectors/kafka/client/kafkajs/load.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTopic, kafkaBrokers, kafkaClient, topicOffsets, uniqueTopic } from '../fixtures/kafka.ts';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { runJob } from 'weir/testing';
+import { partitionForKey } from '../../src/connectors/kafka/client/partitioner.ts';
 import type { Click, KafkaCountParams } from '../fixtures/kafka-count-job.ts';
 import { createTopic, kafkaBrokers, kafkaClient, topicOffsets, uniqueTopic } from '../fixtures/kafka.ts';
 
@@ -67,6 +68,13 @@ describe('Kafka source and sink on a real broker', () => {
     const partitionsByUser = new Map<string, Set<number>>();
     for (const { key, partition } of written) partitionsByUser.set(key, (partitionsByUser.get(key) ?? new Set()).add(partition));
     for (const partitions of partitionsByUser.values()) expect(partitions.size).toBe(1);
+    // ... the partition Java's default partitioner picks for the key (partitionForKey is checked against Java's murmur2).
+    for (const [user, partitions] of partitionsByUser) expect([...partitions]).toEqual([partitionForKey(Buffer.from(user), 2)]);
+    const lastByUser = new Map<string, number>();
+    for (const { key, value } of written) {
+      expect((value as Click).n).toBeGreaterThan(lastByUser.get(key) ?? 0);
+      lastByUser.set(key, (value as Click).n);
+    }
 
     const a = kafkaClient(brokers).admin();
     await a.connect();

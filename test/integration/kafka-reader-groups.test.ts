@@ -6,7 +6,7 @@ import type { KafkaReaderParams } from '../fixtures/kafka-reader-job.ts';
 import { createTopic, kafkaBrokers, kafkaClient, uniqueTopic } from '../fixtures/kafka.ts';
 import { runWeir } from '../fixtures/weir-process.ts';
 import { sleep } from '../../src/core/signal.ts';
-import { READER_SESSION_TIMEOUT_MS } from '../../src/connectors/kafka/reader-groups.ts';
+import { READER_SESSION_TIMEOUT_MS } from '../../src/connectors/kafka/client/kafkajs/reader-groups.ts';
 
 const JOB = 'test/fixtures/kafka-reader-job.ts';
 const PARALLELISM = 2;

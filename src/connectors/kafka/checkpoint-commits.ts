@@ -1,4 +1,4 @@
-import type { KafkaAdmin, TopicPartition } from './client.ts';
+import type { KafkaAdmin, TopicPartition } from './client/index.ts';
 
 /**
  * The offsets a Kafka source commits to its group when a checkpoint completes carry the checkpoint id in their

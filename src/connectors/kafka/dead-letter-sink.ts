@@ -35,7 +35,7 @@ export function deadLetterHeaders(letter: DeadLetter): Record<string, Buffer | s
   return headers;
 }
 
-/** kafkajs writes only Buffers as bytes (it would stringify a Uint8Array), and letters arrive as Uint8Array after a thread hop. */
+/** The client writes only Buffers as bytes (kafkajs would stringify a Uint8Array), and letters arrive as Uint8Array after a thread hop. */
 function bytes(value: Uint8Array): Buffer;
 function bytes(value: Uint8Array | null): Buffer | null;
 function bytes(value: Uint8Array | null): Buffer | null {

@@ -1,7 +1,6 @@
-import type { IHeaders } from 'kafkajs';
 import { Packr } from 'msgpackr';
 import type { TransactionalSinkWriter } from '../sink.ts';
-import { outgoingRecord, type OutgoingRecord, type OutgoingRecordOptions } from './outgoing.ts';
+import { outgoingRecord, type OutgoingMessage, type OutgoingRecord, type OutgoingRecordOptions } from './outgoing.ts';
 
 /**
  * One sink subtask's records of one epoch (the records between two barriers), kept in the checkpoint until a
@@ -18,7 +17,8 @@ export interface KafkaEpoch {
   readonly data: string;
 }
 
-type Row = [topic: string, partition: number | null, key: Buffer | string | null, value: Buffer | string | null, headers: IHeaders | null];
+type Headers = NonNullable<OutgoingMessage['headers']>;
+type Row = [topic: string, partition: number | null, key: Buffer | string | null, value: Buffer | string | null, headers: Headers | null];
 
 const packr = new Packr({ useRecords: false });
 
@@ -46,17 +46,15 @@ export function decodeEpoch(epoch: KafkaEpoch): OutgoingRecord[] {
   }));
 }
 
-/** msgpack gives bytes back as Uint8Array views; kafkajs wants Buffers or strings. */
+/** msgpack gives bytes back as Uint8Array views; the client takes Buffers or strings. */
 function asBuffer(bytes: Buffer | Uint8Array | string | null): Buffer | string | null {
   if (bytes === null || typeof bytes === 'string' || Buffer.isBuffer(bytes)) return bytes;
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function headersAsBuffers(headers: IHeaders): IHeaders {
-  const result: IHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) result[name] = Array.isArray(value) ? value.map((item) => asBuffer(item) as Buffer | string) : (asBuffer(value) as Buffer | string);
-  }
+function headersAsBuffers(headers: Headers): Headers {
+  const result: Headers = {};
+  for (const [name, value] of Object.entries(headers)) result[name] = asBuffer(value)!;
   return result;
 }
 

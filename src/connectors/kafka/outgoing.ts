@@ -1,4 +1,4 @@
-import type { Message } from 'kafkajs';
+import type { PartitionBatch, ProducedRecord } from './client/index.ts';
 import type { Serializer } from './serde.ts';
 
 /** How a Kafka sink turns a record into a Kafka record: the options both the at-least-once and exactly-once writers share. */
@@ -13,15 +13,23 @@ export interface OutgoingRecordOptions<T> {
   readonly partition?: (record: T) => number | undefined;
 }
 
+/** A record as the options made it: bytes or text, and its partition when the options chose one. */
+export interface OutgoingMessage {
+  key?: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: Record<string, Buffer | string>;
+  partition?: number;
+}
+
 /** A record ready for a producer, with its topic. */
 export interface OutgoingRecord {
   readonly topic: string;
-  readonly message: Message;
+  readonly message: OutgoingMessage;
 }
 
 export function outgoingRecord<T>(options: OutgoingRecordOptions<T>, record: T): OutgoingRecord {
   const topic = typeof options.topic === 'string' ? options.topic : options.topic(record);
-  const message: Message = { value: options.serializer(record) };
+  const message: OutgoingMessage = { value: options.serializer(record) };
   if (options.key !== undefined) message.key = options.key(record);
   if (options.headers !== undefined) message.headers = options.headers(record);
   const partition = options.partition?.(record);
@@ -29,13 +37,43 @@ export function outgoingRecord<T>(options: OutgoingRecordOptions<T>, record: T):
   return { topic, message };
 }
 
-/** Messages grouped by topic, in order, as kafkajs's sendBatch takes them. */
-export function byTopic(records: Iterable<OutgoingRecord>): { topic: string; messages: Message[] }[] {
-  const topics = new Map<string, Message[]>();
+/** A record serialised once, in the worker, to the bytes that go on the wire; `partition` when the job chose one. */
+export interface Outgoing {
+  readonly topic: string;
+  readonly partition: number | undefined;
+  readonly record: ProducedRecord;
+}
+
+export function toOutgoing<T>(options: OutgoingRecordOptions<T>, record: T): Outgoing {
+  const { topic, message } = outgoingRecord(options, record);
+  return { topic, partition: message.partition, record: produced(message) };
+}
+
+/**
+ * Records grouped by topic and chosen partition, in order, as bytes: the batches a producer sends. Records whose
+ * partition the options left open form one batch per topic, which the client's default partitioner spreads.
+ */
+export function byPartition(records: Iterable<OutgoingRecord>): PartitionBatch[] {
+  const batches = new Map<string, { topic: string; partition: number | undefined; records: ProducedRecord[] }>();
   for (const { topic, message } of records) {
-    let messages = topics.get(topic);
-    if (messages === undefined) topics.set(topic, (messages = []));
-    messages.push(message);
+    const id = `${topic}:${message.partition ?? ''}`;
+    let batch = batches.get(id);
+    if (batch === undefined) batches.set(id, (batch = { topic, partition: message.partition, records: [] }));
+    batch.records.push(produced(message));
   }
-  return [...topics].map(([topic, messages]) => ({ topic, messages }));
+  return [...batches.values()];
+}
+
+function produced({ key, value, headers }: OutgoingMessage): ProducedRecord {
+  const record = { key: bytes(key ?? null), value: bytes(value) };
+  if (headers === undefined) return record;
+  const byteHeaders: Record<string, Buffer> = {};
+  for (const [name, header] of Object.entries(headers)) byteHeaders[name] = bytes(header);
+  return { ...record, headers: byteHeaders };
+}
+
+function bytes(value: Buffer | string): Buffer;
+function bytes(value: Buffer | string | null): Buffer | null;
+function bytes(value: Buffer | string | null): Buffer | null {
+  return typeof value === 'string' ? Buffer.from(value) : value;
 }

@@ -1,16 +1,7 @@
 import { Packr } from 'msgpackr';
+import type { KafkaRecordView } from './client/index.ts';
 
-/** A consumed Kafka record as a deserialiser sees it. */
-export interface KafkaRecordView {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  /** The record's timestamp (ms), CreateTime or LogAppendTime as the topic says. */
-  readonly timestamp: number;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers: Readonly<Record<string, Buffer | string | undefined>>;
-}
+export type { KafkaRecordView };
 
 /** Turns a consumed record into the job's record; throwing marks it bad (dead letter or a failed job, with its offset). */
 export type Deserializer<T> = (record: KafkaRecordView) => T;

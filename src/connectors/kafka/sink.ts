@@ -1,10 +1,10 @@
-import type { Producer } from 'kafkajs';
-import { Partitioners } from './kafkajs.ts';
 import type { Committer, Sink, SinkContext, SinkWriter } from '../sink.ts';
 import { describeError, WeirError } from '../../core/errors.ts';
-import { KafkaClient, type KafkaConnectionOptions } from './client.ts';
+import { createKafkaClient, type KafkaAdmin, type KafkaConnectionOptions, type KafkaProducer } from './client/index.ts';
 import { KafkaEpochWriter, type KafkaEpoch } from './epoch-writer.ts';
-import { byTopic, outgoingRecord, type OutgoingRecord, type OutgoingRecordOptions } from './outgoing.ts';
+import { toOutgoing, type OutgoingRecordOptions } from './outgoing.ts';
+import { PartitionBatcher } from './partition-batcher.ts';
+import { PartitionCounts } from './partition-counts.ts';
 import { serializers } from './serde.ts';
 import { KafkaTransactionCommitter, type TransactionSettings } from './transaction-committer.ts';
 import type { RuntimeContext } from '../../core/runtime-context.ts';
@@ -86,9 +86,15 @@ export class KafkaSink<T> implements Sink<T> {
   }
 }
 
+/**
+ * At-least-once writer: serialises each record once, as it is written, and groups it into its partition's batch
+ * (partition-batcher.ts); each flush hands the whole per-partition batches to an idempotent producer.
+ */
 class KafkaSinkWriter<T> implements SinkWriter<T> {
-  private producer: Producer | undefined;
-  private pending: OutgoingRecord[] = [];
+  private producer: KafkaProducer | undefined;
+  private admin: KafkaAdmin | undefined;
+  private batcher: PartitionBatcher | undefined;
+  private counts: PartitionCounts | undefined;
   /** Sends in order, one after the other; its rejection is the writer's failure. */
   private sending: Promise<void> = Promise.resolve();
   private inFlight = 0;
@@ -103,49 +109,59 @@ class KafkaSinkWriter<T> implements SinkWriter<T> {
   }
 
   async open(): Promise<void> {
-    const client = new KafkaClient({ ...this.options, clientId: `weir-sink-${this.ctx.subtaskIndex}` });
-    // Idempotent: a retried send is not written twice; kafkajs requires one request in flight for it.
-    this.producer = client.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-    await this.producer.connect();
+    const client = createKafkaClient({ ...this.options, clientId: `weir-sink-${this.ctx.subtaskIndex}` });
+    this.admin = await client.admin();
+    this.counts = new PartitionCounts(this.admin);
+    // A fixed topic's partition count now: a missing topic fails the job at start, with its name.
+    if (typeof this.options.topic === 'string') await this.counts.fetch([this.options.topic]);
+    this.batcher = new PartitionBatcher(this.counts);
+    // Idempotent: a retried send is not written twice.
+    this.producer = await client.producer();
   }
 
   write(record: T): void {
-    this.pending.push(outgoingRecord(this.options, record));
+    this.batcher!.add(toOutgoing(this.options, record));
   }
 
   /** After each input batch: send what was written; wait only when too much is unacknowledged. */
   async flush(): Promise<void> {
     this.throwIfFailed();
-    this.sendPending();
+    await this.sendPending();
     if (this.inFlight > this.maxInFlight) await this.drained();
   }
 
   /** At a barrier: what came before it is in Kafka before the checkpoint is acknowledged. */
   async prepareSnapshot(): Promise<void> {
-    this.sendPending();
+    await this.sendPending();
     if (this.options.deliveryGuarantee !== 'none') await this.drained();
   }
 
   async finish(): Promise<void> {
-    this.sendPending();
+    await this.sendPending();
     await this.drained();
   }
 
   async close(): Promise<void> {
-    await this.producer?.disconnect();
+    await this.producer?.close();
     this.producer = undefined;
+    await this.counts?.settled();
+    await this.admin?.close();
+    this.admin = undefined;
   }
 
-  private sendPending(): void {
-    if (this.pending.length === 0) return;
-    const topicMessages = byTopic(this.pending);
-    const count = this.pending.length;
-    this.pending = [];
+  private async sendPending(): Promise<void> {
+    const batcher = this.batcher!;
+    if (batcher.size === 0) return;
+    // Records of a topic first seen since the last send wait for its partition count (rare: a topic chosen per record).
+    await batcher.resolve();
+    this.counts!.refreshIfStale();
+    const count = batcher.size;
+    const batches = batcher.drain();
     this.inFlight += count;
     const producer = this.producer!;
     this.sending = this.sending.then(async () => {
       try {
-        await producer.sendBatch({ topicMessages, acks: -1 });
+        await producer.send(batches);
       } catch (error) {
         this.failure ??= error;
       } finally {

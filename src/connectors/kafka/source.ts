@@ -1,6 +1,6 @@
 import type { Source, SourceReader } from '../source.ts';
 import { WeirError } from '../../core/errors.ts';
-import { KafkaClient, type KafkaAdmin, type KafkaConnectionOptions, type TopicPartition } from './client.ts';
+import { createKafkaClient, type KafkaAdmin, type KafkaConnectionOptions, type TopicPartition } from './client/index.ts';
 import { describeCheckpointCommits } from './checkpoint-commits.ts';
 import { deserializers, type Deserializer } from './serde.ts';
 import { KafkaSourceReader, type KafkaSourcePosition } from './source-reader.ts';
@@ -77,7 +77,7 @@ export class KafkaSource<T> implements Source<T> {
    */
   async earlierRun(): Promise<string | undefined> {
     if ((this.options.startFrom ?? 'committed') !== 'committed') return undefined;
-    const client = new KafkaClient({ ...this.options, clientId: 'weir-source-check' });
+    const client = createKafkaClient({ ...this.options, clientId: 'weir-source-check' });
     try {
       const admin = await client.admin();
       try {

@@ -1,13 +1,11 @@
-import type { Producer } from 'kafkajs';
-import { Partitioners } from './kafkajs.ts';
 import type { Committer, SinkContext } from '../sink.ts';
 import { describeError, isFatal, WeirError } from '../../core/errors.ts';
 import { createLogger } from '../../observe/logger.ts';
 import { faultPoint } from '../../core/fault-points.ts';
 import { sleep } from '../../core/signal.ts';
-import { KafkaClient, retryingKafkaErrors, type KafkaAdmin, type KafkaConnectionOptions } from './client.ts';
+import { createKafkaClient, type KafkaAdmin, type KafkaClient, type KafkaConnectionOptions, type TransactionalProducer } from './client/index.ts';
 import { decodeEpoch, type KafkaEpoch } from './epoch-writer.ts';
-import { byTopic, type OutgoingRecord } from './outgoing.ts';
+import { byPartition, type OutgoingRecord } from './outgoing.ts';
 
 export interface TransactionSettings extends KafkaConnectionOptions {
   /** Transactional ids are `<prefix>-<subtask>`; stable per job and sink, so a restarted or second instance fences the first. */
@@ -23,13 +21,11 @@ const log = createLogger(undefined, { component: 'kafka-sink' });
 const MAX_SEND_BYTES = 512 * 1024;
 /** A publish that fails retriably (a coordinator moved or loading) is tried this often before the attempt fails. */
 const PUBLISH_ATTEMPTS = 5;
-/** kafkajs reports fencing as this protocol error (old protocol versions know no PRODUCER_FENCED). */
-const FENCED_ERRORS = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
 
 /** One transactional id in use: its producer and the newest epoch it has published. */
 interface Owner {
   readonly transactionalId: string;
-  readonly producer: Producer;
+  readonly producer: TransactionalProducer;
   committedThrough: number;
 }
 
@@ -50,7 +46,7 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
     /** The checkpoint this start restored: no marker may be newer (a newer one means another instance got ahead). */
     private readonly restoredFrom: number,
   ) {
-    this.client = new KafkaClient({ ...settings, clientId: `weir-sink-${ctx.subtaskIndex}` });
+    this.client = createKafkaClient({ ...settings, clientId: `weir-sink-${ctx.subtaskIndex}` });
   }
 
   /** Checks the transaction timeout, and takes over this subtask's transactional id now, fencing any earlier holder. */
@@ -97,7 +93,7 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
   async close(): Promise<void> {
     const owners = [...this.owners.values()];
     this.owners.clear();
-    await Promise.allSettled(owners.map((owner) => owner.producer.disconnect()));
+    await Promise.allSettled(owners.map((owner) => owner.producer.close()));
     await this.admin?.close();
     this.admin = undefined;
     await this.client.close();
@@ -105,13 +101,10 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
 
   private async publish(ownerIndex: number, owner: Owner, records: readonly OutgoingRecord[], epoch: number): Promise<void> {
     const began = Date.now();
-    const transaction = await owner.producer.transaction();
+    const transaction = await owner.producer.begin();
     try {
-      for (const chunk of chunks(records)) await transaction.sendBatch({ topicMessages: byTopic(chunk), acks: -1 });
-      await transaction.sendOffsets({
-        consumerGroupId: owner.transactionalId,
-        topics: [{ topic: this.settings.markerTopic, partitions: [{ partition: 0, offset: String(epoch) }] }],
-      });
+      for (const chunk of chunks(records)) await transaction.send(byPartition(chunk));
+      await transaction.sendOffsets(owner.transactionalId, [{ topic: this.settings.markerTopic, partition: 0, offset: epoch }]);
       // The commit gap's worst moments: the epoch sent but not committed, and committed but not yet known to the operator.
       faultPoint('kafka-before-commit');
       await transaction.commit();
@@ -120,14 +113,14 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
       await transaction.abort().catch(() => {});
       // A producer that failed mid-transaction is in an unknown state: the next use starts a new one (docs/architecture.md, hazards).
       this.owners.delete(ownerIndex);
-      await owner.producer.disconnect().catch(() => {});
+      await owner.producer.close().catch(() => {});
       throw this.describeFailure(owner, error, Date.now() - began);
     }
   }
 
   private describeFailure(owner: Owner, error: unknown, openMs: number): WeirError {
     // Old protocol versions report a coordinator-side timeout the same way as fencing; only the elapsed time tells.
-    if (isFencing(error) && openMs < this.settings.transactionTimeoutMs) {
+    if (owner.producer.isFencing(error) && openMs < this.settings.transactionTimeoutMs) {
       // Not fatal here: the job's checkpoint claim decides which instance goes on (see runJob).
       return new WeirError(`Kafka transactional id '${owner.transactionalId}' was taken over by another instance of job '${this.ctx.jobId}' (fenced)`, {
         cause: error,
@@ -145,15 +138,15 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
     const known = this.owners.get(index);
     if (known !== undefined) return known;
     const transactionalId = `${this.settings.transactionalIdPrefix}-${index}`;
-    let producer: Producer;
+    let producer: TransactionalProducer;
     try {
-      producer = await retryingKafkaErrors(() => this.takeOver(transactionalId));
+      producer = await this.client.transactionalProducer({ transactionalId, transactionTimeoutMs: this.settings.transactionTimeoutMs });
     } catch (error) {
       throw new WeirError(`cannot take over Kafka transactional id '${transactionalId}': ${describeError(error)}`, { cause: error, retriable: true });
     }
     const marker = (await this.admin!.committedOffsets(transactionalId, this.settings.markerTopic)).get(0) ?? 0;
     if (marker > newestComplete) {
-      await producer.disconnect().catch(() => {});
+      await producer.close().catch(() => {});
       throw new WeirError(
         `Kafka transactional id '${transactionalId}' has published the output of checkpoint ${marker}, but this run ` +
           `restored ${this.restoredFrom === 0 ? 'no checkpoint' : `checkpoint ${this.restoredFrom}`}: another instance of job '${this.ctx.jobId}' ` +
@@ -163,28 +156,6 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
     const owner: Owner = { transactionalId, producer, committedThrough: marker };
     this.owners.set(index, owner);
     return owner;
-  }
-
-  /** A connected producer whose first transaction initialised the id: the broker fenced earlier holders and ended what they left open. */
-  private async takeOver(transactionalId: string): Promise<Producer> {
-    const producer = this.client.producer({
-      transactionalId,
-      transactionTimeout: this.settings.transactionTimeoutMs,
-      // Transactions send idempotently on their own; the producer's plain sends are not used.
-      idempotent: false,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      // Java's partitioner, as the at-least-once writer uses: a key lands in the same partition either way.
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    try {
-      await producer.connect();
-      await (await producer.transaction()).abort();
-      return producer;
-    } catch (error) {
-      await producer.disconnect().catch(() => {});
-      throw error;
-    }
   }
 
   private async checkTransactionTimeout(admin: KafkaAdmin): Promise<void> {
@@ -204,15 +175,6 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
       );
     }
   }
-}
-
-function isFencing(error: unknown): boolean {
-  for (let current = error; typeof current === 'object' && current !== null; current = (current as { cause?: unknown }).cause) {
-    if (FENCED_ERRORS.has(String((current as { type?: unknown }).type))) return true;
-    const original = (current as { originalError?: unknown }).originalError;
-    if (original !== undefined && isFencing(original)) return true;
-  }
-  return false;
 }
 
 /** Consecutive slices of about MAX_SEND_BYTES each. */

@@ -1,7 +1,7 @@
 import type { ChannelItem, StreamEvent } from '../messages.ts';
 import type { StatsBoard } from '../stats-board.ts';
 import { BatchingOutputChannel, type InputChannel } from './channel.ts';
-import { Fifo } from './fifo.ts';
+import { Fifo } from '../../core/fifo.ts';
 
 /** Both ends in one thread: batches are handed over by reference, no serialisation. */
 export class LocalChannel {

@@ -3,7 +3,7 @@ import type { ChannelItem, StreamEvent, WireMessage } from '../messages.ts';
 import type { StatsBoard } from '../stats-board.ts';
 import { decodeBatch, encodeBatch } from '../codec.ts';
 import { BatchingOutputChannel, type InputChannel } from './channel.ts';
-import { Fifo } from './fifo.ts';
+import { Fifo } from '../../core/fifo.ts';
 
 /** Sending end across threads: batches are msgpackr-encoded and their buffers transferred, not copied. */
 export class RemoteOutputChannel extends BatchingOutputChannel {

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
  *
  * kafkajs is in maintenance mode, so the fix lives here: before kafkajs loads its consumer, this replaces the module
  * that filters aborted records (CommonJS modules are cached by path, and kafkajs's Batch takes the filter from that
- * cache on first load). So kafkajs is imported through kafkajs.ts, which loads this first.
+ * cache on first load). So kafkajs is imported through load.ts, which loads this first.
  */
 
 interface AbortedTransaction {
@@ -57,5 +57,5 @@ if (require.cache[require.resolve('kafkajs/src/consumer/batch.js')] !== undefine
 const filterPath = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
 require(filterPath);
 const cached = require.cache[filterPath];
-if (cached === undefined) throw new Error('kafkajs moved its aborted-record filter: check src/connectors/kafka/read-committed-fix.ts against the installed kafkajs');
+if (cached === undefined) throw new Error('kafkajs moved its aborted-record filter: check src/connectors/kafka/client/kafkajs/read-committed-fix.ts against the installed kafkajs');
 cached.exports = withoutAbortedRecords;

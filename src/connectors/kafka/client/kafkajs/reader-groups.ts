@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { PartitionAssigner } from 'kafkajs';
-import { AssignerProtocol } from './kafkajs.ts';
-import type { KafkaClient, TopicPartition } from './client.ts';
-import { createLogger } from '../../observe/logger.ts';
+import { AssignerProtocol } from './load.ts';
+import type { TopicPartition } from '../interface.ts';
+import type { KafkajsClient } from './client.ts';
+import { createLogger } from '../../../../observe/logger.ts';
 
 /**
  * The consumer groups of weir's Kafka readers. kafkajs only consumes through a consumer group, so each reader has a
@@ -28,7 +29,7 @@ export function newReaderGroupName(groupId: string, subtask: number): string {
  * stopped readers' whose deletion failed), those of old subtasks that map to this one, so that each is deleted by
  * one reader. A group in use is never deleted: the broker refuses to delete a group with members.
  */
-export async function deleteStaleReaderGroups(client: KafkaClient, groupId: string, me: { readonly subtask: number; readonly parallelism: number }): Promise<void> {
+export async function deleteStaleReaderGroups(client: KafkajsClient, groupId: string, me: { readonly subtask: number; readonly parallelism: number }): Promise<void> {
   const prefix = prefixOf(groupId);
   const admin = await client.admin();
   try {
