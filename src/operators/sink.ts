@@ -1,4 +1,5 @@
 import type { Committer, Sink, SinkWriter, TransactionalSink, TransactionalSinkWriter } from '../connectors/sink.ts';
+import type { SnapshotFiles } from '../core/snapshot-files.ts';
 import type { OperatorContext, OperatorFactory, StreamOperator } from './operator.ts';
 
 /** Hands records to a connector's writer; flushes after each batch so a slow sink slows its inputs. */
@@ -102,12 +103,17 @@ class TransactionalSinkOperator<T, C> extends SinkOperator<T> {
     return super.endOfBatch();
   }
 
-  override async snapshotState(checkpointId: number): Promise<PendingCommits<C>> {
+  override async snapshotState(checkpointId: number, files?: SnapshotFiles): Promise<PendingCommits<C>> {
     this.throwIfPublishFailed();
     this.lastCheckpointId = checkpointId;
-    const committables = await this.transactionalWriter.prepareCommit(checkpointId);
+    const writer = this.transactionalWriter;
+    const committables = await writer.prepareCommit(checkpointId, files);
     if (committables.length > 0) this.pending.push([checkpointId, committables]);
-    return this.pending.map(([id, list]) => [id, [...list]]);
+    const pending = [...this.pending];
+    if (files === undefined || writer.snapshotPending === undefined) return pending.map(([id, list]) => [id, [...list]]);
+    const stored: PendingCommits<C> = [];
+    for (const [id, list] of pending) stored.push([id, await writer.snapshotPending(list, files)]);
+    return stored;
   }
 
   /** Starts publishing what checkpoint `checkpointId` covers and returns; the publish runs after those started before it. */
@@ -120,9 +126,11 @@ class TransactionalSinkOperator<T, C> extends SinkOperator<T> {
       if (this.publishFailure !== undefined) return;
       try {
         if (due.length > 0) {
-          await this.committer.commit(due.flatMap(([, list]) => list));
+          const committables = due.flatMap(([, list]) => list);
+          await this.committer.commit(committables);
           const published = new Set(due.map(([id]) => id));
           this.pending = this.pending.filter(([id]) => !published.has(id));
+          await this.transactionalWriter.published?.(committables);
         }
         await this.committer.checkpointCompleted?.(checkpointId);
       } catch (error) {
