@@ -115,8 +115,8 @@ export class KafkaEpochWriter<T> implements TransactionalSinkWriter<T, KafkaEpoc
   }
 
   /** After each batch: an epoch past its memory bound goes to its spill file before more input comes. */
-  async flush(): Promise<void> {
-    if (this.log.overMemoryLimit) await this.log.spillMemory();
+  flush(): Promise<void> | undefined {
+    return this.log.overMemoryLimit ? this.log.spillMemory() : undefined;
   }
 
   async prepareCommit(checkpointId: number): Promise<KafkaEpoch[]> {
@@ -131,9 +131,10 @@ export class KafkaEpochWriter<T> implements TransactionalSinkWriter<T, KafkaEpoc
   async snapshotPending(epochs: readonly KafkaEpoch[], files: SnapshotFiles): Promise<KafkaEpoch[]> {
     const stored: KafkaEpoch[] = [];
     for (const epoch of epochs) {
+      // Restored epochs are published before any input, so every pending epoch is this attempt's; a log is let go only
+      // once its epoch is published, which may have happened since the operator listed it.
       const log = this.logs.get(epoch, this.ctx.subtaskIndex);
-      // Restored epochs are published before any input, so every pending epoch is this attempt's.
-      if (log === undefined) throw new Error(`epoch ${epoch.epoch} of sink subtask ${epoch.owner} is pending but its records are not in this attempt`);
+      if (log === undefined) continue;
       const { owner, records } = epoch;
       stored.push({ owner, epoch: epoch.epoch, records, file: await files.write(`epoch-${epoch.epoch}`, log.chunks()) });
     }
