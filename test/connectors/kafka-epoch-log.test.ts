@@ -99,6 +99,24 @@ describe('EpochLog', () => {
     expect(existsSync(join(dir, 'epoch-1-test.log'))).toBe(false);
   });
 
+  it('a read begun before a discard gets every record, spilled and in memory, and the spill file goes after it', async () => {
+    const dir = await scratch();
+    const log = new EpochLog(dir, 'epoch-4-test', 100);
+    for (let i = 0; i < 20; i++) {
+      log.append({ topic: 'out', message: { value: String(i).repeat(20) } });
+      if (i === 10) await log.spillMemory();
+    }
+    await log.seal();
+    // What a snapshot does while the epoch's publish ends: it asked for the bytes, then the log was discarded.
+    const reading = log.chunks();
+    await log.discard();
+    expect(existsSync(join(dir, 'epoch-4-test.log'))).toBe(true);
+    const values = (await collect(decodeEpochLog(reading))).flat().map(({ message }) => message.value!.toString());
+    expect(values).toEqual(Array.from({ length: 20 }, (_, i) => String(i).repeat(20)));
+    expect(existsSync(join(dir, 'epoch-4-test.log'))).toBe(false);
+    expect(() => log.chunks()).toThrow(/after it was discarded/);
+  });
+
   it('stays in memory without a scratch directory', async () => {
     const log = new EpochLog(undefined, 'epoch-2-test', 10);
     log.append({ topic: 'out', message: { value: 'a' } });

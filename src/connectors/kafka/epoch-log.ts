@@ -93,13 +93,20 @@ export class EpochLog {
     this.used = 0;
   }
 
-  /** The sealed log's bytes, in order: the spill file's, then those still in memory. */
-  async *chunks(): AsyncGenerator<Uint8Array> {
+  /**
+   * The sealed log's bytes, in order: the spill file's, then those still in memory. The reader counts from this call
+   * on (not from its first read), so a discard meanwhile keeps what it will read.
+   */
+  chunks(): AsyncIterable<Uint8Array> {
     if (this.discarded) throw new Error(`epoch log ${this.name} was read after it was discarded`);
     this.readers++;
+    return this.read(this.spill?.path, this.slabs);
+  }
+
+  private async *read(spillPath: string | undefined, slabs: readonly Buffer[]): AsyncGenerator<Uint8Array> {
     try {
-      if (this.spill !== undefined) for await (const chunk of createReadStream(this.spill.path, { highWaterMark: 1 << 20 })) yield chunk as Buffer;
-      yield* this.slabs;
+      if (spillPath !== undefined) for await (const chunk of createReadStream(spillPath, { highWaterMark: 1 << 20 })) yield chunk as Buffer;
+      yield* slabs;
     } finally {
       this.readers--;
       if (this.discarded && this.readers === 0) await this.removeSpill();
