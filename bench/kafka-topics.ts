@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Consumer, Message } from 'kafkajs';
 import { Partitioners } from '../src/connectors/kafka/kafkajs.ts';
 import { KafkaClient } from '../src/connectors/kafka/client.ts';
@@ -25,6 +26,44 @@ export interface Click {
   readonly n: number;
 }
 
+/** The users of successive clicks over `users` users, from a fixed seed: every run reads the same data. */
+function clickUsers(users: number): () => string {
+  let seed = 0x2545f491;
+  return () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return `user-${Math.floor(((seed >>> 0) / 2 ** 32) * users)}`;
+  };
+}
+
+/**
+ * A digest of an output as a multiset of `key TAB value` lines (sorted, then SHA-256; 16 hex digits): equal for two
+ * outputs holding the same records in any order or partitioning.
+ */
+function outputDigest(lines: string[]): string {
+  const hash = createHash('sha256');
+  for (const line of lines.sort()) hash.update(`${line}\n`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The digest of the one right output of a running count over what `prefill` wrote: for a user with c clicks, the
+ * records `{"user":...,"n":k}` for k = 1..c, keyed by the user, whatever the engine and its order.
+ */
+export function expectedOutputDigest(events: number, users: number): string {
+  const next = clickUsers(users);
+  const counts = new Map<string, number>();
+  const lines: string[] = [];
+  for (let i = 0; i < events; i++) {
+    const user = next();
+    const n = (counts.get(user) ?? 0) + 1;
+    counts.set(user, n);
+    lines.push(`${user}\t${JSON.stringify({ user, n } satisfies Click)}`);
+  }
+  return outputDigest(lines);
+}
+
 /** Writes `events` clicks over `users` users (fixed seed: every run reads the same data), keyed by user. */
 export async function prefill(brokers: string, topic: string, events: number, users: number): Promise<void> {
   // Idempotent: a retried send must not write the input twice.
@@ -37,15 +76,12 @@ export async function prefill(brokers: string, topic: string, events: number, us
   await producer.connect();
   try {
     const chunk = 20_000;
-    let seed = 0x2545f491;
+    const next = clickUsers(users);
     const sends: Promise<unknown>[] = [];
     for (let start = 0; start < events; start += chunk) {
       const messages: Message[] = [];
       for (let i = start; i < Math.min(events, start + chunk); i++) {
-        seed ^= seed << 13;
-        seed ^= seed >>> 17;
-        seed ^= seed << 5;
-        const user = `user-${Math.floor(((seed >>> 0) / 2 ** 32) * users)}`;
+        const user = next();
         messages.push({ key: user, value: JSON.stringify({ user, n: 1 } satisfies Click) });
       }
       sends.push(producer.sendBatch({ topicMessages: [{ topic, messages }], acks: -1 }));
@@ -58,14 +94,39 @@ export async function prefill(brokers: string, topic: string, events: number, us
   }
 }
 
+/**
+ * A fresh broker creates and loads its consumer groups' coordinator on the first group request: waits for it here
+ * (a group offsets query, retried while the coordinator loads), so that no measured run's consumer gives up on it.
+ */
+export async function waitForGroupCoordinator(brokers: string, topic: string): Promise<void> {
+  const client = new KafkaClient({ brokers, clientId: 'weir-bench-warm-up' });
+  try {
+    const admin = await client.admin();
+    await admin.committedOffsets(`${topic}.warm-up`, topic).finally(() => admin.close());
+  } finally {
+    await client.close();
+  }
+}
+
 export interface OutputCount {
   /** Records a read_committed consumer sees in the topic. */
   readonly outputRecords: number;
   /** Sum over users of the highest running count seen: the input's event count when no count was lost or doubled. */
   readonly finalCountTotal: number;
+  /** outputDigest of the records (compare with expectedOutputDigest). */
+  readonly outputDigest: string;
+  /**
+   * The smallest and largest record timestamp (ms): for a topic created with message.timestamp.type=LogAppendTime,
+   * when the broker appended the first and the last output record. Undefined for an empty topic.
+   */
+  readonly firstAppendMs: number | undefined;
+  readonly lastAppendMs: number | undefined;
 }
 
-/** Reads a whole output topic of running counts, read_committed (a transactional sink's aborted records are skipped). */
+/**
+ * Reads a whole output topic of running counts, read_committed (a transactional sink's aborted records are skipped).
+ * kafkajs gives each record of a LogAppendTime batch the batch's append time.
+ */
 export async function countOutput(brokers: string, topic: string, timeoutMs = 300_000): Promise<OutputCount> {
   const client = new KafkaClient({ brokers, clientId: 'weir-bench-count' });
   const admin = await client.admin();
@@ -74,6 +135,9 @@ export async function countOutput(brokers: string, topic: string, timeoutMs = 30
   const open = new Set([...ends].filter(([, { low, high }]) => high > low).map(([partition]) => partition));
   const highest = new Map<string, number>();
   let outputRecords = 0;
+  const lines: string[] = [];
+  let firstAppendMs: number | undefined;
+  let lastAppendMs: number | undefined;
   const consumer = client.consumer({ groupId: `${topic}.count`, readUncommitted: false, maxWaitTimeInMs: 100 });
   const { done, finish: finished } = untilConsumed(consumer);
   // A batch's last offset counts transaction markers too, which no eachBatch sees: the end of a partition shows here.
@@ -88,9 +152,14 @@ export async function countOutput(brokers: string, topic: string, timeoutMs = 30
       await consumer.run({
         eachBatch: async ({ batch }) => {
           for (const message of batch.messages) {
-            const { user, n } = JSON.parse(message.value!.toString('utf8')) as Click;
+            const value = message.value!.toString('utf8');
+            const { user, n } = JSON.parse(value) as Click;
             if (n > (highest.get(user) ?? 0)) highest.set(user, n);
             outputRecords++;
+            lines.push(`${message.key?.toString('utf8') ?? ''}\t${value}`);
+            const appendedMs = Number(message.timestamp);
+            if (firstAppendMs === undefined || appendedMs < firstAppendMs) firstAppendMs = appendedMs;
+            if (lastAppendMs === undefined || appendedMs > lastAppendMs) lastAppendMs = appendedMs;
           }
         },
       });
@@ -106,5 +175,5 @@ export async function countOutput(brokers: string, topic: string, timeoutMs = 30
   }
   let finalCountTotal = 0;
   for (const n of highest.values()) finalCountTotal += n;
-  return { outputRecords, finalCountTotal };
+  return { outputRecords, finalCountTotal, outputDigest: outputDigest(lines), firstAppendMs, lastAppendMs };
 }

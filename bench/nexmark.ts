@@ -1,71 +1,62 @@
-import { fileURLToPath } from 'node:url';
-import { runJob } from '../src/runtime/coordinator.ts';
-import type { NexmarkParams } from './jobs/nexmark.ts';
+import { availableParallelism } from 'node:os';
 import type { ChildRunner, Line } from './child-runner.ts';
-import { buildFlink, flinkEvents, runFlink } from './nexmark/flink.ts';
+import { buildFlink, flinkEvents, flinkQueries, runFlink, type FlinkApi } from './nexmark/flink.ts';
 import { nexmarkEvents } from './nexmark/generator.ts';
-import { MarkCollector, type Mark } from './nexmark/marks.ts';
-import { QUERY_NAMES, isQueryName } from './nexmark/queries.ts';
+import { QUERY_NAMES, isQueryName, type QueryName } from './nexmark/queries.ts';
+import { nexmarkTable, type Cell } from './nexmark/table.ts';
 
 /**
- * The `nexmark` suite (issue 6): each query at each parallelism on weir (a child process, bench/jobs/nexmark.ts),
- * then on Flink (a JVM, bench/flink), measured the same way (bench/README.md), then a table of both with the ratio
- * of weir's rate to Flink's. Fails when the engines' result counts differ: then they did not do the same work.
+ * The `nexmark` suite (issues 6 and 14): each query at each parallelism on weir (a child process, bench/jobs/nexmark.ts),
+ * on Flink's DataStream API and, where bench/flink has one, its SQL variant (JVMs, bench/flink), all pinned to the
+ * same cores and measured the same way (bench/README.md); then a table of medians with min-max, wall-clock and per
+ * CPU-second. First, a verification run per engine and cell hashes every result: the command fails when the hashes
+ * (or any run's result counts) differ, since then the engines did not do the same work.
  */
 export const NEXMARK = 'nexmark';
-export const NEXMARK_DEFAULT_EVENTS = 12_000_000;
-export const NEXMARK_DEFAULT_WARMUP = 2_000_000;
+export const NEXMARK_DEFAULT_REPEAT = 5;
 const DEFAULT_SEED = 42;
 /** Events whose JSON the two generators must agree on before anything is measured. */
 const GENERATOR_CHECK_EVENTS = 2_000;
+/** Events of a verification run, at most (hashing every result is slow: q0 has one per event). */
+const DEFAULT_VERIFY_EVENTS = 10_000_000;
+
+/**
+ * Events and warm-up per query: sized so that the measured span lasts at least 10 s on the fastest engine at p2 on
+ * the 2-core machine of bench/RESULTS.md (its rates with a fifth more), and the warm-up covers JIT compilation.
+ */
+export const NEXMARK_SIZES: Record<QueryName, { readonly events: number; readonly warmup: number }> = {
+  q0: { events: 180_000_000, warmup: 20_000_000 },
+  q1: { events: 180_000_000, warmup: 20_000_000 },
+  q2: { events: 180_000_000, warmup: 20_000_000 },
+  q3: { events: 70_000_000, warmup: 8_000_000 },
+  q5: { events: 24_000_000, warmup: 3_000_000 },
+  'q5-unsliced': { events: 24_000_000, warmup: 3_000_000 },
+  q7: { events: 28_000_000, warmup: 3_000_000 },
+  q8: { events: 60_000_000, warmup: 6_000_000 },
+  count: { events: 40_000_000, warmup: 4_000_000 },
+};
 
 export interface NexmarkBenchOptions {
   readonly queries: readonly string[];
   readonly parallelisms: readonly number[];
-  readonly events: number;
-  readonly warmup: number;
+  /** Events and warm-up of every query; each query's NEXMARK_SIZES when absent. */
+  readonly events?: number;
+  readonly warmup?: number;
+  readonly verifyEvents?: number;
   readonly seed?: number;
-  /** Runs per engine and cell; the table shows the median run. */
+  /** Runs per engine and cell; the table shows medians with min-max. */
   readonly repeat: number;
+  /** Pins each run to cores 0 to p - 1 with taskset (default); false runs unpinned. */
+  readonly pin?: boolean;
 }
 
-/** In the child process: one query on weir, measured from the marks its sources and sinks post. */
-export async function measureNexmark(query: string, parallelism: number, events: number, warmup: number, seed: number): Promise<Line> {
-  const marks = new MarkCollector();
-  const params: NexmarkParams = { query, events, seed, measure: { warmup, parallelism } };
-  await runJob({ jobModule: fileURLToPath(new URL('jobs/nexmark.ts', import.meta.url)), params, parallelism, logLevel: 'warn' });
-  const { start, end, results } = measuredSpan(await marks.all(parallelism));
-  // The whole process, start-up included, as the JVM's figures are.
-  const cpu = process.cpuUsage();
-  const measured = events - warmup;
-  return {
-    bench: `${NEXMARK}-${query}`,
-    engine: 'weir',
-    parallelism,
-    events: measured,
-    eventsPerSec: Math.round(measured / ((end - start) / 1000)),
-    cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-    results,
-    totalEvents: events,
-    warmupEvents: warmup,
-    runningSeconds: Number(((end - start) / 1000).toFixed(3)),
-  };
-}
+/** Flink's DataStream side has one q5: its WindowOperator does not slice, so it is the unsliced one. */
+const flinkQuery = (query: QueryName): string => (query === 'q5-unsliced' ? 'q5' : query);
 
-/** The measured span: from the last source subtask past the warm-up to the last sink subtask's end of input. */
-function measuredSpan(marks: readonly Mark[]): { start: number; end: number; results: number } {
-  let start = 0;
-  let end = 0;
-  let results = 0;
-  for (const mark of marks) {
-    if (mark.kind === 'warm') start = Math.max(start, mark.at);
-    else {
-      end = Math.max(end, mark.at);
-      results += mark.results;
-    }
-  }
-  return { start, end, results };
+/** Cores 0 to p - 1: at p1 every thread of either engine shares core 0 (weir's worker, Flink's source and operator threads). */
+function coresFor(parallelism: number): string {
+  if (parallelism > availableParallelism()) throw new Error(`cannot pin parallelism ${parallelism} to ${availableParallelism()} cores`);
+  return parallelism === 1 ? '0' : `0-${parallelism - 1}`;
 }
 
 /** Both generators make the same first events, byte for byte (their JSON), or the comparison means nothing. */
@@ -79,24 +70,6 @@ function checkGenerators(classpath: string, seed: number): void {
   }
 }
 
-const thousands = (value: unknown): string => (typeof value === 'number' ? value.toLocaleString('en-US') : String(value));
-
-function table(rows: readonly { weir: Line; flink: Line }[]): string {
-  const head = '| query | p | events | weir events/s | Flink events/s | weir/Flink | weir CPU s | Flink CPU s | weir peak RSS MB | Flink peak RSS MB | results (both) |';
-  const rule = `|${' --- |'.repeat(11)}`;
-  const lines = rows.map(({ weir, flink }) => {
-    const ratio = (weir.eventsPerSec as number) / (flink.eventsPerSec as number);
-    const query = String(weir.bench).slice(NEXMARK.length + 1);
-    return `| ${query} | ${weir.parallelism} | ${thousands(weir.events)} | ${thousands(weir.eventsPerSec)} | ${thousands(flink.eventsPerSec)} | ${ratio.toFixed(2)} | ${weir.cpuSeconds} | ${flink.cpuSeconds} | ${weir.peakRssMb} | ${flink.peakRssMb} | ${thousands(weir.results)} |`;
-  });
-  return [head, rule, ...lines].join('\n');
-}
-
-/** The run with the median rate of a cell's runs (its CPU and RSS come with it). */
-function medianRun(runs: readonly Line[]): Line {
-  return [...runs].sort((a, b) => (a.eventsPerSec as number) - (b.eventsPerSec as number))[Math.floor(runs.length / 2)]!;
-}
-
 /** The driver; returns the exit code. */
 export function runNexmarkBench(options: NexmarkBenchOptions, child: ChildRunner): number {
   const unknown = options.queries.filter((query) => !isQueryName(query));
@@ -104,38 +77,89 @@ export function runNexmarkBench(options: NexmarkBenchOptions, child: ChildRunner
     process.stderr.write(`unknown Nexmark queries: ${unknown.join(', ')} (known: ${QUERY_NAMES.join(', ')})\n`);
     return 2;
   }
-  if (!(options.warmup >= 0 && options.warmup < options.events)) {
-    process.stderr.write(`--warmup must be at least 0 and below --events (got ${options.warmup} of ${options.events})\n`);
-    return 2;
+  const queries = options.queries as QueryName[];
+  const sizeOf = (query: QueryName): { events: number; warmup: number } => ({
+    events: options.events ?? NEXMARK_SIZES[query].events,
+    warmup: options.warmup ?? (options.events === undefined ? NEXMARK_SIZES[query].warmup : Math.floor(options.events / 10)),
+  });
+  for (const query of queries) {
+    const { events, warmup } = sizeOf(query);
+    if (!(warmup >= 0 && warmup < events)) {
+      process.stderr.write(`--warmup must be at least 0 and below --events (got ${warmup} of ${events} for ${query})\n`);
+      return 2;
+    }
   }
   const seed = options.seed ?? DEFAULT_SEED;
   const classpath = buildFlink();
   checkGenerators(classpath, seed);
-  const cells = new Map<string, { weir: Line[]; flink: Line[] }>();
-  const mismatches: string[] = [];
-  // Rounds go over every cell before the next begins, so that a slow spell of the machine falls on all of them.
-  for (let round = 0; round < options.repeat; round++) {
-    for (const query of options.queries) {
-      for (const parallelism of options.parallelisms) {
-        const args = { query, parallelism, events: options.events, warmup: options.warmup, seed };
-        const weir = child([NEXMARK, query, String(parallelism), String(options.events), String(options.warmup), String(seed)]);
-        if (weir === undefined) return 1;
-        process.stdout.write(`${JSON.stringify(weir)}\n`);
-        const flink = runFlink(classpath, args);
-        process.stdout.write(`${JSON.stringify(flink)}\n`);
-        const key = `${query} p${parallelism}`;
-        const cell = cells.get(key) ?? { weir: [], flink: [] };
-        cell.weir.push(weir);
-        cell.flink.push(flink);
-        cells.set(key, cell);
-        if (weir.results !== flink.results) mismatches.push(`${key}: weir ${String(weir.results)}, Flink ${String(flink.results)}`);
+  const sqlQueries = new Set(flinkQueries(classpath, 'sql'));
+  const apisOf = (query: QueryName): FlinkApi[] => (query !== 'q5-unsliced' && sqlQueries.has(query) ? ['datastream', 'sql'] : ['datastream']);
+  const engineOf = (api: FlinkApi): string => (api === 'sql' ? 'flink-sql' : 'flink');
+  const cells: Cell[] = [];
+  const failures: string[] = [];
+
+  const weirRun = (query: QueryName, parallelism: number, cores: string | undefined, events: number, warmup: number, hash: boolean): Line => {
+    const line = child([NEXMARK, query, String(parallelism), String(events), String(warmup), String(seed), hash ? 'hash' : 'measure'], cores);
+    if (line === undefined) throw new Error(`weir's Nexmark ${query} at p${parallelism} failed`);
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+    return line;
+  };
+  // q5 and q5-unsliced share Flink's one q5: a run serves both cells of its round (or of the verification).
+  let flinkRuns = new Map<string, Line>();
+  const flinkRun = (query: QueryName, parallelism: number, cores: string | undefined, api: FlinkApi, events: number, warmup: number, hash: boolean): Line => {
+    const key = JSON.stringify([flinkQuery(query), parallelism, api, events, warmup, hash]);
+    const done = flinkRuns.get(key);
+    if (done !== undefined) return done;
+    const line = runFlink(classpath, { query: flinkQuery(query), parallelism, events, warmup, seed, api, hash, cores });
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+    flinkRuns.set(key, line);
+    return line;
+  };
+
+  // Verification: one run per engine and cell whose sinks hash every result; not timed.
+  for (const query of queries) {
+    for (const parallelism of options.parallelisms) {
+      const cores = options.pin === false ? undefined : coresFor(parallelism);
+      const events = Math.min(sizeOf(query).events, options.verifyEvents ?? DEFAULT_VERIFY_EVENTS);
+      const hashes = new Map<string, string>();
+      const ownResults = new Set<string>();
+      hashes.set('weir', weirRun(query, parallelism, cores, events, 0, true).resultHash as string);
+      for (const api of apisOf(query)) {
+        const line = flinkRun(query, parallelism, cores, api, events, 0, true);
+        hashes.set(engineOf(api), line.resultHash as string);
+        // A SQL variant that computes other results than weir's query (the official SQL's q0 is bids only) has its own hash.
+        if (api === 'sql' && line.sameResultsAsDataStream !== true) ownResults.add(engineOf(api));
       }
+      const compared = [...hashes].filter(([engine]) => !ownResults.has(engine));
+      if (new Set(compared.map(([, hash]) => hash)).size !== 1) failures.push(`${query} p${parallelism} over ${events} events: result hashes ${JSON.stringify(Object.fromEntries(hashes))}`);
+      const runs = new Map<string, Line[]>([...hashes.keys()].map((engine) => [engine, []]));
+      cells.push({ query, parallelism, cores: cores ?? 'any', runs, hashes, ownResults });
     }
   }
-  const rows = [...cells.values()].map(({ weir, flink }) => ({ weir: medianRun(weir), flink: medianRun(flink) }));
-  process.stdout.write(`\n${options.repeat > 1 ? `Medians of ${options.repeat} runs per engine and cell:\n` : ''}${table(rows)}\n`);
-  if (mismatches.length > 0) {
-    process.stderr.write(`the engines' result counts differ, so they did not do the same work:\n  ${mismatches.join('\n  ')}\n`);
+
+  if (failures.length > 0) {
+    process.stderr.write(`the engines' results differ, so they did not do the same work (nothing measured):\n  ${failures.join('\n  ')}\n`);
+    return 1;
+  }
+
+  // Rounds go over every cell before the next begins, so that a slow spell of the machine falls on all of them.
+  for (let round = 0; round < options.repeat; round++) {
+    flinkRuns = new Map();
+    for (const cell of cells) {
+      const query = cell.query as QueryName;
+      const { events, warmup } = sizeOf(query);
+      const cores = options.pin === false ? undefined : cell.cores;
+      cell.runs.get('weir')!.push(weirRun(query, cell.parallelism, cores, events, warmup, false));
+      for (const api of apisOf(query)) cell.runs.get(engineOf(api))!.push(flinkRun(query, cell.parallelism, cores, api, events, warmup, false));
+      const counts = new Map([...cell.runs].map(([engine, runs]) => [engine, runs.at(-1)!.results]));
+      const comparable = [...counts].filter(([engine]) => !cell.ownResults.has(engine));
+      if (new Set(comparable.map(([, count]) => count)).size !== 1) failures.push(`${query} p${cell.parallelism} round ${round + 1}: result counts ${JSON.stringify(Object.fromEntries(counts))}`);
+    }
+  }
+  const title = options.repeat > 1 ? `Medians (min-max) of ${options.repeat} runs per engine and cell:\n` : '';
+  process.stdout.write(`\n${title}${nexmarkTable(cells)}\n`);
+  if (failures.length > 0) {
+    process.stderr.write(`the engines' results differ, so they did not do the same work:\n  ${failures.join('\n  ')}\n`);
     return 1;
   }
   return 0;

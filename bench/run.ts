@@ -7,7 +7,8 @@ import { LocalCheckpointStorage } from '../src/checkpoint/local-storage.ts';
 import { runJob } from '../src/runtime/coordinator.ts';
 import { measureRecovery, measureSnapshots } from './checkpoint-state.ts';
 import { KAFKA, KAFKA_DEFAULT_EVENTS, measureKafka, runKafkaBench } from './kafka.ts';
-import { NEXMARK, NEXMARK_DEFAULT_EVENTS, NEXMARK_DEFAULT_WARMUP, measureNexmark, runNexmarkBench } from './nexmark.ts';
+import { NEXMARK, NEXMARK_DEFAULT_REPEAT, runNexmarkBench } from './nexmark.ts';
+import { measureNexmark } from './nexmark/measure.ts';
 import { QUERY_NAMES } from './nexmark/queries.ts';
 
 /**
@@ -15,7 +16,7 @@ import { QUERY_NAMES } from './nexmark/queries.ts';
  * JSON line per result (docs/architecture.md, Contracts); with --repeat, rounds interleave them and a median line per benchmark
  * ends. Each measurement runs in a child process, so peak RSS and CPU belong to that run alone.
  * `checkpoint` is a suite of its own (see runCheckpointBench), and so are `kafka` (bench/kafka.ts) and `nexmark`
- * (bench/nexmark.ts, weir beside Flink: `--queries q0,q5 --warmup N --seed S`).
+ * (bench/nexmark.ts, weir beside Flink: `--queries q0,q5 --warmup N --seed S --verify-events N --pin false`).
  */
 interface Benchmark {
   readonly job: string;
@@ -48,7 +49,7 @@ const CHECKPOINT_JOB_ID = 'bench';
 const RATIO_TARGET = 0.8;
 
 const USAGE =
-  'npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R] [--keys 100000,1000000 (checkpoint)] [--queries q0,q1 --warmup N --seed S (nexmark)]';
+  'npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R] [--keys 100000,1000000 (checkpoint)] [--queries q0,q1 --warmup N --seed S --verify-events N --pin false (nexmark)]';
 const SUITES = [CHECKPOINT, KAFKA, NEXMARK];
 
 function flag(args: string[], name: string): string | undefined {
@@ -105,7 +106,7 @@ async function measureInChild(args: string[]): Promise<Record<string, unknown>[]
     case KAFKA:
       return [await measureKafka(a!)];
     case NEXMARK:
-      return [await measureNexmark(a!, Number(b), Number(c), Number(args[4]), Number(args[5]))];
+      return [await measureNexmark({ query: a!, parallelism: Number(b), events: Number(c), warmup: Number(args[4]), seed: Number(args[5]), hash: args[6] === 'hash' })];
     case 'checkpoint-throughput': {
       const interval = Number(c);
       const { bench: job, ...figures } = await measureOnce('keyed-count', Number(a), Number(b), interval > 0 ? interval : undefined);
@@ -116,9 +117,14 @@ async function measureInChild(args: string[]): Promise<Record<string, unknown>[]
   }
 }
 
-/** Runs `--child ...` in a fresh process and echoes its output (unless told not to); returns its last line, or undefined if it failed. */
-function child(args: string[], echo = true): Record<string, unknown> | undefined {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', ...args], {
+/**
+ * Runs `--child ...` in a fresh process, on `cores` (`taskset -c`) when given, and echoes its output (unless told
+ * not to); returns its last line, or undefined if it failed.
+ */
+function child(args: string[], echo = true, cores?: string): Record<string, unknown> | undefined {
+  const command = [process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--child', ...args];
+  const [file, ...argv] = cores === undefined ? command : ['taskset', '-c', cores, ...command];
+  const run = spawnSync(file!, argv, {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
   });
@@ -212,16 +218,19 @@ async function main(args: string[]): Promise<number> {
       if (name === NEXMARK) {
         // Its repeats interleave inside it.
         if (round > 0) continue;
+        const number = (name: string): { [key: string]: number } => (flag(args, name) === undefined ? {} : { [name]: Number(flag(args, name)) });
         const status = runNexmarkBench(
           {
-            repeat,
+            repeat: Number(flag(args, 'repeat') ?? NEXMARK_DEFAULT_REPEAT),
             queries: (flag(args, 'queries') ?? QUERY_NAMES.join(',')).split(','),
             parallelisms: (flag(args, 'parallelism') ?? '1,2').split(',').map(Number),
-            events: Number(flag(args, 'events') ?? NEXMARK_DEFAULT_EVENTS),
-            warmup: Number(flag(args, 'warmup') ?? NEXMARK_DEFAULT_WARMUP),
-            ...(flag(args, 'seed') === undefined ? {} : { seed: Number(flag(args, 'seed')) }),
+            ...number('events'),
+            ...number('warmup'),
+            ...number('seed'),
+            ...(flag(args, 'verify-events') === undefined ? {} : { verifyEvents: Number(flag(args, 'verify-events')) }),
+            pin: flag(args, 'pin') !== 'false',
           },
-          (childArgs) => child(childArgs, false),
+          (childArgs, cores) => child(childArgs, false, cores),
         );
         if (status !== 0) return status;
         continue;

@@ -15,13 +15,15 @@ export interface NexmarkParams {
   readonly eventsPerSecond?: number;
   /** For measurement (bench/nexmark.ts): the warm-up event count and the parallelism of the source. */
   readonly measure?: { readonly warmup: number; readonly parallelism: number };
+  /** For verification runs: the counting sink hashes every result (bench/nexmark/result-digest.ts). */
+  readonly hash?: boolean;
   /** For tests: results go to a CollectSink of this name instead of being counted and dropped. */
   readonly collectAs?: string;
 }
 
 /** One Nexmark query (bench/nexmark/queries.ts) over the generator, into a counting sink or a collecting one. */
 export default defineJob<NexmarkParams>({ name: 'bench-nexmark' }, (env, params) => {
-  const { query, events, seed, eventsPerSecond, measure, collectAs } = params as NexmarkParams; // the bench runner passes every field
+  const { query, events, seed, eventsPerSecond, measure, hash, collectAs } = params as NexmarkParams; // the bench runner passes every field
   if (!isQueryName(query)) throw new Error(`unknown Nexmark query '${query}'`);
   const source = nexmarkSource({
     events,
@@ -35,5 +37,5 @@ export default defineJob<NexmarkParams>({ name: 'bench-nexmark' }, (env, params)
     .withTimestamp((event) => event.dateTime)
     .withWatermarkAlignment('nexmark', ALIGNMENT_DRIFT_MS);
   const stream = env.fromSource(source, watermarks);
-  QUERIES[query](stream, collectAs === undefined ? new CountingSink() : new CollectSink(collectAs));
+  QUERIES[query](stream, collectAs === undefined ? new CountingSink(hash === true ? query : undefined) : new CollectSink(collectAs));
 });

@@ -71,6 +71,7 @@ export const REFERENCE: Record<QueryName, (events: readonly NexmarkEvent[]) => u
     }
     return [...groupBy([...counts.values()], (counted) => counted.windowEnd).values()].flatMap((window) => topBy(window, (counted) => counted.count));
   },
+  'q5-unsliced': (events) => REFERENCE.q5(events),
   q7: (events) =>
     [...groupBy(bidsOf(events), (bid) => tumblingEnd(bid.dateTime, WINDOW_MS))].flatMap(([windowEnd, bids]) =>
       topBy(bids, (bid) => bid.price).map((bid): TopBid => ({ ...bid, windowEnd })),

@@ -11,7 +11,8 @@ import org.apache.flink.util.Collector;
 
 /**
  * q7, highest bid: per auction and 10 s tumbling window the bids at its highest price (ties: all), tagged with the
- * window end; then, keyed by window end (a 10 s tumbling window again), the bids at the window's highest price.
+ * window end; then, keyed by window end (a 10 s tumbling window again), the bids at the window's highest price. Both
+ * stages aggregate as elements come (aggregate()), as weir's do.
  */
 public final class Q7 {
   private Q7() {}
@@ -44,7 +45,7 @@ public final class Q7 {
         .aggregate(new TopBids(), new WithWindowEnd()).name("q7-auction-max")
         .keyBy(r -> r.windowEnd)
         .window(TumblingEventTimeWindows.of(Duration.ofSeconds(10)))
-        .process(new Highest()).name("q7-window-max");
+        .aggregate(new Highest(), new EmitAll()).name("q7-window-max");
   }
 
   /**
@@ -101,15 +102,53 @@ public final class Q7 {
     }
   }
 
+  /** The top bids at the highest price so far (ties: all), folded as they come, as weir's second stage does. */
+  public static class TopResults {
+    public long price = Long.MIN_VALUE;
+    public Result[] items = new Result[0];
+
+    public TopResults() {}
+  }
+
   /** The top bids of one window end at the highest price. */
-  static class Highest extends ProcessWindowFunction<Result, Result, Long, TimeWindow> {
+  static class Highest implements AggregateFunction<Result, TopResults, TopResults> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public void process(Long windowEnd, Context ctx, Iterable<Result> bids, Collector<Result> out) {
-      long max = Long.MIN_VALUE;
-      for (Result r : bids) max = Math.max(max, r.price);
-      for (Result r : bids) if (r.price == max) out.collect(r);
+    public TopResults createAccumulator() {
+      return new TopResults();
+    }
+
+    @Override
+    public TopResults add(Result r, TopResults top) {
+      if (r.price > top.price) {
+        top.price = r.price;
+        top.items = new Result[] {r};
+      } else if (r.price == top.price) {
+        top.items = Arrays.copyOf(top.items, top.items.length + 1);
+        top.items[top.items.length - 1] = r;
+      }
+      return top;
+    }
+
+    @Override
+    public TopResults getResult(TopResults top) {
+      return top;
+    }
+
+    @Override
+    public TopResults merge(TopResults a, TopResults b) {
+      for (Result r : b.items) add(r, a);
+      return a;
+    }
+  }
+
+  static class EmitAll extends ProcessWindowFunction<TopResults, Result, Long, TimeWindow> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void process(Long windowEnd, Context ctx, Iterable<TopResults> tops, Collector<Result> out) {
+      for (Result r : tops.iterator().next().items) out.collect(r);
     }
   }
 }
