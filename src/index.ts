@@ -87,6 +87,7 @@ export type { WindowContext } from './operators/window/window-operator.ts';
 export { BadRecordError, type Source, type SourceReader, type SourceOutput, type ReaderOutput, type PollResult } from './connectors/source.ts';
 export { DEAD_LETTERS, rejectRecord, RejectedRecordError, type DeadLetter, type DeadLetterSource, type RejectedRecord } from './connectors/dead-letter.ts';
 export type { Sink, SinkContext, SinkWriter, TransactionalSink, TransactionalSinkWriter, Committer } from './connectors/sink.ts';
+export type { SnapshotFiles, StoredFile, RestoredFileReader } from './core/snapshot-files.ts';
 export { TransactionalFileSink, type TransactionalFileSinkOptions, type FileCommittable } from './connectors/transactional-file-sink.ts';
 export type { CheckpointConfig } from './api/environment.ts';
 export type { RestartStrategyConfig } from './api/restart-strategy.ts';

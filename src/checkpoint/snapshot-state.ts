@@ -31,15 +31,22 @@ export function storageAt(target: CheckpointTarget): CheckpointStorage {
   return new LocalCheckpointStorage(target.root, target.jobId, target.writer === undefined ? {} : { writer: target.writer });
 }
 
-/** The same state with every keyed file renamed as `renamed` says (a savepoint's files moved into its directory). */
+/**
+ * The same state with every keyed and operator file renamed as `renamed` says (a savepoint's files moved into its
+ * directory). An operator's own state keeps naming its files by their old paths: a restore finds them by their file
+ * names, which a move keeps (see restoredFileOf).
+ */
 export function withKeyedFiles(state: JobCheckpointState, renamed: ReadonlyMap<string, StoredFile>): JobCheckpointState {
+  const rename = (file: StoredFile): StoredFile => renamed.get(file.path) ?? file;
   const operators: Record<string, OperatorCheckpointState> = {};
   for (const [operatorId, operator] of Object.entries(state.operators)) {
     operators[operatorId] = {
       ...operator,
-      subtasks: operator.subtasks.map((subtask) =>
-        subtask.keyed === undefined ? subtask : { ...subtask, keyed: subtask.keyed.map((ref) => ({ ...ref, file: renamed.get(ref.file.path) ?? ref.file })) },
-      ),
+      subtasks: operator.subtasks.map((subtask) => ({
+        ...subtask,
+        ...(subtask.keyed === undefined ? {} : { keyed: subtask.keyed.map((ref) => ({ ...ref, file: rename(ref.file) })) }),
+        ...(subtask.files === undefined ? {} : { files: subtask.files.map(rename) }),
+      })),
     };
   }
   return { ...state, operators };
@@ -70,6 +77,8 @@ export interface OperatorSubtaskState {
   readonly source?: unknown;
   /** The operator's own state (a transactional sink's committables). */
   readonly operator?: unknown;
+  /** Files the operator's own state names (see SnapshotFiles), written for this checkpoint. */
+  readonly files?: readonly StoredFile[];
   /** The subtask had read all its input: a restore must not run its end of input (and what that emits) again. */
   readonly finished?: boolean;
 }
@@ -98,17 +107,31 @@ export interface RestorePoint {
   readonly target: CheckpointTarget;
   readonly checkpointId: number;
   readonly state: JobCheckpointState;
+  /** Every file the checkpoint names, as its metadata names them (a savepoint's under its own directory). */
+  readonly files: readonly StoredFile[];
 }
 
 export function restorePointOf(target: CheckpointTarget, metadata: CheckpointMetadata): RestorePoint {
-  return { target, checkpointId: metadata.checkpointId, state: metadata.state as JobCheckpointState };
+  return { target, checkpointId: metadata.checkpointId, state: metadata.state as JobCheckpointState, files: metadata.files };
+}
+
+/**
+ * Where a file that a restored operator state names is now: found by its file name among the checkpoint's files (a
+ * savepoint's were moved into its directory, under the same name). Undefined when the checkpoint does not name it.
+ */
+export function restoredFileOf(restore: RestorePoint, file: StoredFile): StoredFile | undefined {
+  const name = file.path.slice(file.path.lastIndexOf('/') + 1);
+  return restore.files.find((candidate) => candidate.path.slice(candidate.path.lastIndexOf('/') + 1) === name && candidate.sha256 === file.sha256);
 }
 
 /** Every state file a checkpoint needs (for its metadata, so that retention keeps them and restore checks them). */
 export function filesOf(state: JobCheckpointState): StoredFile[] {
   const files = new Map<string, StoredFile>();
   for (const operator of Object.values(state.operators)) {
-    for (const subtask of operator.subtasks) for (const ref of subtask.keyed ?? []) files.set(ref.file.path, ref.file);
+    for (const subtask of operator.subtasks) {
+      for (const ref of subtask.keyed ?? []) files.set(ref.file.path, ref.file);
+      for (const file of subtask.files ?? []) files.set(file.path, file);
+    }
   }
   return [...files.values()];
 }

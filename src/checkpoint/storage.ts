@@ -1,3 +1,5 @@
+import type { StoredFile } from '../core/snapshot-files.ts';
+
 /**
  * Where checkpoints live (docs/architecture.md, decision 7). The runtime sees only this interface; `LocalCheckpointStorage` keeps it
  * in a local directory, and an object store can implement the same layout (see local-storage.ts):
@@ -18,13 +20,7 @@
  * truncated or damaged checkpoint is detected before anything is restored from it.
  */
 
-/** A state file as checkpoint metadata names it. */
-export interface StoredFile {
-  /** Path below the job's directory, e.g. `shared/7-1f0c9a2b.1-window-3.snap`, or `chk-7/...` for a savepoint's own files. */
-  readonly path: string;
-  readonly bytes: number;
-  readonly sha256: string;
-}
+export type { StoredFile };
 
 /** What a completed checkpoint (or savepoint) records; `state` is the runtime's, opaque to the storage. */
 export interface CheckpointMetadata {

@@ -1,3 +1,4 @@
+import type { RestoredFileReader, SnapshotFiles } from '../core/snapshot-files.ts';
 import type { RuntimeContext } from '../core/runtime-context.ts';
 
 /** One subtask's writer. `write` is on the hot path; `flush` runs after each input batch and may be async. */
@@ -23,6 +24,10 @@ export interface SinkContext extends RuntimeContext {
   readonly instanceId: string;
   /** The periodic checkpoint interval; undefined without periodic checkpoints. */
   readonly checkpointIntervalMs: number | undefined;
+  /** A directory of this sink subtask's own in this attempt, for spill files: created on first use, removed with the attempt (absent outside a job: nothing spills). */
+  readonly scratchDir?: string;
+  /** The checkpoint this attempt restored; `readFile` reads a file its committables name. */
+  readonly restored?: { readonly checkpointId: number; readonly readFile: RestoredFileReader } | undefined;
 }
 
 export interface Sink<T> {
@@ -37,7 +42,16 @@ export interface Sink<T> {
  * the checkpoint completes, again after a restore (so commits must be idempotent).
  */
 export interface TransactionalSinkWriter<T, C> extends SinkWriter<T> {
-  prepareCommit(checkpointId: number): Promise<C[]>;
+  /** `files`: where the checkpoint takes large state (absent when the job has no checkpoints). */
+  prepareCommit(checkpointId: number, files?: SnapshotFiles): Promise<C[]>;
+  /**
+   * The committables, prepared at earlier barriers and not yet published, as checkpoint `checkpointId` must store them:
+   * a writer whose committables name checkpoint files writes them again into `files`, since an aborted checkpoint
+   * deletes its own. Without it, committables are stored as they are.
+   */
+  snapshotPending?(committables: readonly C[], files: SnapshotFiles): Promise<C[]>;
+  /** These committables are published: what only they needed may go. */
+  published?(committables: readonly C[]): Promise<void>;
 }
 
 export interface Committer<C> {

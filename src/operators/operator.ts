@@ -1,3 +1,4 @@
+import type { RestoredFileReader, SnapshotFiles } from '../core/snapshot-files.ts';
 import type { RuntimeContext } from '../core/runtime-context.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
 import type { ProcessingTimeService } from '../state/timers.ts';
@@ -32,8 +33,13 @@ export interface OperatorContext extends RuntimeContext {
   readonly processingTime: ProcessingTimeService;
   /** Wraps a throw from user code so the failure names this operator and the record. */
   fail(cause: unknown, record: unknown): Error;
-  /** The checkpoint this attempt restored and this subtask's share of the operator's own states in it. */
-  readonly restored: { readonly checkpointId: number; readonly states: readonly unknown[] } | undefined;
+  /**
+   * The checkpoint this attempt restored and this subtask's share of the operator's own states in it; `readFile` reads
+   * a file those states name (see SnapshotFiles).
+   */
+  readonly restored: { readonly checkpointId: number; readonly states: readonly unknown[]; readonly readFile: RestoredFileReader } | undefined;
+  /** A directory of this operator subtask's own in this attempt, for spill files: created on first use, removed with the attempt. */
+  readonly scratchDir: string;
   /** Periodic checkpoints are on: what a sink prepares is published when one completes, the last at the end. */
   readonly checkpointing: boolean;
   /** The job id (checkpoints live under it; transactional sinks name their Kafka transactional ids by it). */
@@ -67,8 +73,9 @@ export interface StreamOperator<I = unknown, O = unknown> {
   /**
    * Checkpoint barrier n reached this operator: return its own state (plain data) for the checkpoint. The subtask
    * waits for the promise before it processes the records after the barrier. Keyed state is snapshotted for it.
+   * State too large for the checkpoint's metadata goes into `files`, which the state then names.
    */
-  snapshotState?(checkpointId: number): unknown | Promise<unknown>;
+  snapshotState?(checkpointId: number, files: SnapshotFiles): unknown | Promise<unknown>;
   /** Checkpoint n completed; it covers every earlier one (a lost notice is covered by the next). */
   notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
   /** Checkpoint n will not complete. What it prepared must not be lost: the next checkpoint covers it. */

@@ -26,6 +26,8 @@ export interface ChainServices {
   openKeyedState(planned: PlannedNode, subtask: number): Promise<LmdbKeyedStateBackend>;
   /** The operator's own states this subtask restores (see OperatorContext.restored). */
   restoredStateOf(planned: PlannedNode): OperatorContext['restored'];
+  /** The operator subtask's scratch directory in this attempt (see OperatorContext.scratchDir). */
+  scratchDirOf(planned: PlannedNode): string;
   readonly checkpointing: boolean;
   readonly jobId: string;
   readonly runId: string;
@@ -156,6 +158,7 @@ export class OperatorChain {
         processingTime: services.processingTime,
         fail: (cause, record) => operatorFailure(planned, subtask, cause, record),
         restored: services.restoredStateOf(planned),
+        scratchDir: services.scratchDirOf(planned),
         checkpointing: services.checkpointing,
         jobId: services.jobId,
         runId: services.runId,

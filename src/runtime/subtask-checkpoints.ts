@@ -6,6 +6,8 @@ import { storageAt, type Barrier, type KeyedFileRef, type OperatorSubtaskState, 
 import { describeError } from '../core/errors.ts';
 import { faultPoint } from '../core/fault-points.ts';
 import { fileNamePart } from '../core/file-names.ts';
+import type { SnapshotFiles, StoredFile } from '../core/snapshot-files.ts';
+import type { CheckpointStorage } from '../checkpoint/storage.ts';
 
 /** Keyed state is snapshotted whole at least every this many checkpoints, so a restore reads a short chain. */
 export const FULL_SNAPSHOT_EVERY = 10;
@@ -87,7 +89,11 @@ export class SubtaskCheckpoints {
           recorded.catch(() => {});
           keyedWrites.push(recorded);
         }
-        if (operator?.snapshotState !== undefined) state.operator = await operator.snapshotState(checkpointId);
+        if (operator?.snapshotState !== undefined) {
+          const files = snapshotFiles(storage, checkpointId, barrier.kind, fileNameFor(operatorId, this.chain.subtask, ''));
+          state.operator = await operator.snapshotState(checkpointId, files);
+          if (files.written.length > 0) state.files = files.written;
+        }
       } catch (error) {
         throw participant.fail(error);
       }
@@ -147,8 +153,22 @@ export class SubtaskCheckpoints {
 }
 
 /** Checkpoint file names allow few characters; a hash keeps any uid apart. */
-function fileNameFor(operatorId: string, subtask: number): string {
+function fileNameFor(operatorId: string, subtask: number, suffix = '.snap'): string {
   const readable = fileNamePart(operatorId).slice(0, 40);
   const hash = createHash('sha1').update(operatorId).digest('hex').slice(0, 8);
-  return `${readable}-${hash}-${subtask}.snap`;
+  return `${readable}-${hash}-${subtask}${suffix}`;
+}
+
+/** An operator's files in one snapshot, named after the operator subtask so that no two operators' names meet. */
+function snapshotFiles(storage: CheckpointStorage, checkpointId: number, kind: Barrier['kind'], prefix: string): SnapshotFiles & { readonly written: StoredFile[] } {
+  const written: StoredFile[] = [];
+  return {
+    kind,
+    written,
+    async write(name, data) {
+      const file = await storage.writeFile(checkpointId, `${prefix}-${fileNamePart(name)}`, data);
+      written.push(file);
+      return file;
+    },
+  };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalCheckpointStorage } from '../../src/checkpoint/local-storage.ts';
 import { latestRestorable } from '../../src/checkpoint/restore-point.ts';
+import { filesOf, restoredFileOf, restorePointOf, storageAt, withKeyedFiles, type JobCheckpointState } from '../../src/checkpoint/snapshot-state.ts';
 import { type CheckpointMetadata, CheckpointTakenError, CorruptCheckpointError, type StoredFile } from '../../src/checkpoint/storage.ts';
 
 const roots: string[] = [];
@@ -301,5 +302,32 @@ describe('LocalCheckpointStorage savepoints', () => {
     const read = await restored.verify(0);
     expect(read.checkpointId).toBe(9);
     expect(new TextDecoder().decode(await restored.readFile(9, read.files[0]!))).toBe('savepoint state');
+  });
+
+  it("keeps an operator's own files with a savepoint: its state names them by their old paths and a restore finds them by name", async () => {
+    const root = newRoot();
+    const s = storage('aaaa.1', root);
+    const file = await s.writeFile(4, 'sink-1a2b3c4d-0-epoch-3', bytes('epoch 3 records'));
+    const subtask = { operator: [[3, [{ owner: 0, epoch: 3, records: 1, file }]]], files: [file] };
+    const state: JobCheckpointState = { jobName: 'job', maxParallelism: 128, operators: { sink: { name: 'sink', parallelism: 1, subtasks: [subtask] } } };
+    expect(filesOf(state)).toEqual([file]);
+    await s.reserve(4);
+    const adopted = withKeyedFiles(state, await s.adopt(4, filesOf(state)));
+    await s.commit({ ...metadata(4, filesOf(adopted)), kind: 'savepoint', state: adopted });
+
+    const copy = join(newRoot(), 'moved savepoint');
+    cpSync(join(s.jobDir, 'chk-4'), copy, { recursive: true });
+    rmSync(root, { recursive: true });
+    const target = { root: '', jobId: '', savepointDir: copy };
+    const restore = restorePointOf(target, await LocalCheckpointStorage.savepoint(copy).verify(0));
+    // The operator's state still names the file where it was written; the restore finds where it is now.
+    const named = (restore.state.operators['sink']!.subtasks[0]!.operator as [number, { file: StoredFile }[]][])[0]![1][0]!.file;
+    expect(named.path).toBe(file.path);
+    const found = restoredFileOf(restore, named)!;
+    expect(found.path).toBe(`chk-4/${file.path.slice('shared/'.length)}`);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of storageAt(target).readChunks(4, found)) chunks.push(chunk);
+    expect(Buffer.concat(chunks).toString()).toBe('epoch 3 records');
+    expect(restoredFileOf(restore, { ...named, sha256: '0'.repeat(64) })).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import type { Committer, Sink, SinkContext, SinkWriter } from '../sink.ts';
 import { describeError, WeirError } from '../../core/errors.ts';
 import { createKafkaClient, type KafkaAdmin, type KafkaConnectionOptions, type KafkaProducer } from './client/index.ts';
-import { KafkaEpochWriter, type KafkaEpoch } from './epoch-writer.ts';
+import { EpochLogs, KafkaEpochWriter, type KafkaEpoch } from './epoch-writer.ts';
 import { toOutgoing, type OutgoingRecordOptions } from './outgoing.ts';
 import { PartitionBatcher } from './partition-batcher.ts';
 import { PartitionCounts } from './partition-counts.ts';
@@ -66,12 +66,21 @@ export class KafkaSink<T> implements Sink<T> {
     if (options.exactlyOnce === true) {
       const markerTopic = options.markerTopic ?? (typeof options.topic === 'string' ? options.topic : undefined);
       if (markerTopic === undefined) throw new WeirError('an exactly-once KafkaSink whose topic is chosen per record needs a markerTopic');
-      this.createCommitter = (ctx, restoredFrom = 0) => new KafkaTransactionCommitter(this.transactionSettings(ctx, markerTopic), ctx, restoredFrom);
+      this.createCommitter = (ctx, restoredFrom = 0) => new KafkaTransactionCommitter(this.transactionSettings(ctx, markerTopic), ctx, restoredFrom, this.epochLogsOf(ctx));
     }
   }
 
-  createWriter(ctx: RuntimeContext): SinkWriter<T> {
-    return this.options.exactlyOnce === true ? new KafkaEpochWriter(this.options, ctx.subtaskIndex) : new KafkaSinkWriter(this.options, ctx);
+  createWriter(ctx: SinkContext): SinkWriter<T> {
+    return this.options.exactlyOnce === true ? new KafkaEpochWriter(this.options, ctx, this.epochLogsOf(ctx)) : new KafkaSinkWriter(this.options, ctx);
+  }
+
+  /** A subtask's writer and committer share its epoch logs: the writer fills them, the committer publishes from them. */
+  private readonly epochLogs = new WeakMap<SinkContext, EpochLogs>();
+
+  private epochLogsOf(ctx: SinkContext): EpochLogs {
+    let logs = this.epochLogs.get(ctx);
+    if (logs === undefined) this.epochLogs.set(ctx, (logs = new EpochLogs()));
+    return logs;
   }
 
   private transactionSettings(ctx: SinkContext, markerTopic: string): TransactionSettings {

@@ -4,7 +4,9 @@ import { createLogger } from '../../observe/logger.ts';
 import { faultPoint } from '../../core/fault-points.ts';
 import { sleep } from '../../core/signal.ts';
 import { createKafkaClient, type KafkaAdmin, type KafkaClient, type KafkaConnectionOptions, type TransactionalProducer } from './client/index.ts';
-import { decodeEpoch, type KafkaEpoch } from './epoch-writer.ts';
+import { decodeEpoch, EpochLogs, type KafkaEpoch } from './epoch-writer.ts';
+import { BATCH_BYTES, decodeEpochLog } from './epoch-log.ts';
+import type { StoredFile } from '../../core/snapshot-files.ts';
 import { byPartition, type OutgoingRecord } from './outgoing.ts';
 
 export interface TransactionSettings extends KafkaConnectionOptions {
@@ -17,8 +19,6 @@ export interface TransactionSettings extends KafkaConnectionOptions {
 
 const log = createLogger(undefined, { component: 'kafka-sink' });
 
-/** A transaction's sends are cut at about this many bytes, below the broker's default message.max.bytes (1 MiB). */
-const MAX_SEND_BYTES = 512 * 1024;
 /** A publish that fails retriably (a coordinator moved or loading) is tried this often before the attempt fails. */
 const PUBLISH_ATTEMPTS = 5;
 
@@ -45,6 +45,8 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
     private readonly ctx: SinkContext,
     /** The checkpoint this start restored: no marker may be newer (a newer one means another instance got ahead). */
     private readonly restoredFrom: number,
+    /** This attempt's unpublished epochs, filled by the subtask's writer; restored epochs are read from their checkpoint files. */
+    private readonly logs: EpochLogs = new EpochLogs(),
   ) {
     this.client = createKafkaClient({ ...settings, clientId: `weir-sink-${ctx.subtaskIndex}` });
   }
@@ -74,7 +76,7 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
         if (due.length === 0) break;
         const newest = due[due.length - 1]!.epoch;
         try {
-          await this.publish(ownerIndex, owner, due.flatMap(decodeEpoch), newest);
+          await this.publish(ownerIndex, owner, this.recordsOf(due), newest);
           owner.committedThrough = newest;
           break;
         } catch (error) {
@@ -99,11 +101,28 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
     await this.client.close();
   }
 
-  private async publish(ownerIndex: number, owner: Owner, records: readonly OutgoingRecord[], epoch: number): Promise<void> {
+  /** The epochs' records in order, in batches of about BATCH_BYTES: read as they are sent, never all at once. */
+  private async *recordsOf(epochs: readonly KafkaEpoch[]): AsyncGenerator<OutgoingRecord[]> {
+    for (const epoch of epochs) {
+      const log = this.logs.get(epoch, this.ctx.subtaskIndex);
+      if (log !== undefined) yield* decodeEpochLog(log.chunks());
+      else if (epoch.file !== undefined) yield* decodeEpochLog(this.restoredFile(epoch.file));
+      else if (epoch.data !== undefined) yield* chunks(decodeEpoch({ ...epoch, data: epoch.data }));
+      else throw new WeirError(`epoch ${epoch.epoch} of sink subtask ${epoch.owner} names no records: neither this attempt nor its checkpoint holds them`);
+    }
+  }
+
+  private restoredFile(file: StoredFile): AsyncIterable<Uint8Array> {
+    const restored = this.ctx.restored;
+    if (restored === undefined) throw new WeirError(`an epoch names the checkpoint file ${file.path}, but this attempt restored no checkpoint`);
+    return restored.readFile(file);
+  }
+
+  private async publish(ownerIndex: number, owner: Owner, batches: AsyncIterable<OutgoingRecord[]>, epoch: number): Promise<void> {
     const began = Date.now();
     const transaction = await owner.producer.begin();
     try {
-      for (const chunk of chunks(records)) await transaction.send(byPartition(chunk));
+      for await (const batch of batches) await transaction.send(byPartition(batch));
       await transaction.sendOffsets(owner.transactionalId, [{ topic: this.settings.markerTopic, partition: 0, offset: epoch }]);
       // The commit gap's worst moments: the epoch sent but not committed, and committed but not yet known to the operator.
       faultPoint('kafka-before-commit');
@@ -177,14 +196,14 @@ export class KafkaTransactionCommitter implements Committer<KafkaEpoch> {
   }
 }
 
-/** Consecutive slices of about MAX_SEND_BYTES each. */
+/** Consecutive slices of about BATCH_BYTES each (epochs of earlier versions' checkpoints). */
 function* chunks(records: readonly OutgoingRecord[]): Generator<OutgoingRecord[]> {
   let chunk: OutgoingRecord[] = [];
   let bytes = 0;
   for (const record of records) {
     chunk.push(record);
     bytes += sizeOf(record.message.value) + sizeOf(record.message.key) + 64;
-    if (bytes >= MAX_SEND_BYTES) {
+    if (bytes >= BATCH_BYTES) {
       yield chunk;
       chunk = [];
       bytes = 0;

@@ -12,7 +12,9 @@ import { OperatorChain, operatorFailure } from '../chain.ts';
 import { InputGate } from '../input-gate.ts';
 import { InputSubtask, SourceSubtask, type Subtask, type SubtaskCheckpointing } from '../subtask.ts';
 import { SubtaskCheckpoints, type CheckpointReporter } from '../subtask-checkpoints.ts';
-import { operatorStatesFor, restoresFinished, taskName, type RestorePoint } from '../../checkpoint/snapshot-state.ts';
+import { operatorStatesFor, restoredFileOf, restoresFinished, storageAt, taskName, type RestorePoint } from '../../checkpoint/snapshot-state.ts';
+import { CorruptCheckpointError, type StoredFile } from '../../checkpoint/storage.ts';
+import { join } from 'node:path';
 import type { OperatorContext } from '../../operators/operator.ts';
 import type { PlannedNode } from '../planner.ts';
 import { ProcessingTimeScheduler } from '../processing-time.ts';
@@ -47,9 +49,15 @@ export interface BuildContext {
 }
 
 function restoredStateOf(ctx: BuildContext, planned: PlannedNode, subtask: number): OperatorContext['restored'] {
-  const operator = ctx.restore?.state.operators[planned.operatorId];
-  if (ctx.restore === undefined || operator === undefined) return undefined;
-  return { checkpointId: ctx.restore.checkpointId, states: operatorStatesFor(operator, subtask, planned.parallelism) };
+  const restore = ctx.restore;
+  const operator = restore?.state.operators[planned.operatorId];
+  if (restore === undefined || operator === undefined) return undefined;
+  const readFile = (file: StoredFile): AsyncIterable<Uint8Array> => {
+    const found = restoredFileOf(restore, file);
+    if (found === undefined) throw new CorruptCheckpointError(restore.checkpointId, `its state names ${file.path}, which it does not list among its files`);
+    return storageAt(restore.target).readChunks(restore.checkpointId, found);
+  };
+  return { checkpointId: restore.checkpointId, states: operatorStatesFor(operator, subtask, planned.parallelism), readFile };
 }
 
 /** Every old reader's position, for a source restoring from a checkpoint; undefined for a fresh start. */
@@ -142,6 +150,7 @@ export function buildSubtasks(ctx: BuildContext): BuiltSubtask[] {
       processingTime: timers,
       openKeyedState: (planned, subtask) => openKeyedState(ctx.stateDir, plan, planned, subtask, ctx.restore),
       restoredStateOf: (planned) => restoredStateOf(ctx, planned, index),
+      scratchDirOf: (planned) => join(ctx.stateDir, '.scratch', planned.operatorId, String(index)),
       checkpointing: ctx.checkpointing,
       jobId: ctx.jobId,
       runId: ctx.runId,
