@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { createLogger } from '../../../../observe/logger.ts';
 
 /**
  * kafkajs 2.2.4 groups a send's messages by partition with `[...current, message]` per message: each message copies
@@ -37,9 +38,13 @@ export function groupMessagesPerPartition<M extends object>({ topic, partitionMe
 const require = createRequire(import.meta.url);
 const groupingPath = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
 if (require.cache[require.resolve('kafkajs/src/producer/sendMessages.js')] !== undefined && require.cache[groupingPath]?.exports !== groupMessagesPerPartition) {
-  throw new Error("kafkajs was loaded before weir's grouping fix: import 'weir/kafka' before kafkajs");
+  // Only speed is at stake (kafkajs's grouping gives the same batches, in quadratic time): go on, and say why it is slow.
+  createLogger(undefined, { component: 'kafka-client' }).warn(
+    "kafkajs was loaded before weir's Kafka connectors, so its quadratic per-partition grouping stays in use: import 'weir/kafka' before kafkajs for the faster sink",
+  );
+} else {
+  require(groupingPath);
+  const cached = require.cache[groupingPath];
+  if (cached === undefined) throw new Error('kafkajs moved its per-partition grouping: check src/connectors/kafka/client/kafkajs/grouping-fix.ts against the installed kafkajs');
+  cached.exports = groupMessagesPerPartition;
 }
-require(groupingPath);
-const cached = require.cache[groupingPath];
-if (cached === undefined) throw new Error('kafkajs moved its per-partition grouping: check src/connectors/kafka/client/kafkajs/grouping-fix.ts against the installed kafkajs');
-cached.exports = groupMessagesPerPartition;
