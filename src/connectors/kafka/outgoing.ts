@@ -44,9 +44,13 @@ export interface Outgoing {
   readonly record: ProducedRecord;
 }
 
+/** Straight to wire bytes, with no OutgoingRecord in between: this runs once per record on the sink's hot path. */
 export function toOutgoing<T>(options: OutgoingRecordOptions<T>, record: T): Outgoing {
-  const { topic, message } = outgoingRecord(options, record);
-  return { topic, partition: message.partition, record: produced(message) };
+  const topic = typeof options.topic === 'string' ? options.topic : options.topic(record);
+  const key = options.key === undefined ? null : bytes(options.key(record) ?? null);
+  const value = bytes(options.serializer(record));
+  const produced: ProducedRecord = options.headers === undefined ? { key, value } : { key, value, headers: byteHeaders(options.headers(record)) };
+  return { topic, partition: options.partition?.(record), record: produced };
 }
 
 /**
@@ -66,10 +70,13 @@ export function byPartition(records: Iterable<OutgoingRecord>): PartitionBatch[]
 
 function produced({ key, value, headers }: OutgoingMessage): ProducedRecord {
   const record = { key: bytes(key ?? null), value: bytes(value) };
-  if (headers === undefined) return record;
-  const byteHeaders: Record<string, Buffer> = {};
-  for (const [name, header] of Object.entries(headers)) byteHeaders[name] = bytes(header);
-  return { ...record, headers: byteHeaders };
+  return headers === undefined ? record : { ...record, headers: byteHeaders(headers) };
+}
+
+function byteHeaders(headers: Record<string, Buffer | string>): Record<string, Buffer> {
+  const result: Record<string, Buffer> = {};
+  for (const [name, header] of Object.entries(headers)) result[name] = bytes(header);
+  return result;
 }
 
 function bytes(value: Buffer | string): Buffer;
