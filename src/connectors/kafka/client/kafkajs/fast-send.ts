@@ -74,7 +74,6 @@ export const createWeirPartitioner: ICustomPartitioner = () => {
     if (message.partition !== undefined && message.partition !== null) return message.partition;
     const partitions = partitionMetadata.length;
     if (message.key !== undefined && message.key !== null) return partitionForKey(typeof message.key === 'string' ? Buffer.from(message.key) : message.key, partitions);
-    const value = message.value;
-    return sticky.next(topic, partitions, value === null ? 0 : typeof value === 'string' ? value.length : value.length);
+    return sticky.next(topic, partitions, message.value?.length ?? 0);
   };
 };
