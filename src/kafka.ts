@@ -9,3 +9,8 @@ export type { KafkaEpoch } from './connectors/kafka/epoch-writer.ts';
 export { deserializers, serializers, type Deserializer, type Serializer, type KafkaRecordView } from './connectors/kafka/serde.ts';
 export { BROKERS_VARIABLE, type KafkaConnectionOptions, type TopicPartition } from './connectors/kafka/client/index.ts';
 export { deadLetterSink, DEAD_LETTER_HEADER_PREFIX, type DeadLetterSinkOptions } from './connectors/kafka/dead-letter-sink.ts';
+export { clusterMetadata, type PollOptions, type HttpPollOptions } from './connectors/multi-region/metadata-providers.ts';
+export type { ClusterMetadata, ClusterMetadataProvider, ClusterSpec, StreamPlacement, MigrationState, MigrationPhase } from './connectors/multi-region/cluster-metadata.ts';
+export { MIGRATION_PHASES } from './connectors/multi-region/cluster-metadata.ts';
+export { RECORD_ID_HEADER, decodeRecordId, type RecordId } from './connectors/multi-region/record-id.ts';
+export type { ClusterHealth } from './connectors/multi-region/cluster-health.ts';

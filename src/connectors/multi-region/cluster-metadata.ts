@@ -52,8 +52,9 @@ export interface ClusterMetadataProvider {
   /** The current metadata; rejects with a message that names the source and the fault when it is missing or invalid. */
   load(): Promise<ClusterMetadata>;
   /**
-   * Calls `onChange` with each later valid metadata that differs from the last one delivered. An invalid or
-   * unreadable update is logged and skipped (the last good metadata stays in force). Returns the unsubscribe.
+   * Calls `onChange` with each later valid metadata that differs from the last one delivered, starting from
+   * `current` (what `load` gave the subscriber). An invalid or unreadable update is logged and skipped (the last good
+   * metadata stays in force). Returns the unsubscribe.
    */
-  watch(onChange: (metadata: ClusterMetadata) => void): () => void;
+  watch(onChange: (metadata: ClusterMetadata) => void, current: ClusterMetadata): () => void;
 }

@@ -1,27 +1,47 @@
+import { WeirError } from '../../core/errors.ts';
+import { createLogger } from '../../observe/logger.ts';
 import type { ClusterMetadata, ClusterMetadataProvider } from './cluster-metadata.ts';
+import { describeMetadataChange } from './metadata-changes.ts';
+
+const log = createLogger(undefined, { component: 'cluster-metadata' });
 
 /**
  * One source or sink subtask's view of its cluster metadata: the metadata in force, and the newest change waiting for
  * the next checkpoint barrier (a change applies between epochs, never within one). Changes that arrive before a
- * barrier collapse into the newest.
+ * barrier collapse into the newest; each applied change is logged with what it changed.
  */
 export class MetadataSubscription {
+  private inForce: ClusterMetadata | undefined;
   private pending: ClusterMetadata | undefined;
   private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly provider: ClusterMetadataProvider) {}
+  constructor(
+    private readonly provider: ClusterMetadataProvider,
+    /** Who applies the changes, for the log: e.g. `{ operator: 'kafka:ratings', subtask: 0 }`. */
+    private readonly owner: Readonly<Record<string, unknown>>,
+  ) {}
 
   /** Loads the metadata in force at start and begins to watch for changes. */
   async start(): Promise<ClusterMetadata> {
     const first = await this.provider.load();
-    this.unsubscribe = this.provider.watch((metadata) => (this.pending = metadata));
+    this.inForce = first;
+    this.unsubscribe = this.provider.watch((metadata) => (this.pending = metadata), first);
     return first;
   }
 
+  /** The metadata in force: the one loaded at start or applied at the last barrier that had a change. */
+  get current(): ClusterMetadata {
+    if (this.inForce === undefined) throw new WeirError(`cluster metadata from ${this.provider.description} was read before start()`);
+    return this.inForce;
+  }
+
   /** At a barrier: the newest change since the last barrier, or undefined; it is in force from now on. */
-  takeAtBarrier(): ClusterMetadata | undefined {
+  takeAtBarrier(checkpointId: number): ClusterMetadata | undefined {
     const change = this.pending;
+    if (change === undefined) return undefined;
     this.pending = undefined;
+    log.info({ ...this.owner, checkpointId, source: this.provider.description, changes: describeMetadataChange(this.current, change) }, 'cluster metadata change applied at a checkpoint barrier');
+    this.inForce = change;
     return change;
   }
 
