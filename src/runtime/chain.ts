@@ -33,6 +33,8 @@ export interface ChainServices {
   readonly runId: string;
   readonly instanceId: string;
   readonly checkpointIntervalMs: number | undefined;
+  /** Hands an operator subtask's status to the job's process (RuntimeContext.reportStatus); absent outside a worker. */
+  readonly reportStatus?: (planned: PlannedNode, subtask: number, kind: string, status: unknown) => void;
 }
 
 /** What a checkpoint snapshots of one chained operator. */
@@ -165,6 +167,8 @@ export class OperatorChain {
         instanceId: services.instanceId,
         checkpointIntervalMs: services.checkpointIntervalMs,
       };
+      const reportStatus = services.reportStatus;
+      if (reportStatus !== undefined) context.reportStatus = (kind, status) => reportStatus(planned, subtask, kind, status);
       const operator = logical.kind === 'operator' ? logical.createOperator() : undefined;
       if (operator !== undefined) {
         const processWatermark = operator.processWatermark?.bind(operator) ?? output.emitWatermark;

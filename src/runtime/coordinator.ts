@@ -24,6 +24,8 @@ import { createLogger, defaultLogLevel, type Logger } from '../observe/logger.ts
 import { registerJobMetrics } from './job-metrics.ts';
 import { DEFAULT_METRICS_HOST, startMetricsServer, type MetricsServer } from '../observe/http-server.ts';
 import { CollectedOutputs } from './collected-outputs.ts';
+import { JobStatus } from './job-status.ts';
+import { jobRoutes } from './job-routes.ts';
 import { continuingEarlierRunError, earlierRunTraces } from './fresh-start.ts';
 import type { Source } from '../connectors/source.ts';
 
@@ -115,15 +117,24 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
   // Mistakes of the command line fail before the job loads (seconds for a large one), and nothing opened stays open.
   if (options.checkpointDir !== undefined) await makeCheckpointDirectory(options.checkpointDir);
   const registry = new Registry();
-  const server = options.metricsPort === undefined ? undefined : await startMetricsServer(registry, options.metricsPort, options.metricsHost ?? DEFAULT_METRICS_HOST);
+  const jobStatus = new JobStatus();
+  const routes = jobRoutes(registry, jobStatus);
+  const server = options.metricsPort === undefined ? undefined : await startMetricsServer(registry, options.metricsPort, options.metricsHost ?? DEFAULT_METRICS_HOST, routes);
   try {
-    return await runLoadedJob(options, jobModule, registry, server, started);
+    return await runLoadedJob(options, jobModule, registry, jobStatus, server, started);
   } finally {
     await server?.close();
   }
 }
 
-async function runLoadedJob(options: RunOptions, jobModule: string, registry: Registry, server: MetricsServer | undefined, started: number): Promise<JobResult> {
+async function runLoadedJob(
+  options: RunOptions,
+  jobModule: string,
+  registry: Registry,
+  jobStatus: JobStatus,
+  server: MetricsServer | undefined,
+  started: number,
+): Promise<JobResult> {
   const logLevel = options.logLevel ?? defaultLogLevel();
   const job = await loadJob(jobModule);
   const defaultParallelism = options.parallelism ?? 1;
@@ -138,6 +149,7 @@ async function runLoadedJob(options: RunOptions, jobModule: string, registry: Re
     options.onStatus?.(line);
   };
   registerJobMetrics(registry, job.name, plan, deployment, stats);
+  jobStatus.describe(job.name, plan);
   if (server !== undefined) status(`metrics at ${server.url}`, { port: server.port, host: server.host });
   const storage = openCheckpointStorage(options, job.name);
   log.info({ vertices: plan.vertices.length, workers: deployment.workerCount, parallelism: defaultParallelism, jobId: storage.jobId }, 'job starting');
@@ -189,6 +201,7 @@ async function runLoadedJob(options: RunOptions, jobModule: string, registry: Re
         lastCheckpointId,
         stop: options.stopWithSavepoint,
         outputs,
+        status: jobStatus,
       });
       if (outcome.kind !== 'failed') break;
       const decision = restartStrategy.onFailure(Date.now());

@@ -16,6 +16,7 @@ import { describeError, WeirError, type WeirErrorCode } from '../core/errors.ts'
 import { serializeError } from '../core/serialized-error.ts';
 import { fileNamePart } from '../core/file-names.ts';
 import type { CollectedOutputs } from './collected-outputs.ts';
+import type { JobStatus } from './job-status.ts';
 
 const CANCEL_GRACE_MS = 5_000;
 const WORKER_URL = new URL('./worker/bootstrap.js', import.meta.url);
@@ -54,6 +55,8 @@ export interface AttemptOptions {
   readonly stop: AbortSignal | undefined;
   /** CollectSink records, appended as they arrive. */
   readonly outputs: CollectedOutputs;
+  /** Operator subtasks' statuses, kept for the life of the job. */
+  readonly status: JobStatus;
 }
 
 export type AttemptOutcome = (
@@ -201,6 +204,8 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
               return coordinator.onAcknowledge(message.checkpointId, message.task, message.snapshot);
             case 'decline':
               return coordinator.onDecline(message.checkpointId, message.task, message.reason);
+            case 'status':
+              return options.status.record(message.reports);
             case 'finished':
               return resolve();
           }

@@ -46,7 +46,18 @@ export type WorkerToCoordinator =
   | { readonly type: 'subtask-finished'; readonly task: string }
   | { readonly type: 'acknowledge'; readonly checkpointId: number; readonly task: string; readonly snapshot: SubtaskSnapshot }
   | { readonly type: 'decline'; readonly checkpointId: number; readonly task: string; readonly reason: string }
+  /** Connector statuses that changed since the worker's last message of this type (see StatusOutbox). */
+  | { readonly type: 'status'; readonly reports: readonly StatusReport[] }
   | { readonly type: 'finished' };
+
+/** The latest status of one kind of one operator subtask (RuntimeContext.reportStatus), as JSON text. */
+export interface StatusReport {
+  readonly operator: string;
+  readonly operatorId: string;
+  readonly subtask: number;
+  readonly kind: string;
+  readonly json: string;
+}
 
 export type CoordinatorToWorker =
   | { readonly type: 'cancel' }

@@ -2,6 +2,7 @@ import { WeirError } from '../../core/errors.ts';
 import { createLogger } from '../../observe/logger.ts';
 import type { ClusterMetadata, ClusterMetadataProvider } from './cluster-metadata.ts';
 import { describeMetadataChange } from './metadata-changes.ts';
+import { METADATA_STATUS, metadataStatusOf, type MetadataStatus } from './metadata-status.ts';
 
 const log = createLogger(undefined, { component: 'cluster-metadata' });
 
@@ -19,6 +20,11 @@ export class MetadataSubscription {
     private readonly provider: ClusterMetadataProvider,
     /** Who applies the changes, for the log: e.g. `{ operator: 'kafka:ratings', subtask: 0 }`. */
     private readonly owner: Readonly<Record<string, unknown>>,
+    /**
+     * The stream and role of the subtask, and its `ctx.reportStatus`: the metadata in force is then reported
+     * (MetadataStatus) at start and at each barrier that applies a change, which `weir migrate` waits for.
+     */
+    private readonly status?: { readonly stream: string; readonly role: MetadataStatus['role']; readonly report: ((kind: string, status: unknown) => void) | undefined },
   ) {}
 
   /** Loads the metadata in force at start and begins to watch for changes. */
@@ -26,6 +32,7 @@ export class MetadataSubscription {
     const first = await this.provider.load();
     this.inForce = first;
     this.unsubscribe = this.provider.watch((metadata) => (this.pending = metadata), first);
+    this.reportInForce(undefined);
     return first;
   }
 
@@ -42,7 +49,13 @@ export class MetadataSubscription {
     this.pending = undefined;
     log.info({ ...this.owner, checkpointId, source: this.provider.description, changes: describeMetadataChange(this.current, change) }, 'cluster metadata change applied at a checkpoint barrier');
     this.inForce = change;
+    this.reportInForce(checkpointId);
     return change;
+  }
+
+  private reportInForce(appliedAtCheckpoint: number | undefined): void {
+    if (this.status?.report === undefined) return;
+    this.status.report(METADATA_STATUS, metadataStatusOf(this.status.stream, this.status.role, this.current, appliedAtCheckpoint));
   }
 
   close(): void {

@@ -46,6 +46,8 @@ export interface BuildContext {
   reporter(task: string): CheckpointReporter;
   /** A subtask read all its input and waits for its release. */
   onSubtaskFinished(task: string): void;
+  /** Where operator subtasks' statuses go (RuntimeContext.reportStatus). */
+  reportStatus(planned: PlannedNode, subtask: number, kind: string, status: unknown): void;
 }
 
 function restoredStateOf(ctx: BuildContext, planned: PlannedNode, subtask: number): OperatorContext['restored'] {
@@ -156,6 +158,7 @@ export function buildSubtasks(ctx: BuildContext): BuiltSubtask[] {
       runId: ctx.runId,
       instanceId: ctx.instanceId,
       checkpointIntervalMs: ctx.env.checkpointing?.intervalMs,
+      reportStatus: ctx.reportStatus,
     });
     const writers = [...writersByNode.values()].flat().map((entry) => entry.writer);
     const logicalHead = ctx.env.graph.node(head.nodeId);

@@ -10,6 +10,7 @@ import { describeError, isFatal, OperatorError } from '../../core/errors.ts';
 import { serializeError } from '../../core/serialized-error.ts';
 import { setCoordinatorPort, sendToCoordinator as post } from '../../core/coordinator-link.ts';
 import { buildSubtasks } from './subtask-builder.ts';
+import { StatusOutbox } from './status-outbox.ts';
 import { createLogger } from '../../observe/logger.ts';
 
 const sendToCoordinator = (message: WorkerToCoordinator): void => post(message);
@@ -23,6 +24,7 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
   setCoordinatorPort(control);
   const log = createLogger(task.logLevel, { worker: task.workerIndex });
   let subtasks: ReturnType<typeof buildSubtasks> = [];
+  const statuses = new StatusOutbox((reports) => sendToCoordinator({ type: 'status', reports }));
   const cancelAll = (): void => subtasks.forEach((subtask) => subtask.runner.cancel());
   control.on('message', (message: CoordinatorToWorker) => {
     switch (message.type) {
@@ -68,6 +70,7 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
         decline: (checkpointId, reason) => sendToCoordinator({ type: 'decline', checkpointId, task: name, reason }),
       }),
       onSubtaskFinished: (name) => sendToCoordinator({ type: 'subtask-finished', task: name }),
+      reportStatus: (planned, subtask, kind, status) => statuses.report({ name: planned.name, operatorId: planned.operatorId }, subtask, kind, status),
     });
     log.debug({ subtasks: subtasks.map((s) => s.name) }, 'worker starting subtasks');
     for (const subtask of subtasks) await subtask.open();
@@ -80,9 +83,11 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
         }),
       ),
     );
+    statuses.flush();
     sendToCoordinator({ type: 'finished' });
   } catch (error) {
     cancelAll();
+    statuses.flush();
     log.debug({ err: error }, 'worker failed');
     sendToCoordinator({
       type: 'failed',
@@ -98,6 +103,7 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
     // Subtasks that never ran (a failed open elsewhere) still hold open state environments.
     for (const subtask of subtasks) await subtask.close().catch((error: unknown) => log.debug({ err: error }, 'close failed'));
     for (const subtask of subtasks) subtask.closeChannels();
+    statuses.close();
     setCoordinatorPort(undefined);
     control.close();
   }

@@ -1,0 +1,26 @@
+import type { Registry } from 'prom-client';
+import { jsonAnswer, type Route } from '../observe/http-server.ts';
+import { clustersView, type ClustersView } from '../connectors/multi-region/cluster-view.ts';
+import { registerClusterMetrics } from '../connectors/multi-region/cluster-metrics.ts';
+import { CLUSTERS_STATUS, METADATA_STATUS } from '../connectors/multi-region/metadata-status.ts';
+import type { JobStatus } from './job-status.ts';
+
+/** The multi-cluster view of what the job's subtasks reported. */
+export function clustersOf(status: JobStatus): ClustersView {
+  return clustersView(status.job, status.operators, status.ofKind(CLUSTERS_STATUS), status.ofKind(METADATA_STATUS));
+}
+
+/**
+ * The job's JSON routes beside /metrics (the job's REST API grows here), and the metrics drawn from the same statuses.
+ */
+export function jobRoutes(registry: Registry, status: JobStatus): Route[] {
+  registerClusterMetrics(registry, () => clustersOf(status));
+  return [
+    {
+      method: 'GET',
+      path: '/clusters',
+      description: 'multi-cluster Kafka sources and sinks: per operator and cluster, reachability, lag, epochs, failovers, migration phase',
+      answer: () => jsonAnswer(clustersOf(status)),
+    },
+  ];
+}
