@@ -1,0 +1,159 @@
+import { WeirError } from '../../core/errors.ts';
+import { MIGRATION_PHASES, type ClusterMetadata, type MigrationPhase, type MigrationState } from './cluster-metadata.ts';
+import type { ClusterHealth } from './cluster-health.ts';
+import type { ClustersView, OperatorClusters, SubtaskClusters } from './cluster-view.ts';
+import { describeMetadataChange } from './metadata-changes.ts';
+import { checkMigrationRequest, metadataForPhase, type MigrationRequest } from './migration-metadata.ts';
+
+/**
+ * What `weir migrate` does next, decided from the metadata file and what the job reports (docs/multi-region-runbook.md):
+ * write the next phase's metadata, wait (saying for what), or stop because the migration is done.
+ */
+export type MigrationStep =
+  | { readonly kind: 'write'; readonly phase: MigrationPhase; readonly metadata: ClusterMetadata; readonly changes: readonly string[] }
+  | {
+      readonly kind: 'wait';
+      readonly phase: MigrationPhase;
+      readonly waitingFor: readonly string[];
+      /** Set when the drain phase is first seen applied: keep it and pass it back as `drainAfterCheckpoint`. */
+      readonly drainAfterCheckpoint?: number;
+    }
+  | { readonly kind: 'done' };
+
+export interface MigrationObservation {
+  /** What the job's `/clusters` route answered. */
+  readonly view: ClustersView;
+  /**
+   * The newest completed checkpoint whose lag the job had reported when the drain phase was seen applied: only a
+   * later checkpoint proves the drain. Undefined until then.
+   */
+  readonly drainAfterCheckpoint: number | undefined;
+}
+
+/**
+ * The phase machine: from the metadata in the file and the job's reports, the next step. A phase is written only when
+ * the one before it is applied by every subtask concerned (each reports the metadata in force, or, for a connector
+ * that reports only its cluster health, its health shows the change), and the drain is left only when every source
+ * subtask reports zero lag on every partition of `from` at a checkpoint completed after the drain began.
+ */
+export function nextMigrationStep(metadata: ClusterMetadata, request: MigrationRequest, observation: MigrationObservation): MigrationStep {
+  const recorded = metadata.migration;
+  const ours = recorded !== undefined && recorded.from === request.from && recorded.to === request.to;
+  if (recorded !== undefined && !ours && recorded.phase !== 'done') {
+    throw new WeirError(
+      `the metadata records another migration, from ${recorded.from} to ${recorded.to}, at phase ${recorded.phase}: ` +
+        `finish it first (weir migrate --from ${recorded.from} --to ${recorded.to}) or roll it back (docs/multi-region-runbook.md)`,
+    );
+  }
+  checkMigrationRequest(metadata, request, !ours);
+  if (!ours) return write(metadata, request, MIGRATION_PHASES[0]);
+  const phase = recorded.phase;
+  const waiting = notApplied(metadata, request, phase, observation.view);
+  if (waiting.length > 0) return { kind: 'wait', phase, waitingFor: waiting };
+  if (phase === 'drain') {
+    if (observation.drainAfterCheckpoint === undefined) {
+      const after = newestCheckpointOn(observation.view, request);
+      return { kind: 'wait', phase, waitingFor: [`a checkpoint completed after ${after} that proves ${request.from} drained`], drainAfterCheckpoint: after };
+    }
+    const undrained = drainWaits(request, observation.view, observation.drainAfterCheckpoint);
+    if (undrained.length > 0) return { kind: 'wait', phase, waitingFor: undrained };
+  }
+  if (phase === 'done') return { kind: 'done' };
+  return write(metadata, request, MIGRATION_PHASES[MIGRATION_PHASES.indexOf(phase) + 1]!);
+}
+
+function write(metadata: ClusterMetadata, request: MigrationRequest, phase: MigrationPhase): MigrationStep {
+  const next = metadataForPhase(metadata, request, phase);
+  return { kind: 'write', phase, metadata: next, changes: describeMetadataChange(metadata, next) };
+}
+
+/** The operators a role of the migration concerns: every one of that role, or of the streams named when it says its stream. */
+function concerned(view: ClustersView, role: 'source' | 'sink', streams: readonly string[]): OperatorClusters[] {
+  return view.operators.filter((operator) => operator.role === role && (operator.stream === undefined || streams.includes(operator.stream)));
+}
+
+/** Each subtask of each concerned operator, or what is missing. */
+function eachSubtask(operators: readonly OperatorClusters[], check: (operator: OperatorClusters, subtask: SubtaskClusters) => string | undefined): string[] {
+  const waits: string[] = [];
+  for (const operator of operators) {
+    for (let index = 0; index < operator.parallelism; index++) {
+      const where = `${operator.role} '${operator.operator}' subtask ${index + 1}/${operator.parallelism}`;
+      const subtask = operator.subtasks.find((candidate) => candidate.subtask === index);
+      const problem = subtask === undefined ? 'has reported nothing yet' : check(operator, subtask);
+      if (problem !== undefined) waits.push(`${where} ${problem}`);
+    }
+  }
+  return waits;
+}
+
+function notApplied(metadata: ClusterMetadata, request: MigrationRequest, phase: MigrationPhase, view: ClustersView): string[] {
+  const expected: MigrationState = { from: request.from, to: request.to, phase };
+  const roles: { role: 'source' | 'sink'; streams: readonly string[] }[] = [
+    { role: 'source', streams: request.sourceStreams },
+    { role: 'sink', streams: request.sinkStream === undefined ? [] : [request.sinkStream] },
+  ];
+  const waits: string[] = [];
+  for (const { role, streams } of roles) {
+    if (streams.length === 0) continue;
+    const operators = concerned(view, role, streams);
+    if (operators.length === 0) {
+      waits.push(`no ${role} of stream ${streams.join(', ')} reports its clusters to the job yet`);
+      continue;
+    }
+    waits.push(
+      ...eachSubtask(operators, (operator, subtask) => {
+        const status = subtask.metadata;
+        if (status === undefined) return inferredFromHealth(request, phase, role, subtask.clusters);
+        const placements = (metadata.streams[status.stream] ?? []).map((placement) => placement.cluster);
+        if (!sameMigration(status.migration, expected) || placements.join(',') !== status.placements.join(',')) {
+          return `has ${describeMigration(status.migration)} with [${status.placements.join(', ')}] in force, not yet ${phase} with [${placements.join(', ')}]`;
+        }
+        return undefined;
+      }),
+    );
+  }
+  return waits;
+}
+
+/** For a connector that reports only its ClusterHealth: whether its health shows the phase's change. */
+function inferredFromHealth(request: MigrationRequest, phase: MigrationPhase, role: 'source' | 'sink', clusters: readonly ClusterHealth[]): string | undefined {
+  const on = (cluster: string): ClusterHealth | undefined => clusters.find((health) => health.cluster === cluster);
+  if (role === 'source' && phase === 'dual-read' && on(request.to) === undefined) return `does not read ${request.to} yet`;
+  if (role === 'source' && phase === 'remove-source' && on(request.from) !== undefined) return `still reads ${request.from}`;
+  if (role === 'sink' && phase === 'sink-cutover' && on(request.to)?.receiving !== true) return `does not send its epochs to ${request.to} yet`;
+  if (role === 'sink' && phase === 'done' && on(request.from) !== undefined) return `still writes to ${request.from}`;
+  return undefined;
+}
+
+function drainWaits(request: MigrationRequest, view: ClustersView, after: number): string[] {
+  const { from } = request;
+  return eachSubtask(concerned(view, 'source', request.sourceStreams), (_, subtask) => {
+    const health = subtask.clusters.find((candidate) => candidate.cluster === from);
+    if (health === undefined) return `reports no health for ${from}`;
+    if (!health.reachable) return `cannot reach ${from}${health.lastError === undefined ? '' : ` (${health.lastError})`}`;
+    const lag = health.lagAtCheckpoint;
+    if (lag === undefined || lag.checkpointId <= after) return `has no lag on ${from} at a checkpoint completed after ${after} yet`;
+    if (lag.lagRecords > 0) return `is ${lag.lagRecords} records behind on ${from} at checkpoint ${lag.checkpointId} (${lag.partitions} partitions)`;
+    return undefined;
+  });
+}
+
+/** The newest checkpoint at which a source subtask reported its lag on `from`. */
+function newestCheckpointOn(view: ClustersView, request: MigrationRequest): number {
+  let newest = 0;
+  for (const operator of concerned(view, 'source', request.sourceStreams)) {
+    for (const subtask of operator.subtasks) {
+      const lag = subtask.clusters.find((health) => health.cluster === request.from)?.lagAtCheckpoint;
+      if (lag !== undefined) newest = Math.max(newest, lag.checkpointId);
+    }
+  }
+  return newest;
+}
+
+function sameMigration(a: MigrationState | undefined, b: MigrationState): boolean {
+  return a !== undefined && a.from === b.from && a.to === b.to && a.phase === b.phase;
+}
+
+function describeMigration(migration: MigrationState | undefined): string {
+  return migration === undefined ? 'no migration' : `${migration.phase} (${migration.from} -> ${migration.to})`;
+}
