@@ -14,11 +14,32 @@ export interface RunCommand {
   readonly params: unknown;
 }
 
-export type Command = RunCommand | { readonly command: 'help' };
+/** `weir clusters`: the multi-cluster table of a running job. */
+export interface ClustersCommand {
+  readonly command: 'clusters';
+  readonly url: string;
+}
+
+/** `weir migrate`: drives a metadata file through the migration phases, watching the job. */
+export interface MigrateCommand {
+  readonly command: 'migrate';
+  readonly metadata: string;
+  readonly sinkStream: string | undefined;
+  readonly sourceStreams: readonly string[];
+  readonly from: string;
+  readonly to: string;
+  readonly url: string;
+  readonly pollMs: number;
+}
+
+export type Command = RunCommand | ClustersCommand | MigrateCommand | { readonly command: 'help' };
 
 export const USAGE = `usage: weir run <job.ts|job.js> [--parallelism N] [--job-id ID] [--checkpoint-dir DIR]
                 [--from-savepoint DIR] [--allow-non-restored-state] [--allow-fresh-start] [--metrics-port P]
-                [--metrics-host H] [--params JSON]`;
+                [--metrics-host H] [--params JSON]
+       weir clusters --url http://HOST:PORT
+       weir migrate --metadata FILE --stream SINK_STREAM[,SOURCE_STREAM...] --from CLUSTER --to CLUSTER
+                --url http://HOST:PORT [--poll-ms MS]`;
 
 /** A command line the CLI refuses; the message is printed as one line. */
 export class UsageError extends Error {
@@ -37,6 +58,8 @@ function integerFlag(flag: string, text: string | undefined, min: number, max: n
 export function parseCommand(argv: readonly string[]): Command {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (command === 'clusters') return parseClusters(rest);
+  if (command === 'migrate') return parseMigrate(rest);
   if (command !== 'run') throw new UsageError(`unknown command '${command}'; ${USAGE}`);
   let parsed;
   try {
@@ -85,5 +108,51 @@ export function parseCommand(argv: readonly string[]): Command {
     allowNonRestoredState: values['allow-non-restored-state'] === true,
     allowFreshStart: values['allow-fresh-start'] === true,
     params,
+  };
+}
+
+function parseFlags(args: readonly string[], options: Record<string, { readonly type: 'string' }>): Record<string, string | undefined> {
+  try {
+    return parseArgs({ args: [...args], strict: true, allowPositionals: false, options }).values as Record<string, string | undefined>;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function required(values: Record<string, string | undefined>, flag: string, command: string): string {
+  const value = values[flag];
+  if (value === undefined || value === '') throw new UsageError(`weir ${command} needs --${flag}; ${USAGE}`);
+  return value;
+}
+
+function parseClusters(args: readonly string[]): ClustersCommand {
+  const values = parseFlags(args, { url: { type: 'string' } });
+  return { command: 'clusters', url: required(values, 'url', 'clusters') };
+}
+
+function parseMigrate(args: readonly string[]): MigrateCommand {
+  const values = parseFlags(args, {
+    metadata: { type: 'string' },
+    stream: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    url: { type: 'string' },
+    'poll-ms': { type: 'string' },
+  });
+  // The sink's stream first, then the sources' (an empty first name: the job has no multi-cluster sink to move).
+  const [sink, ...sources] = required(values, 'stream', 'migrate').split(',').map((name) => name.trim());
+  if (sources.some((name) => name === '')) throw new UsageError(`--stream needs names separated by commas, got '${values['stream']}'`);
+  const from = required(values, 'from', 'migrate');
+  const to = required(values, 'to', 'migrate');
+  if (from === to) throw new UsageError(`--from and --to name the same cluster (${from})`);
+  return {
+    command: 'migrate',
+    metadata: required(values, 'metadata', 'migrate'),
+    sinkStream: sink === '' ? undefined : sink,
+    sourceStreams: sources,
+    from,
+    to,
+    url: required(values, 'url', 'migrate'),
+    pollMs: integerFlag('poll-ms', values['poll-ms'], 10, 600_000) ?? 1_000,
   };
 }

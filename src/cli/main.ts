@@ -2,6 +2,9 @@ import { parseCommand, USAGE, UsageError } from './args.ts';
 import { runJob } from '../runtime/coordinator.ts';
 import { JobFailedError } from '../core/errors.ts';
 import { errorReport } from './error-report.ts';
+import { fetchClusters, jobServerUrl } from './job-client.ts';
+import { clustersTable } from './clusters-table.ts';
+import { migrate } from './migrate.ts';
 
 /** `weir <command>`: returns the exit code; a failure is printed whole on stderr, with one summary line last. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -9,6 +12,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     const command = parseCommand(argv);
     if (command.command === 'help') {
       process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (command.command === 'clusters') {
+      process.stdout.write(`${clustersTable(await fetchClusters(jobServerUrl(command.url))).join('\n')}\n`);
+      return 0;
+    }
+    if (command.command === 'migrate') {
+      const { metadata, sinkStream, sourceStreams, from, to, pollMs } = command;
+      const say = (line: string): void => void process.stdout.write(`${line}\n`);
+      await migrate({ metadataPath: metadata, request: { from, to, sinkStream, sourceStreams }, url: jobServerUrl(command.url), pollMs, say });
       return 0;
     }
     // SIGTERM stops the job with a savepoint (docs/architecture.md, decision 9), and so does Ctrl-C (SIGINT) in a terminal; a second
