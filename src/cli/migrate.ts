@@ -4,7 +4,7 @@ import { replaceDurably } from '../core/durable-fs.ts';
 import { sleep } from '../core/signal.ts';
 import type { ClusterMetadata } from '../connectors/multi-region/cluster-metadata.ts';
 import { parseClusterMetadata } from '../connectors/multi-region/metadata-validation.ts';
-import { nextMigrationStep } from '../connectors/multi-region/migration-machine.ts';
+import { checkMigration, nextMigrationStep } from '../connectors/multi-region/migration-machine.ts';
 import type { MigrationRequest } from '../connectors/multi-region/migration-metadata.ts';
 import type { ClustersView } from '../connectors/multi-region/cluster-view.ts';
 import { fetchClusters } from './job-client.ts';
@@ -30,6 +30,9 @@ export async function migrate(options: MigrateOptions): Promise<void> {
   let drainAfterCheckpoint: number | undefined;
   let lastWait = '';
   let unreachable = '';
+  // A wrong cluster or stream fails now, not once the job answers.
+  const recorded = checkMigration((await readMetadata(metadataPath)).metadata, request);
+  if (recorded !== undefined) say(`resuming at phase ${recorded.phase}, as ${metadataPath} records it`);
   say(`migrating ${[request.sinkStream, ...request.sourceStreams].filter((s) => s !== undefined).join(', ')} from ${request.from} to ${request.to} in ${metadataPath}, watching the job at ${options.url.href}`);
   for (;;) {
     const { raw, metadata } = await readMetadata(metadataPath);

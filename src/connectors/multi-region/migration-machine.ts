@@ -37,16 +37,8 @@ export interface MigrationObservation {
  * subtask reports zero lag on every partition of `from` at a checkpoint completed after the drain began.
  */
 export function nextMigrationStep(metadata: ClusterMetadata, request: MigrationRequest, observation: MigrationObservation): MigrationStep {
-  const recorded = metadata.migration;
-  const ours = recorded !== undefined && recorded.from === request.from && recorded.to === request.to;
-  if (recorded !== undefined && !ours && recorded.phase !== 'done') {
-    throw new WeirError(
-      `the metadata records another migration, from ${recorded.from} to ${recorded.to}, at phase ${recorded.phase}: ` +
-        `finish it first (weir migrate --from ${recorded.from} --to ${recorded.to}) or roll it back (docs/multi-region-runbook.md)`,
-    );
-  }
-  checkMigrationRequest(metadata, request, !ours);
-  if (!ours) return write(metadata, request, MIGRATION_PHASES[0]);
+  const recorded = checkMigration(metadata, request);
+  if (recorded === undefined) return write(metadata, request, MIGRATION_PHASES[0]);
   const phase = recorded.phase;
   const waiting = notApplied(metadata, request, phase, observation.view);
   if (waiting.length > 0) return { kind: 'wait', phase, waitingFor: waiting };
@@ -60,6 +52,23 @@ export function nextMigrationStep(metadata: ClusterMetadata, request: MigrationR
   }
   if (phase === 'done') return { kind: 'done' };
   return write(metadata, request, MIGRATION_PHASES[MIGRATION_PHASES.indexOf(phase) + 1]!);
+}
+
+/**
+ * Throws when the request does not fit the metadata (unknown clusters or streams, another migration in progress);
+ * returns the request's migration as the metadata records it, or undefined when it has not started.
+ */
+export function checkMigration(metadata: ClusterMetadata, request: MigrationRequest): MigrationState | undefined {
+  const recorded = metadata.migration;
+  const ours = recorded !== undefined && recorded.from === request.from && recorded.to === request.to;
+  if (recorded !== undefined && !ours && recorded.phase !== 'done') {
+    throw new WeirError(
+      `the metadata records another migration, from ${recorded.from} to ${recorded.to}, at phase ${recorded.phase}: ` +
+        `finish it first (weir migrate --from ${recorded.from} --to ${recorded.to}) or roll it back (docs/multi-region-runbook.md)`,
+    );
+  }
+  checkMigrationRequest(metadata, request, !ours);
+  return ours ? recorded : undefined;
 }
 
 function write(metadata: ClusterMetadata, request: MigrationRequest, phase: MigrationPhase): MigrationStep {
