@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { KafkaMessage } from 'kafkajs';
 import { runJob, type FaultSpec } from 'weir/testing';
 import { brokerPid, startClusters, stopClusters, type Cluster } from '../../scripts/kafka-broker.ts';
-import { createTopic, readTopic, uniqueTopic } from '../fixtures/kafka.ts';
+import { createTopic, kafkaClient, readTopic, topicOffsets, uniqueTopic } from '../fixtures/kafka.ts';
 import { runThroughFaults } from '../fixtures/weir-process.ts';
 import type { MultiClusterSinkSpec, Numbered } from '../fixtures/multi-cluster-sink-job.ts';
 import { decodeRecordId, RECORD_ID_HEADER, type RecordId } from '../../src/connectors/multi-region/record-id.ts';
@@ -21,8 +21,9 @@ let clusters: Cluster[] = [];
 const workDirs: string[] = [];
 
 beforeAll(async () => {
-  clusters = await startClusters(2, { ownerPid: process.pid });
-}, 180_000);
+  // Two JVMs one after the other: on a loaded machine each may take well over the default minute to be ready.
+  clusters = await startClusters(2, { ownerPid: process.pid, readyTimeoutMs: 180_000 });
+}, 400_000);
 
 afterAll(async () => {
   for (const cluster of clusters) signalBroker(cluster, 'SIGCONT');
@@ -55,6 +56,20 @@ async function readClusters(topic: string): Promise<Received[]> {
     }
   }
   return received;
+}
+
+/** Resolves once the topic on the cluster holds a committed record. */
+async function untilRecordsOn(cluster: Cluster, topic: string, timeoutMs = 120_000): Promise<void> {
+  const admin = kafkaClient([cluster.address]).admin();
+  await admin.connect();
+  try {
+    for (const deadline = Date.now() + timeoutMs; ; await sleep(100)) {
+      if ((await topicOffsets(admin, topic)).some(({ high }) => Number(high) > 0)) return;
+      if (Date.now() > deadline) throw new Error(`nothing published to ${topic} on ${cluster.address} in ${timeoutMs} ms`);
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 function header(message: KafkaMessage): Buffer | string | undefined {
@@ -108,11 +123,12 @@ describe('MultiClusterKafkaSink on two real clusters', () => {
     { timeout: 240_000 },
     async () => {
       const topic = await topicOnBoth('mr-failover');
-      const params = spec(topic, { records: 1_500, ratePerSecond: 150 });
+      const params = spec(topic, { records: 2_000, ratePerSecond: 150 });
       let pausedAt = 0;
       let resumedAt = 0;
       const outage = (async () => {
-        await sleep(3_000);
+        // The outage begins once the job publishes on c0 (its start takes a while on a loaded machine).
+        await untilRecordsOn(clusters[0]!, topic);
         signalBroker(clusters[0]!, 'SIGSTOP');
         pausedAt = Date.now();
         await sleep(4_000);
