@@ -25,6 +25,7 @@ export interface PublisherSettings {
  */
 export class TransactionalPublisher {
   private abandoned = false;
+  private publishing = false;
 
   private constructor(
     private readonly settings: PublisherSettings,
@@ -60,6 +61,15 @@ export class TransactionalPublisher {
    * state is unknown: docs/architecture.md, hazards) and the publisher is not used again.
    */
   async publish(batches: AsyncIterable<OutgoingRecord[]>, epoch: number): Promise<void> {
+    this.publishing = true;
+    try {
+      await this.publishInTransaction(batches, epoch);
+    } finally {
+      this.publishing = false;
+    }
+  }
+
+  private async publishInTransaction(batches: AsyncIterable<OutgoingRecord[]>, epoch: number): Promise<void> {
     const began = Date.now();
     const transaction = await this.producer.begin();
     try {
@@ -75,6 +85,7 @@ export class TransactionalPublisher {
       faultPoint('kafka-after-commit');
       this.committedThrough = epoch;
     } catch (error) {
+      // Aborted at once rather than left open until the transaction timeout: read_committed readers of the partitions wait for it.
       await transaction.abort().catch(() => {});
       await this.producer.close().catch(() => {});
       throw this.describeFailure(error, Date.now() - began);
@@ -82,12 +93,13 @@ export class TransactionalPublisher {
   }
 
   /**
-   * The caller gave up on this publisher (its cluster stopped answering): it commits nothing from now on, and its
-   * producer is closed in the background, never awaited, so a dead cluster holds nothing up.
+   * The caller gave up on this publisher (its cluster stopped answering) and never awaits it again: it commits nothing
+   * from now on. A publish under way aborts its transaction at its next step (once the cluster answers) and closes the
+   * producer itself; an idle producer is closed now, in the background.
    */
   abandon(): void {
     this.abandoned = true;
-    void this.producer.close().catch(() => {});
+    if (!this.publishing) void this.producer.close().catch(() => {});
   }
 
   async close(): Promise<void> {
