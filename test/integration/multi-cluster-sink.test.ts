@@ -135,7 +135,7 @@ describe('MultiClusterKafkaSink on two real clusters', () => {
         signalBroker(clusters[0]!, 'SIGCONT');
         resumedAt = Date.now();
       })();
-      const result = await runJob({ jobModule: JOB, params, threads: 2 });
+      const result = await runJob({ jobModule: JOB, params, threads: 2, logLevel: 'warn' });
       await outage;
       expect(result.restarts, 'the job restarted').toBe(0);
 

@@ -99,7 +99,8 @@ export class ShareCommitter implements Committer<ClusterEpoch> {
     const epochs = [...unit.epochs].sort((a, b) => a.epoch - b.epoch);
     const transactionalId = `${this.settings.transactionalIdPrefix}-${owner}@${share}`;
     await this.readMarkers(transactionalId);
-    const giveUpAt = Date.now() + 3 * this.settings.publishTimeoutMs + this.settings.retryWaitMs;
+    // Every cluster down: the epochs wait in the checkpoint; past the transaction timeout the job restarts from it.
+    const giveUpAt = Date.now() + Math.max(this.settings.transactionTimeoutMs, 3 * this.settings.publishTimeoutMs);
     let lastError: unknown;
     for (;;) {
       for (const cluster of this.clusters.candidates(share)) {

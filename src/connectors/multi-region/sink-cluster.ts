@@ -46,7 +46,12 @@ export class SinkCluster {
 
   /** Reachable, and no given-up call still pending. */
   get usable(): boolean {
-    return this.reachable && this.abandoned.size === 0;
+    return this.reachable && this.settled;
+  }
+
+  /** No given-up takeover or publish is still pending here (its late answer could meet a new use). */
+  get settled(): boolean {
+    return this.abandoned.size === 0;
   }
 
   /**

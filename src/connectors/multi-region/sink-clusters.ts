@@ -97,11 +97,16 @@ export class SinkClusters {
     return shares;
   }
 
-  /** The clusters to publish a share on, in turn: the share's own cluster, then the others in preference order; only those ready. */
+  /**
+   * The clusters to publish a share on, in turn: the share's own cluster, then the others in preference order; those
+   * ready, or when none is, every one whose health may be stale (no given-up call pending, the stream's partition count).
+   */
   candidates(share: string): SinkCluster[] {
     const home = this.clusters.get(share);
     const others = this.inOrder().filter((cluster) => cluster.id !== share);
-    return (home === undefined ? others : [home, ...others]).filter((cluster) => this.ready(cluster));
+    const inTurn = home === undefined ? others : [home, ...others];
+    const ready = inTurn.filter((cluster) => this.ready(cluster));
+    return ready.length > 0 ? ready : inTurn.filter((cluster) => cluster.settled && cluster.partitions === this.partitionCount);
   }
 
   /** Every cluster whose marker may say that a share was published: those in the metadata in force. */
