@@ -14,3 +14,5 @@ export type { ClusterMetadata, ClusterMetadataProvider, ClusterSpec, StreamPlace
 export { MIGRATION_PHASES } from './connectors/multi-region/cluster-metadata.ts';
 export { RECORD_ID_HEADER, decodeRecordId, type RecordId } from './connectors/multi-region/record-id.ts';
 export type { ClusterHealth } from './connectors/multi-region/cluster-health.ts';
+export { MultiClusterKafkaSink, type MultiClusterKafkaSinkOptions, type MultiClusterSinkOptionsWithoutSerializer } from './connectors/multi-region/multi-cluster-sink.ts';
+export type { ClusterEpoch } from './connectors/multi-region/shares.ts';

@@ -27,3 +27,22 @@ export class Signal {
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A call that did not settle within its time limit (the call itself may still settle later: nothing cancels it). */
+export class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+/**
+ * `promise`, or a TimeoutError once `ms` have passed. The promise keeps running: a caller that gives up on it must not
+ * rely on it again (a late rejection is swallowed here, so it is never unhandled).
+ */
+export function withTimeout<R>(promise: Promise<R>, ms: number, what: string): Promise<R> {
+  promise.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what} did not finish within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}

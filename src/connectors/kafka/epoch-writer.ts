@@ -112,6 +112,11 @@ export class KafkaEpochWriter<T> implements TransactionalSinkWriter<T, KafkaEpoc
     this.log.append(outgoingRecord(this.options, record));
   }
 
+  /** Appends a record made already (by a writer that partitions or checks records itself). */
+  append(record: OutgoingRecord): void {
+    this.log.append(record);
+  }
+
   /** After each batch: an epoch past its memory bound goes to its spill file before more input comes. */
   flush(): Promise<void> | undefined {
     return this.log.overMemoryLimit ? this.log.spillMemory() : undefined;
