@@ -14,3 +14,5 @@ export type { ClusterMetadata, ClusterMetadataProvider, ClusterSpec, StreamPlace
 export { MIGRATION_PHASES } from './connectors/multi-region/cluster-metadata.ts';
 export { RECORD_ID_HEADER, decodeRecordId, type RecordId } from './connectors/multi-region/record-id.ts';
 export type { ClusterHealth } from './connectors/multi-region/cluster-health.ts';
+export { MultiClusterKafkaSource, type MultiClusterSourceOptions, type MultiClusterWithoutDeserializer } from './connectors/multi-region/multi-cluster-source.ts';
+export type { MultiClusterSourceState } from './connectors/multi-region/source-state.ts';
