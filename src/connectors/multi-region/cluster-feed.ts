@@ -148,7 +148,7 @@ export class ClusterFeed<T> {
     while (!this.closed) {
       const reader = this.newReader();
       try {
-        await withTimeout(reader.open(this.startFrom), this.settings.requestTimeoutMs * 3, `opening cluster ${this.cluster}`);
+        await withTimeout(reader.open(this.startFrom), openTimeoutMs(this.settings), `opening cluster ${this.cluster}`);
       } catch (error) {
         void reader.close().catch(() => {});
         this.setReachable(false, error);
@@ -206,7 +206,7 @@ export class ClusterFeed<T> {
       this.lagRecords = lagOf(this.positions(), ends);
       if (this.settings.partitionDiscoveryMs > 0 && this.settings.bounded !== true && Date.now() >= this.nextDiscoveryAt) {
         this.nextDiscoveryAt = Date.now() + this.settings.partitionDiscoveryMs;
-        await withTimeout(reader.rediscover(), this.settings.requestTimeoutMs * 3, `discovering cluster ${this.cluster}'s partitions`);
+        await withTimeout(reader.rediscover(), openTimeoutMs(this.settings), `discovering cluster ${this.cluster}'s partitions`);
       }
     } catch (error) {
       this.markDown(reader, error);
@@ -241,6 +241,14 @@ export class ClusterFeed<T> {
   private pause(ms: number): Promise<void> {
     return Promise.race([sleep(ms), this.closing]);
   }
+}
+
+/**
+ * Opening takes several calls (partitions, offsets, the fetcher's group); it runs in the background, so a long bound
+ * costs only a later reconnect, while a short one could keep a slow but healthy cluster from ever opening.
+ */
+function openTimeoutMs<T>(settings: FeedSettings<T>): number {
+  return Math.max(30_000, settings.requestTimeoutMs * 3);
 }
 
 /** Records between each position and its partition's end. */
