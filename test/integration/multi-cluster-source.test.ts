@@ -18,9 +18,9 @@ let dir: string;
 let run = 0;
 
 beforeAll(async () => {
-  clusters = (await startClusters(2, { ownerPid: process.pid, readyTimeoutMs: 170_000 })) as [Cluster, Cluster];
+  clusters = (await startClusters(2, { ownerPid: process.pid, readyTimeoutMs: 400_000 })) as [Cluster, Cluster];
   dir = mkdtempSync(join(tmpdir(), 'weir-multi-cluster-'));
-}, 400_000);
+}, 900_000);
 
 afterAll(async () => {
   if (clusters !== undefined) await stopClusters(clusters, { graceMs: 0 });
@@ -206,7 +206,7 @@ describe('MultiClusterKafkaSource on two real clusters', () => {
     await waitForIds(seen, afterStop.map((event) => event.id));
 
     // b killed and started again on its data: a goes on meanwhile, b's records arrive once it is back.
-    const restart = restartCluster(clusters[1], { graceMs: 0, readyTimeoutMs: 170_000 });
+    const restart = restartCluster(clusters[1], { graceMs: 0, readyTimeoutMs: 400_000 });
     const duringRestart = await produce(clusters[0], topic, 'a2', 40);
     produced.push(...duringRestart);
     await waitForIds(seen, duringRestart.map((event) => event.id), 30_000);
