@@ -4,12 +4,12 @@ import { describeError, previewRecord, WeirError, type WeirErrorCode } from '../
 import type { ReaderOutput } from './source.ts';
 
 /**
- * Where a bad record was read, by kind of source: a Kafka record's offset, a file's line (counted from 1), the index
+ * Where a bad record was read, by kind of source: a Kafka record's offset (and cluster, from a multi-cluster source), a file's line (counted from 1), the index
  * of a generator's record or of an element of `fromElements`, or the coordinates a source of your own names. Plain
  * data, so that a dead letter crosses threads and lands in Kafka headers as it is.
  */
 export type DeadLetterSource =
-  | { readonly kind: 'kafka'; readonly topic: string; readonly partition: number; readonly offset: number }
+  | { readonly kind: 'kafka'; readonly cluster?: string; readonly topic: string; readonly partition: number; readonly offset: number }
   | { readonly kind: 'file'; readonly path: string; readonly line: number }
   | { readonly kind: 'generator'; readonly index: number }
   | { readonly kind: 'elements'; readonly index: number }
@@ -94,7 +94,7 @@ export function rejectRecord(output: Pick<ReaderOutput<unknown>, 'deadLetters'>,
 export function describeSource(source: DeadLetterSource): string {
   switch (source.kind) {
     case 'kafka':
-      return `in Kafka topic ${source.topic} partition ${source.partition} at offset ${source.offset}`;
+      return `in Kafka ${source.cluster === undefined ? '' : `cluster ${source.cluster} `}topic ${source.topic} partition ${source.partition} at offset ${source.offset}`;
     case 'file':
       return `in ${source.path}:${source.line}`;
     case 'generator':

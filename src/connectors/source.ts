@@ -26,6 +26,11 @@ export interface ReaderOutput<T> extends SourceOutput<T> {
   forSplit(splitId: string): SourceOutput<T>;
   releaseSplit(splitId: string): void;
   /**
+   * Marks a split idle now (its system is unreachable: it stops holding the watermark back at once, not after the
+   * strategy's idle timeout), or active again. Records it emits later make it active too.
+   */
+  markSplitIdle?(splitId: string, idle: boolean): void;
+  /**
    * Present only when the job reads the source's DEAD_LETTERS side output: a reader hands it records it cannot read
    * and goes on. Without it, a bad record fails the job with its position (docs/architecture.md, decision 10: never a silent drop).
    */

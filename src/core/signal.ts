@@ -1,3 +1,5 @@
+import { WeirError } from './errors.ts';
+
 /** A reusable wake-up: `wait` resolves at the next `notify`, or at once if one came since the last wait. */
 export class Signal {
   private pending = false;
@@ -28,14 +30,18 @@ export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => se
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A call that did not settle within its time limit (the call itself may still settle later: nothing cancels it). */
-export class TimeoutError extends Error {
+/** A call that did not settle within its time limit (the call itself may still settle later: nothing cancels it); retriable. */
+export class TimeoutError extends WeirError {
   override name = 'TimeoutError';
+  constructor(message: string) {
+    super(message, { retriable: true });
+  }
 }
 
 /**
- * `promise`, or a TimeoutError once `ms` have passed. The promise keeps running: a caller that gives up on it must not
- * rely on it again (a late rejection is swallowed here, so it is never unhandled).
+ * `promise`, or a TimeoutError once `ms` have passed (a call to a system that stopped answering). The promise keeps
+ * running unobserved: a caller that gives up on it must not rely on it again, and a late rejection is swallowed here
+ * so that it is never unhandled.
  */
 export function withTimeout<R>(promise: Promise<R>, ms: number, what: string): Promise<R> {
   promise.catch(() => {});

@@ -13,6 +13,8 @@ class SplitOutput<T> implements SourceOutput<T> {
   recordsAtLastCheck = 0;
   lastActiveAt: number;
   idle = false;
+  /** Marked idle by its reader (markSplitIdle) until it emits again or is marked active. */
+  markedIdle = false;
   private readonly generator: WatermarkGenerator<T> | undefined;
   private readonly watermarkOutput = { emitWatermark: (timestamp: number) => this.advance(timestamp) };
   /** The strategy's assigner (checked), or the source's own timestamp. */
@@ -84,6 +86,7 @@ export class SourceWatermarks<T> {
       collect: (record, sourceTimestamp) => (this.defaultSplit ??= this.forSplit('')).collect(record, sourceTimestamp),
       forSplit: (splitId) => this.forSplit(splitId),
       releaseSplit: (splitId) => this.releaseSplit(splitId),
+      markSplitIdle: (splitId, idle) => this.markSplitIdle(splitId, idle),
     };
     // A dead letter carries its record's timestamp downstream but is no event: no split's generator sees it.
     this.readerOutput =
@@ -144,6 +147,16 @@ export class SourceWatermarks<T> {
     this.splits.delete(splitId);
   }
 
+  /** A split whose reader knows it will not deliver for a while stops holding the watermark at once; or is active again. */
+  markSplitIdle(splitId: string, idle: boolean): void {
+    const split = this.splits.get(splitId);
+    if (split === undefined || split.markedIdle === idle) return;
+    split.markedIdle = idle;
+    split.idle = idle;
+    split.recordsAtLastCheck = split.records;
+    split.lastActiveAt = this.clock();
+  }
+
   /** Asks every split's generator for its watermark and reports the subtask's progress or idleness. */
   emitPeriodic(output: ValveOutput): void {
     if (this.strategy?.createGenerator === undefined) return;
@@ -151,12 +164,16 @@ export class SourceWatermarks<T> {
     const timeout = this.strategy.idleTimeoutMs;
     let minimum = Number.POSITIVE_INFINITY;
     let active = 0;
+    let marked = 0;
     for (const split of this.splits.values()) {
       split.periodic();
       if (split.records !== split.recordsAtLastCheck) {
         split.recordsAtLastCheck = split.records;
         split.lastActiveAt = now;
         split.idle = false;
+        split.markedIdle = false;
+      } else if (split.markedIdle) {
+        marked++;
       } else if (timeout !== undefined && now - split.lastActiveAt >= timeout) {
         split.idle = true;
       }
@@ -164,8 +181,10 @@ export class SourceWatermarks<T> {
       active++;
       if (split.watermark < minimum) minimum = split.watermark;
     }
-    // A subtask with no splits at all is idle once the timeout has passed since it started.
-    const idle = timeout !== undefined && active === 0 && (this.splits.size > 0 || now - this.startedAt >= timeout);
+    // A subtask with no splits at all is idle once the timeout has passed since it started; one whose splits are all
+    // marked idle by its reader is idle at once, with or without a timeout.
+    const allMarked = marked > 0 && marked === this.splits.size;
+    const idle = allMarked || (timeout !== undefined && active === 0 && (this.splits.size > 0 || now - this.startedAt >= timeout));
     if (idle !== this.idle) {
       this.idle = idle;
       output.emitIdle(idle);

@@ -134,6 +134,49 @@ describe('SourceWatermarks: per-split watermarks', () => {
     expect(h.emitted).toEqual([{ wm: 9 }, { wm: 19 }]);
   });
 
+  it('a split its reader marks idle stops holding the watermark at once, without an idle timeout, until marked active or it emits', () => {
+    const h = harness(byTs(WatermarkStrategy.monotonousTimestamps<Ev>()));
+    const a = h.sw.forSplit('a');
+    const b = h.sw.forSplit('b');
+    a.collect({ ts: 10 });
+    b.collect({ ts: 20 });
+    h.tick();
+    a.collect({ ts: 1_000 });
+    h.sw.readerOutput.markSplitIdle!('b', true);
+    h.tick();
+    // b (its cluster down) no longer holds a back: a's progress goes out at the next periodic emit.
+    expect(h.emitted).toEqual([{ wm: 9 }, { wm: 999 }]);
+    // Marked active again: b holds the watermark as before (its own is 19, below the emitted one: nothing new).
+    h.sw.readerOutput.markSplitIdle!('b', false);
+    a.collect({ ts: 2_000 });
+    h.tick();
+    expect(h.emitted).toEqual([{ wm: 9 }, { wm: 999 }]);
+    // Records of a marked split make it active too.
+    h.sw.readerOutput.markSplitIdle!('b', true);
+    h.tick();
+    expect(h.watermarks()).toEqual([9, 999, 1_999]);
+    b.collect({ ts: 1_500 });
+    a.collect({ ts: 3_000 });
+    h.tick();
+    expect(h.watermarks()).toEqual([9, 999, 1_999]);
+  });
+
+  it('a subtask whose splits are all marked idle is idle at once, and active again when one is marked active', () => {
+    const h = harness(byTs(WatermarkStrategy.monotonousTimestamps<Ev>()));
+    h.sw.forSplit('a').collect({ ts: 10 });
+    h.sw.forSplit('b').collect({ ts: 20 });
+    h.tick();
+    h.sw.readerOutput.markSplitIdle!('a', true);
+    h.tick();
+    expect(h.idles()).toEqual([]);
+    h.sw.readerOutput.markSplitIdle!('b', true);
+    h.tick();
+    expect(h.idles()).toEqual([true]);
+    h.sw.readerOutput.markSplitIdle!('a', false);
+    h.tick();
+    expect(h.idles()).toEqual([true, false]);
+  });
+
   it('releasing a split removes it from the minimum', () => {
     const h = harness(byTs(WatermarkStrategy.monotonousTimestamps<Ev>()));
     const a = h.sw.forSplit('a');

@@ -10,7 +10,7 @@ export type DeadLetterSinkOptions = Omit<KafkaSinkOptions<DeadLetter>, 'serializ
 /**
  * Writes dead letters to a Kafka topic as the records they were: the original key, value and headers, plus
  * `weir.dlq.reason`, `weir.dlq.operator` and the record's place (`weir.dlq.topic`, `weir.dlq.partition` and
- * `weir.dlq.offset` from Kafka, `weir.dlq.path` and `weir.dlq.line` from a file, `weir.dlq.index` from the
+ * `weir.dlq.offset` from Kafka, with `weir.dlq.cluster` from a multi-cluster source, `weir.dlq.path` and `weir.dlq.line` from a file, `weir.dlq.index` from the
  * generator). A plain KafkaSink underneath, so its delivery options (an exactly-once sink's transactions: dead letters
  * commit with their epoch) apply as they are.
  */

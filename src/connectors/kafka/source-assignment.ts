@@ -23,6 +23,8 @@ export class SourceAssignment<T> {
     private readonly options: Pick<KafkaSourceOptions<T>, 'groupId' | 'resetTo'>,
     private readonly me: { readonly subtask: number; readonly parallelism: number },
     private readonly restored: ReadonlyMap<string, number> | undefined,
+    /** Put before each partition key in split ids (a multi-cluster reader's `cluster/`). */
+    private readonly splitPrefix = '',
   ) {}
 
   /** Takes the partitions this subtask owns and has not yet, each at its start offset; false when there were none. */
@@ -43,6 +45,11 @@ export class SourceAssignment<T> {
     return true;
   }
 
+  /** The split ids of the owned partitions. */
+  splitIds(): string[] {
+    return [...this.owned.keys()].map((key) => this.splitPrefix + key);
+  }
+
   /** Every owned partition's next offset. */
   positions(): PartitionOffset[] {
     return [...this.owned.values()].map(({ tp, next }) => ({ ...tp, offset: next }));
@@ -50,14 +57,14 @@ export class SourceAssignment<T> {
 
   /** Every owned partition holds the watermark back from the start, not only from its first record (as in Flink). */
   bindOutputs(output: ReaderOutput<T>): void {
-    for (const [key, owned] of this.owned) owned.output ??= output.forSplit(key);
+    for (const [key, owned] of this.owned) owned.output ??= output.forSplit(this.splitPrefix + key);
   }
 
   /** Every owned partition reached the end found at start; done partitions release their watermark hold. */
   finishedBounded(output: ReaderOutput<T>): boolean {
     let finished = true;
     for (const [key, owned] of this.owned) {
-      if (owned.next >= owned.stopAt) output.releaseSplit(key);
+      if (owned.next >= owned.stopAt) output.releaseSplit(this.splitPrefix + key);
       else finished = false;
     }
     return finished;

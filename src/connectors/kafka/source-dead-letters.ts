@@ -13,26 +13,28 @@ export function emitOrReject<T>(
   split: SourceOutput<T>,
   output: ReaderOutput<T>,
   operator: string,
+  /** The cluster the record came from, when the source reads several. */
+  cluster?: string,
 ): void {
   let value: T;
   try {
     value = deserializer(record);
   } catch (error) {
-    reject(record, error, record.value === null ? null : textOf(record.value), output, operator);
+    reject(record, error, record.value === null ? null : textOf(record.value), output, operator, cluster);
     return;
   }
   try {
     split.collect(value, record.timestamp);
   } catch (error) {
     if (!(error instanceof BadRecordError)) throw error;
-    reject(record, error, value, output, operator);
+    reject(record, error, value, output, operator, cluster);
   }
 }
 
-function reject<T>(record: KafkaRecordView, error: unknown, preview: unknown, output: ReaderOutput<T>, operator: string): void {
+function reject<T>(record: KafkaRecordView, error: unknown, preview: unknown, output: ReaderOutput<T>, operator: string, cluster: string | undefined): void {
   const { topic, partition, offset } = record;
   rejectRecord(output, operator, {
-    source: { kind: 'kafka', topic, partition, offset },
+    source: cluster === undefined ? { kind: 'kafka', topic, partition, offset } : { kind: 'kafka', cluster, topic, partition, offset },
     error,
     preview,
     key: record.key,
