@@ -42,7 +42,12 @@ export class MultiClusterSourceReader<T> implements SourceReader<T> {
     private readonly ctx: RuntimeContext,
     private readonly restored: RestoredShare | undefined,
   ) {
-    this.subscription = new MetadataSubscription(options.metadata, { operator: ctx.operatorName, subtask: ctx.subtaskIndex });
+    // With the subtask's reportStatus: `weir migrate` sees which metadata each subtask has applied.
+    this.subscription = new MetadataSubscription(
+      options.metadata,
+      { operator: ctx.operatorName, subtask: ctx.subtaskIndex },
+      { stream: options.stream, role: 'source', report: ctx.reportStatus },
+    );
     this.retained = new Map(restored?.retained);
     for (const [cluster, offsets] of restored?.clusters ?? []) this.active.set(cluster, offsets);
     this.dedup = new EpochDedup(restored?.dedup, options.dedupMaxIntervals);

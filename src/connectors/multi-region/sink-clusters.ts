@@ -47,7 +47,12 @@ export class SinkClusters {
     private readonly settings: SinkClustersSettings,
     private readonly ctx: SinkContext,
   ) {
-    this.subscription = new MetadataSubscription(settings.metadata, { operator: ctx.operatorName, subtask: ctx.subtaskIndex, stream: settings.stream });
+    // With the subtask's reportStatus: `weir migrate` sees which metadata each subtask has applied.
+    this.subscription = new MetadataSubscription(
+      settings.metadata,
+      { operator: ctx.operatorName, subtask: ctx.subtaskIndex, stream: settings.stream },
+      { stream: settings.stream, role: 'sink', report: ctx.reportStatus },
+    );
   }
 
   /** Loads the metadata and checks every cluster once (the first caller; later callers wait for the same start). */
