@@ -11,6 +11,8 @@ import { RecordPartitioner, type ClusterEpoch } from './shares.ts';
 import { SinkClusters } from './sink-clusters.ts';
 
 const DEFAULT_PUBLISH_TIMEOUT_MS = 10_000;
+/** At least: the first takeover on a fresh broker creates its transaction log, seconds on a loaded machine. */
+const DEFAULT_TAKEOVER_TIMEOUT_MS = 30_000;
 const DEFAULT_HEALTH_CHECK_INTERVAL_MS = 2_000;
 const DEFAULT_FAILBACK_AFTER_MS = 30_000;
 /** kafkajs's default; the broker's transaction.max.timeout.ms (15 min by default) caps it. */
@@ -35,8 +37,17 @@ export interface MultiClusterKafkaSinkOptions<T> {
   /** A cluster that failed receives epochs again once it has been healthy for `failbackAfterMs` (default true, 30 s). */
   readonly failback?: boolean;
   readonly failbackAfterMs?: number;
-  /** How long one cluster's publish of a share may take before the share goes to the next cluster; default 10 s. */
+  /**
+   * How long one cluster's publish of a share may take before the share goes to the next cluster (the cluster counts as
+   * failed); default 10 s. A share waits as long for a takeover under way before it tries the next cluster meanwhile.
+   */
   readonly publishTimeoutMs?: number;
+  /**
+   * How long taking over a transactional id on a cluster may take (the first on a fresh broker creates its transaction
+   * log) before it is given up and the cluster counts as failed; default the larger of 30 s and `publishTimeoutMs`.
+   * A slower takeover is no failure: the share goes to the next cluster meanwhile, and the cluster is used once it answers.
+   */
+  readonly takeoverTimeoutMs?: number;
   /** How often each cluster is checked (an admin call with a time limit); default 2 s. */
   readonly healthCheckIntervalMs?: number;
   /** Transactional ids are `<prefix>-<subtask>@<share cluster>`; default `weir-<job id>-<operator id>`. */
@@ -80,7 +91,7 @@ export class MultiClusterKafkaSink<T> implements TransactionalSink<T, ClusterEpo
     if (options.mode !== undefined && options.mode !== 'failover' && options.mode !== 'multiplex') {
       throw new WeirError(`MultiClusterKafkaSink mode must be 'failover' or 'multiplex', not ${JSON.stringify(options.mode)}`);
     }
-    for (const name of ['failbackAfterMs', 'publishTimeoutMs', 'healthCheckIntervalMs', 'transactionTimeoutMs'] as const) {
+    for (const name of ['failbackAfterMs', 'publishTimeoutMs', 'takeoverTimeoutMs', 'healthCheckIntervalMs', 'transactionTimeoutMs'] as const) {
       const value = options[name];
       if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new WeirError(`MultiClusterKafkaSink ${name} must be a number above 0 (got ${value})`);
     }
@@ -97,6 +108,7 @@ export class MultiClusterKafkaSink<T> implements TransactionalSink<T, ClusterEpo
       transactionalIdPrefix: this.options.transactionalIdPrefix ?? `weir-${ctx.jobId}-${ctx.operatorId}`,
       transactionTimeoutMs: this.options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS,
       publishTimeoutMs,
+      takeoverTimeoutMs: this.options.takeoverTimeoutMs ?? Math.max(DEFAULT_TAKEOVER_TIMEOUT_MS, publishTimeoutMs),
       retryWaitMs: healthCheckIntervalMs,
     };
     const { logs, clusters } = this.partsOf(ctx);

@@ -5,7 +5,7 @@ import { sleep, TimeoutError, withTimeout } from '../../core/signal.ts';
 import type { EpochLogs } from '../kafka/epoch-writer.ts';
 import { checkTransactionTimeout, epochRecords, isFencedError, MarkerAheadError } from '../kafka/transactional-publisher.ts';
 import { shareRecords, type ClusterEpoch } from './shares.ts';
-import type { SinkCluster } from './sink-cluster.ts';
+import { TakeoverPendingError, type SinkCluster } from './sink-cluster.ts';
 import type { SinkClusters } from './sink-clusters.ts';
 
 const log = createLogger(undefined, { component: 'multi-cluster-sink' });
@@ -13,8 +13,13 @@ const log = createLogger(undefined, { component: 'multi-cluster-sink' });
 export interface ShareCommitSettings {
   readonly transactionalIdPrefix: string;
   readonly transactionTimeoutMs: number;
-  /** How long one cluster's takeover or publish of a share may take before the share goes to the next cluster. */
+  /**
+   * How long one cluster's publish of a share may take before the share goes to the next cluster (the publish is given
+   * up and the cluster counts as failed); also how long a share waits for a takeover under way before it tries the next.
+   */
   readonly publishTimeoutMs: number;
+  /** How long a takeover of a transactional id may take before it is given up and its cluster counts as failed. */
+  readonly takeoverTimeoutMs: number;
   /** How long to wait for a cluster to come back when none is ready. */
   readonly retryWaitMs: number;
 }
@@ -47,21 +52,30 @@ export class ShareCommitter implements Committer<ClusterEpoch> {
     private readonly clusters: SinkClusters,
   ) {}
 
-  /** Checks the transaction timeout on each cluster that answers, and takes over this subtask's id for each share on its own cluster. */
+  /**
+   * On each cluster that answers: checks the transaction timeout, and takes over this subtask's id of every share (its
+   * own cluster's first). A failover then needs no takeover (the first on a fresh broker is slow), and a transaction
+   * that a crash left open under any of the ids, on any cluster, is ended now rather than at its transaction timeout.
+   */
   async open(): Promise<void> {
     this.opened = true;
     await this.clusters.start();
-    const { transactionTimeoutMs, publishTimeoutMs } = this.settings;
+    const { transactionTimeoutMs, takeoverTimeoutMs } = this.settings;
+    const clusters = this.clusters.all();
     await Promise.all(
-      this.clusters.all().map(async (cluster) => {
+      clusters.map(async (cluster) => {
         if (!cluster.usable) return;
+        const shares = [cluster.id, ...clusters.map((other) => other.id).filter((id) => id !== cluster.id)];
         try {
           await cluster.adminCall((admin) => checkTransactionTimeout(transactionTimeoutMs, this.ctx.checkpointIntervalMs, admin), 'reading transaction.max.timeout.ms');
-          const publisher = await cluster.publisher(this.publisherSettings(cluster, this.ctx.subtaskIndex, cluster.id), publishTimeoutMs);
-          if (publisher.committedThrough > this.restoredFrom) throw new MarkerAheadError(publisher.transactionalId, publisher.committedThrough, this.restoredFrom, this.ctx.jobId);
+          for (const share of shares) {
+            const publisher = await cluster.publisher(this.publisherSettings(cluster, this.ctx.subtaskIndex, share), takeoverTimeoutMs, takeoverTimeoutMs);
+            if (publisher.committedThrough > this.restoredFrom) throw new MarkerAheadError(publisher.transactionalId, publisher.committedThrough, this.restoredFrom, this.ctx.jobId);
+          }
         } catch (error) {
           if (isFatal(error) || !(error instanceof TimeoutError || (error instanceof WeirError && error.retriable))) throw error;
-          cluster.markUnreachable(error);
+          log.warn({ cluster: cluster.id, err: describeError(error) }, 'a sink cluster failed at start; it receives once its health check and a takeover succeed');
+          if (!(error instanceof TakeoverPendingError)) cluster.markUnreachable(error);
         }
       }),
     );
@@ -107,6 +121,12 @@ export class ShareCommitter implements Committer<ClusterEpoch> {
         try {
           if (await this.publishOn(cluster, unit, epochs, transactionalId, newestComplete)) return;
         } catch (error) {
+          // Slow, not failed: the takeover goes on and the cluster is used once it answers.
+          if (error instanceof TakeoverPendingError) {
+            lastError = error;
+            log.info({ cluster: cluster.id, share, transactionalId }, 'a takeover is still under way on a cluster; the share tries the next one meanwhile');
+            continue;
+          }
           // Fenced: another instance holds the id, which no other cluster changes; the job decides who goes on.
           if (isFatal(error) || isFencedError(error) || error instanceof MarkerAheadError) throw error;
           lastError = error;
@@ -129,7 +149,7 @@ export class ShareCommitter implements Committer<ClusterEpoch> {
 
   /** Publishes the share's epochs not yet out on `cluster`; false when the cluster failed and the next should take them. */
   private async publishOn(cluster: SinkCluster, unit: ShareUnit, epochs: readonly ClusterEpoch[], transactionalId: string, newestComplete: number): Promise<boolean> {
-    const publisher = await cluster.publisher(this.publisherSettings(cluster, unit.owner, unit.share), this.settings.publishTimeoutMs);
+    const publisher = await cluster.publisher(this.publisherSettings(cluster, unit.owner, unit.share), this.settings.publishTimeoutMs, this.settings.takeoverTimeoutMs);
     if (publisher.committedThrough > newestComplete) {
       cluster.dropPublisher(publisher, undefined);
       await publisher.close().catch(() => {});

@@ -1,4 +1,4 @@
-import { describeError } from '../../core/errors.ts';
+import { describeError, WeirError } from '../../core/errors.ts';
 import { TimeoutError, withTimeout } from '../../core/signal.ts';
 import { createKafkaClient, type KafkaAdmin, type KafkaClient } from '../kafka/client/index.ts';
 import { TransactionalPublisher, type PublisherSettings } from '../kafka/transactional-publisher.ts';
@@ -32,6 +32,9 @@ export class SinkCluster {
   private checkRunning = false;
   private readonly abandoned = new Set<Promise<unknown>>();
   private readonly publishers = new Map<string, TransactionalPublisher>();
+  /** Takeovers under way, one per transactional id: a second one would fence the first's producer. */
+  private readonly takeovers = new Map<string, Promise<TransactionalPublisher>>();
+  private closed = false;
 
   constructor(
     readonly id: string,
@@ -90,22 +93,45 @@ export class SinkCluster {
   }
 
   /**
-   * The publisher of a transactional id on this cluster, taking the id over on first use, within `timeoutMs`. A
-   * takeover given up is closed when it finally answers.
+   * The publisher of a transactional id on this cluster. Its first use takes the id over, once: a takeover is slow at
+   * times (the first on a fresh broker creates the transaction log; a loaded machine), so a caller that waits `waitMs`
+   * in vain gets a TakeoverPendingError, which is no failure of the cluster, and the same takeover is used once it
+   * answers. Only a takeover still unanswered `takeoverTimeoutMs` after it began is given up (a TimeoutError): its late
+   * answer is closed, and the cluster is not usable until it has settled.
    */
-  async publisher(settings: PublisherSettings, timeoutMs: number): Promise<TransactionalPublisher> {
-    const known = this.publishers.get(settings.transactionalId);
+  async publisher(settings: PublisherSettings, waitMs: number, takeoverTimeoutMs: number): Promise<TransactionalPublisher> {
+    const id = settings.transactionalId;
+    const known = this.publishers.get(id);
     if (known !== undefined) return known;
-    const takeover = this.adminOf().then((connected) => TransactionalPublisher.takeOver(this.client, connected, settings));
-    let publisher: TransactionalPublisher;
+    let pending = this.takeovers.get(id);
+    if (pending === undefined) pending = this.takeOver(settings, takeoverTimeoutMs);
     try {
-      publisher = await withTimeout(takeover, timeoutMs, `taking over '${settings.transactionalId}' on Kafka cluster '${this.id}'`);
+      return await withTimeout(pending, waitMs, `taking over '${id}' on Kafka cluster '${this.id}'`);
     } catch (error) {
-      if (error instanceof TimeoutError) this.giveUp(takeover.then((late) => late.abandon()));
+      // The takeover's own settlement runs first: still listed means only this wait ran out.
+      if (error instanceof TimeoutError && this.takeovers.get(id) === pending) throw new TakeoverPendingError(id, this.id, waitMs);
       throw error;
     }
-    this.publishers.set(settings.transactionalId, publisher);
-    return publisher;
+  }
+
+  /** Starts the one takeover of an id here; its publisher is kept once it answers, whoever waits for it then. */
+  private takeOver(settings: PublisherSettings, takeoverTimeoutMs: number): Promise<TransactionalPublisher> {
+    const id = settings.transactionalId;
+    const takeover = this.adminOf().then((connected) => TransactionalPublisher.takeOver(this.client, connected, settings));
+    const pending = withTimeout(takeover, takeoverTimeoutMs, `taking over '${id}' on Kafka cluster '${this.id}'`);
+    this.takeovers.set(id, pending);
+    pending.then(
+      (publisher) => {
+        if (this.takeovers.get(id) === pending) this.takeovers.delete(id);
+        if (this.closed) void publisher.close().catch(() => {});
+        else this.publishers.set(id, publisher);
+      },
+      (error: unknown) => {
+        if (this.takeovers.get(id) === pending) this.takeovers.delete(id);
+        if (error instanceof TimeoutError) this.giveUp(takeover.then((late) => late.abandon()));
+      },
+    );
+    return pending;
   }
 
   /** A publisher that failed closed itself; one given up is abandoned (closed in the background). */
@@ -136,6 +162,7 @@ export class SinkCluster {
 
   /** Closes what answers within a moment; the rest finishes (or fails) in the background. */
   async close(): Promise<void> {
+    this.closed = true;
     const publishers = [...this.publishers.values()];
     this.publishers.clear();
     const admin = this.admin;
@@ -154,5 +181,15 @@ export class SinkCluster {
     );
     this.abandoned.add(settled);
     void settled.then(() => this.abandoned.delete(settled));
+  }
+}
+
+/**
+ * A takeover that has not answered yet, though it still may: the share goes on to the next cluster for now, and this
+ * cluster is neither marked unhealthy nor counted as a failover.
+ */
+export class TakeoverPendingError extends WeirError {
+  constructor(transactionalId: string, cluster: string, waitedMs: number) {
+    super(`taking over '${transactionalId}' on Kafka cluster '${cluster}' has not answered within ${waitedMs} ms (it goes on in the background)`, { retriable: true });
   }
 }
