@@ -12,6 +12,9 @@ import { brokerPid, listTopics, startBroker, stopBroker, type Cluster } from './
 
 export type OutageMode = 'kill' | 'pause';
 
+/** How long a cluster may take to answer again after an outage: a restarted JVM needs a minute on a loaded machine. */
+const READY_TIMEOUT_MS = 120_000;
+
 export type BrokerState = 'running' | 'paused' | 'down';
 
 /** Whether the cluster's broker JVM runs, is stopped by SIGSTOP, or is gone. */
@@ -47,7 +50,7 @@ export async function beginOutage(cluster: Cluster, mode: OutageMode): Promise<O
     cluster,
     mode,
     since,
-    end: (options = {}) => (ended ??= mode === 'kill' ? startBroker(cluster, options.readyTimeoutMs) : resume(cluster, pid, options.readyTimeoutMs)),
+    end: ({ readyTimeoutMs = READY_TIMEOUT_MS } = {}) => (ended ??= mode === 'kill' ? startBroker(cluster, readyTimeoutMs) : resume(cluster, pid, readyTimeoutMs)),
   };
 }
 
@@ -66,7 +69,7 @@ export async function clusterOutage(cluster: Cluster, { mode, durationMs, signal
 }
 
 /** SIGCONT, then waits until the cluster answers a metadata request (after a long pause it re-registers its broker). */
-async function resume(cluster: Cluster, pid: number, readyTimeoutMs = 60_000): Promise<Cluster> {
+async function resume(cluster: Cluster, pid: number, readyTimeoutMs: number): Promise<Cluster> {
   process.kill(pid, 'SIGCONT');
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {

@@ -42,7 +42,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 30_000)
 }
 
 describe('cluster outages', () => {
-  it('a paused cluster does not answer a metadata request within a short timeout, and answers once the outage ends', async () => {
+  it('a paused cluster does not answer a metadata request within a short timeout, and answers once the outage ends', { timeout: 180_000 }, async () => {
     const address = kafka.clusters[0]!.address;
     await listTopics(address, 2_000);
     const command = outageCommand(['0', '6', '--pause']);
@@ -57,7 +57,7 @@ describe('cluster outages', () => {
     await listTopics(address, 3_000);
   });
 
-  it('a killed cluster comes back on its ports with every record committed before the kill, headers included', async () => {
+  it('a killed cluster comes back on its ports with every record committed before the kill, headers included', { timeout: 180_000 }, async () => {
     const topic = uniqueTopic('outage');
     await kafka.createTopic(topic, 2);
     const brokers = kafka.brokers(0);
