@@ -194,6 +194,8 @@ export async function stopBroker(cluster: Cluster, { graceMs = 15_000 }: { grace
     }
   };
   signal(graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
+  // A paused broker (an outage by SIGSTOP) handles SIGTERM only once it runs again.
+  if (graceMs > 0) signal('SIGCONT');
   const deadline = Date.now() + graceMs;
   while (brokerPid(cluster) === pid && Date.now() < deadline) await sleep(100);
   if (brokerPid(cluster) === pid) signal('SIGKILL');
@@ -264,7 +266,7 @@ function watchOwner(owner: number, dir: string): void {
     [ -f "$1/broker.pid" ] || exit 0
     p=$(cat "$1/broker.pid")
     if grep -qa "$1/server.properties" "/proc/$p/cmdline" 2>/dev/null; then
-      kill -TERM "$p"; i=0
+      kill -TERM "$p"; kill -CONT "$p"; i=0
       while kill -0 "$p" 2>/dev/null && [ $i -lt 20 ]; do sleep 0.5; i=$((i+1)); done
       kill -KILL "$p" 2>/dev/null
     fi
@@ -359,10 +361,14 @@ async function waitForLeaders(admin: Admin, topic: string, partitions: number, t
   throw new Error(`topic ${topic}: not every partition has a leader after ${timeoutMs} ms`, { cause: lastError });
 }
 
-async function listTopics(address: string): Promise<void> {
+/**
+ * Asks the broker at `address` for its topics (a metadata request) once, failing after `requestTimeoutMs`: whether a
+ * cluster answers now (a paused one accepts connections, its kernel does, but never answers).
+ */
+export async function listTopics(address: string, requestTimeoutMs = 3_000): Promise<void> {
   const kafka = new Kafka({
     brokers: [address], clientId: 'weir-kafka-ready', logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000, requestTimeout: 3_000, retry: { retries: 0 },
+    connectionTimeout: Math.min(1_000, requestTimeoutMs), requestTimeout: requestTimeoutMs, retry: { retries: 0 },
   });
   const admin = kafka.admin();
   try {

@@ -6,12 +6,18 @@
  *                          `host:port` per cluster on stdout (logs go to stderr) and leaves them running
  *   stop                   stop the clusters `start` recorded and remove their dirs
  *   restart <index>        restart one cluster's broker on the same dirs and ports
- *   status                 print the recorded clusters and whether their brokers are alive
+ *   outage <index> <seconds> [--pause]
+ *                          take one cluster down for that long, then bring it back (scripts/kafka-outage.ts): its broker
+ *                          SIGKILLed and restarted on the same dirs and ports, or with --pause SIGSTOPped and SIGCONTed
+ *                          (connections hang); Ctrl-C ends the outage early; prints the cluster's host:port once it answers
+ *   status                 print the recorded clusters and whether their brokers run, are paused or are down
  * Example: export KAFKA_BROKERS=$(npm run -s kafka -- start --topics feedback:4,model-scores:4,feedback-dlq:1)
  */
-import { brokerPid, createTopic, fetchKafka, kafkaCacheDir, readState, restartCluster, startClusters, stateFile, stopClusters, writeState } from './kafka-broker.ts';
+import { brokerPid, createTopic, fetchKafka, kafkaCacheDir, readState, restartCluster, startClusters, stateFile, stopClusters, writeState, type Cluster } from './kafka-broker.ts';
+import { brokerState, clusterOutage } from './kafka-outage.ts';
 
-const USAGE = 'usage: kafka fetch | start [--clusters N] [--topics name:partitions[,name:partitions...]] | stop | restart <index> | status';
+const USAGE =
+  'usage: kafka fetch | start [--clusters N] [--topics name:partitions[,name:partitions...]] | stop | restart <index> | outage <index> <seconds> [--pause] | status';
 
 interface StartArgs {
   readonly clusters: number;
@@ -77,25 +83,47 @@ async function main(args: string[]): Promise<void> {
       return;
     }
     case 'restart': {
-      const index = Number(rest[0]);
-      const clusters = readState();
-      const cluster = clusters.find((c) => c.index === index);
-      if (!cluster) throw new Error(`no cluster ${rest[0] ?? '(none given)'} in ${stateFile()}; ${USAGE}`);
+      const { clusters, cluster } = recorded(rest[0]);
       const restarted = await restartCluster(cluster);
-      writeState(clusters.map((c) => (c.index === index ? restarted : c)));
+      writeState(clusters.map((c) => (c.index === cluster.index ? restarted : c)));
       process.stdout.write(`${restarted.address}\n`);
+      return;
+    }
+    case 'outage': {
+      const { clusters, cluster } = recorded(rest[0]);
+      const seconds = Number(rest[1]);
+      const flags = rest.slice(2);
+      if (!(seconds >= 0) || flags.some((flag) => flag !== '--pause')) throw new Error(USAGE);
+      const mode = flags.includes('--pause') ? 'pause' : 'kill';
+      // Ctrl-C (or a kill of this command) ends the outage early instead of leaving the cluster down or frozen.
+      const early = new AbortController();
+      for (const name of ['SIGINT', 'SIGTERM'] as const) process.once(name, () => early.abort());
+      const began = Date.now();
+      process.stderr.write(`[kafka] cluster ${cluster.index} (${cluster.address}) ${mode === 'kill' ? 'killed (SIGKILL)' : 'paused (SIGSTOP)'} for ${seconds} s\n`);
+      const back = await clusterOutage(cluster, { mode, durationMs: seconds * 1_000, signal: early.signal });
+      writeState(clusters.map((c) => (c.index === cluster.index ? back : c)));
+      process.stderr.write(`[kafka] cluster ${cluster.index} answers again ${((Date.now() - began) / 1000).toFixed(1)} s after the outage began\n`);
+      process.stdout.write(`${back.address}\n`);
       return;
     }
     case 'status': {
       for (const cluster of readState()) {
-        const pid = brokerPid(cluster);
-        process.stdout.write(`${cluster.index} ${cluster.address} ${pid === undefined ? 'down' : `pid ${pid}`} ${cluster.dir}\n`);
+        const state = brokerState(cluster);
+        process.stdout.write(`${cluster.index} ${cluster.address} ${state === 'down' ? 'down' : `${state} pid ${brokerPid(cluster)}`} ${cluster.dir}\n`);
       }
       return;
     }
     default:
       throw new Error(USAGE);
   }
+}
+
+/** The recorded clusters and the one with index `given`. */
+function recorded(given: string | undefined): { clusters: Cluster[]; cluster: Cluster } {
+  const clusters = readState();
+  const cluster = clusters.find((c) => c.index === Number(given));
+  if (given === undefined || !cluster) throw new Error(`no cluster ${given ?? '(none given)'} in ${stateFile()}; ${USAGE}`);
+  return { clusters, cluster };
 }
 
 main(process.argv.slice(2)).then(

@@ -17,4 +17,5 @@ export type { ClusterHealth } from './connectors/multi-region/cluster-health.ts'
 export { MultiClusterKafkaSink, type MultiClusterKafkaSinkOptions, type MultiClusterSinkOptionsWithoutSerializer } from './connectors/multi-region/multi-cluster-sink.ts';
 export type { ClusterEpoch } from './connectors/multi-region/shares.ts';
 export { MultiClusterKafkaSource, type MultiClusterSourceOptions, type MultiClusterWithoutDeserializer } from './connectors/multi-region/multi-cluster-source.ts';
-export type { MultiClusterSourceState } from './connectors/multi-region/source-state.ts';
+export type { MultiClusterSourceState, RetainedPositions } from './connectors/multi-region/source-state.ts';
+export type { EpochDedupState, EpochInterval } from './connectors/multi-region/epoch-dedup.ts';

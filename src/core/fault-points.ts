@@ -1,13 +1,15 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 
 /**
  * Named points where a test makes the job fail on purpose (weir/testing's fault injection): the checkpoint protocol's
  * own points, and any a job's functions name. Set by the WEIR_FAULTS environment variable, a JSON list of
  * `{ point, hit, action, marker }`: on the `hit`-th time a thread passes `point`, the fault fires once across every
  * thread, attempt and process (the `marker` file records that it fired, and how many fired is what a test reports).
- * `kill` SIGKILLs the whole process, `exit-thread` ends the worker thread, `throw` throws. Unset, a point costs a check.
+ * `kill` SIGKILLs the whole process, `exit-thread` ends the worker thread, `throw` throws. `hold` blocks the thread
+ * at the point until the test calls `releaseHold(marker)` (a minute at most), then goes on: the test acts while the
+ * job is exactly there (takes a Kafka cluster down in the middle of a publish, say). Unset, a point costs a check.
  */
-export type FaultAction = 'kill' | 'exit-thread' | 'throw';
+export type FaultAction = 'kill' | 'exit-thread' | 'throw' | 'hold';
 
 export interface FaultSpec {
   readonly point: string;
@@ -36,6 +38,10 @@ export function faultPoint(point: string): void {
     if (spec.point !== point || spec.hit !== hit || !claimMarker(spec.marker)) continue;
     if (spec.action === 'kill') process.kill(process.pid, 'SIGKILL');
     if (spec.action === 'exit-thread') process.exit(17);
+    if (spec.action === 'hold') {
+      holdUntilReleased(spec.marker);
+      continue;
+    }
     throw new Error(`injected fault at '${point}' (hit ${hit})`);
   }
 }
@@ -49,4 +55,21 @@ export function claimMarker(marker: string): boolean {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
   }
+}
+
+/** The longest a `hold` fault blocks: a test that never releases it delays the job, it does not hang it. */
+const HOLD_LIMIT_MS = 60_000;
+
+const releasedPath = (marker: string): string => `${marker}.released`;
+
+/** Lets a job held at a `hold` fault (whose marker this is) go on. */
+export function releaseHold(marker: string): void {
+  closeSync(openSync(releasedPath(marker), 'a'));
+}
+
+/** Blocks this thread (synchronously: the point is inside the job's own code) until the hold is released. */
+function holdUntilReleased(marker: string): void {
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + HOLD_LIMIT_MS;
+  while (!existsSync(releasedPath(marker)) && Date.now() < deadline) Atomics.wait(nap, 0, 0, 10);
 }

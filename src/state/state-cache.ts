@@ -22,6 +22,10 @@ export class CacheEntry {
   ref = false;
   /** LMDB or a snapshot may hold a record for this entry: only then does clearing it need a tombstone. */
   inStore: boolean;
+  /** In the cache's clock list (StateCache): its neighbours there, by insertion order. */
+  listed = false;
+  prev: CacheEntry | undefined = undefined;
+  next: CacheEntry | undefined = undefined;
   constructor(
     readonly table: StateTable,
     readonly ns: Namespace,
@@ -125,10 +129,14 @@ export interface CacheHooks {
 /**
  * Bounded write-back cache across all states of one subtask. Eviction is a clock (second chance) over insertion
  * order: a chunk of about 10% goes at once, in one transaction, so LMDB sees few large batches instead of one
- * write per record; entries hit since the hand last passed are moved to the back instead.
+ * write per record; entries hit since the hand last passed are moved to the back instead. The order is a list
+ * threaded through the entries themselves: window state inserts and removes an entry per key and window, and
+ * linking one costs a few pointer writes where a Set of 100,000 entries costs a hash lookup each way.
  */
 export class StateCache {
-  private readonly order = new Set<CacheEntry>();
+  private head: CacheEntry | undefined = undefined;
+  private tail: CacheEntry | undefined = undefined;
+  private count = 0;
   readonly chunk: number;
 
   constructor(
@@ -142,58 +150,92 @@ export class StateCache {
   }
 
   get size(): number {
-    return this.order.size;
+    return this.count;
   }
 
   /** Makes room for one more entry or staged write; call before inserting. */
   reserve(): void {
-    if (this.order.size + this.hooks.backlog() >= this.capacity) this.evictChunk();
+    if (this.count + this.hooks.backlog() >= this.capacity) this.evictChunk();
   }
 
   insert(entry: CacheEntry): void {
     entry.table.mapFor(entry.ns).set(entry.ck, entry);
-    this.order.add(entry);
+    this.append(entry);
   }
 
-  /** Takes one entry out (a clean miss nobody needs any more). */
+  /** Takes one entry out (a clean miss nobody needs any more); an entry no longer cached is left alone. */
   remove(entry: CacheEntry): void {
-    if (this.order.delete(entry)) entry.table.remove(entry);
+    if (!entry.listed) return;
+    this.unlink(entry);
+    entry.table.remove(entry);
   }
 
   evictChunk(): void {
     const victims: CacheEntry[] = [];
-    // Moving a referenced entry to the back while iterating is fine: a Set visits re-added entries again, by then
-    // with the bit cleared, so the loop ends within two passes.
-    for (const entry of this.order) {
-      if (victims.length >= this.chunk) break;
+    // A referenced entry goes to the back with its bit cleared, where the hand meets it again (the last one at once),
+    // so the walk ends within two passes.
+    let entry = this.head;
+    while (entry !== undefined && victims.length < this.chunk) {
+      let next = entry.next;
       if (entry.ref) {
         entry.ref = false;
-        this.order.delete(entry);
-        this.order.add(entry);
+        this.unlink(entry);
+        this.append(entry);
+        if (next === undefined) next = entry;
       } else {
         victims.push(entry);
       }
+      entry = next;
     }
     // Spill first: if the write fails, the victims (and their dirty values) stay cached.
     this.hooks.spill(victims);
-    for (const entry of victims) {
-      this.order.delete(entry);
-      entry.table.remove(entry);
+    for (const victim of victims) {
+      this.unlink(victim);
+      victim.table.remove(victim);
     }
     this.hooks.evicted();
   }
 
   *dirtyEntries(): Generator<CacheEntry> {
-    for (const entry of this.order) if (entry.dirty) yield entry;
+    for (let entry = this.head; entry !== undefined; entry = entry.next) if (entry.dirty) yield entry;
   }
 
-  entries(): Iterable<CacheEntry> {
-    return this.order;
+  /** Every cached entry, oldest first; the cache must not change while this is iterated. */
+  *entries(): Generator<CacheEntry> {
+    for (let entry = this.head; entry !== undefined; entry = entry.next) yield entry;
   }
 
   clear(): void {
-    for (const entry of this.order) entry.table.remove(entry);
-    this.order.clear();
+    for (let entry = this.head; entry !== undefined; ) {
+      const next = entry.next;
+      entry.table.remove(entry);
+      entry.listed = false;
+      entry.prev = entry.next = undefined;
+      entry = next;
+    }
+    this.head = this.tail = undefined;
+    this.count = 0;
     this.hooks.evicted();
+  }
+
+  private append(entry: CacheEntry): void {
+    entry.listed = true;
+    entry.prev = this.tail;
+    entry.next = undefined;
+    if (this.tail === undefined) this.head = entry;
+    else this.tail.next = entry;
+    this.tail = entry;
+    this.count++;
+  }
+
+  private unlink(entry: CacheEntry): void {
+    const { prev, next } = entry;
+    if (prev === undefined) this.head = next;
+    else prev.next = next;
+    if (next === undefined) this.tail = prev;
+    else next.prev = prev;
+    entry.listed = false;
+    entry.prev = entry.next = undefined;
+    this.count--;
   }
 }

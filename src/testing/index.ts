@@ -4,4 +4,4 @@
  */
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from '../runtime/coordinator.ts';
 export { CollectSink } from '../connectors/memory.ts';
-export { faultPoint, FAULTS_VARIABLE, type FaultSpec, type FaultAction } from '../core/fault-points.ts';
+export { faultPoint, releaseHold, FAULTS_VARIABLE, type FaultSpec, type FaultAction } from '../core/fault-points.ts';

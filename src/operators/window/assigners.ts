@@ -98,10 +98,35 @@ abstract class SlidingWindows implements WindowAssigner<TimeWindow> {
     if (!(Math.abs(offset) < slide)) throw new RangeError(`window offset must be smaller than the slide, got ${offset}`);
     this.codec = fixedSizeCodec(size);
   }
+  /**
+   * Consecutive elements mostly belong to the same windows: their (immutable) array is handed out again while the
+   * time stays in the range where the windows are the same, as the tumbling assigner does, instead of size/slide new
+   * windows per element. The range is the slide's, narrowed when the size is not a multiple of the slide.
+   */
+  private last: readonly TimeWindow[] = [];
+  private lastFrom = Number.NaN;
+  private lastUntil = Number.NaN;
   assignWindows(time: number): readonly TimeWindow[] {
+    if (time >= this.lastFrom && time < this.lastUntil) return this.last;
+    const { size, slide } = this;
+    const latest = windowStart(time, this.offset, slide);
     const windows: TimeWindow[] = [];
-    const last = windowStart(time, this.offset, this.slide);
-    for (let start = last; start > time - this.size; start -= this.slide) windows.push({ start, end: start + this.size });
+    let earliest = latest;
+    for (let start = latest; start > time - size; start -= slide) {
+      windows.push(Object.freeze({ start, end: start + size }));
+      earliest = start;
+    }
+    if (windows.length === 0) {
+      // A slide longer than the size leaves gaps: none from the latest window's end to the next slide.
+      this.lastFrom = latest + size;
+      this.lastUntil = latest + slide;
+    } else {
+      // The same windows from the time the window before the earliest stops holding it, up to the end of the
+      // earliest window and the start of the next slide.
+      this.lastFrom = Math.max(latest, earliest - slide + size);
+      this.lastUntil = Math.min(latest + slide, earliest + size);
+    }
+    this.last = windows;
     return windows;
   }
   defaultTrigger(): Trigger<unknown, TimeWindow> {
