@@ -60,7 +60,8 @@ describe('weir clusters and weir migrate against a running job', () => {
     await writeFile(metadata, JSON.stringify(METADATA, null, 2));
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    job = start(['run', 'test/fixtures/cluster-status-job.ts', '--parallelism', '2', '--metrics-port', String(port), '--params', JSON.stringify({ metadata })]);
+    // Its checkpoints (and the savepoint its stop takes) go to the test's own directory, never into the repository.
+    job = start(['run', 'test/fixtures/cluster-status-job.ts', '--parallelism', '2', '--checkpoint-dir', join(dir, 'checkpoints'), '--metrics-port', String(port), '--params', JSON.stringify({ metadata })]);
     await until(
       'both subtasks of the source and the sink to report',
       async () => {

@@ -83,6 +83,11 @@ export class MultiClusterKafkaSource<T> implements Source<T> {
       const value = options[name];
       if (value !== undefined && !(value > 0)) throw new WeirError(`a multi-cluster Kafka source's \`${name}\` must be above 0 (got ${value})`);
     }
+    // Dedup gives an epoch to the first cluster that delivers any of it: an uncommitted, later aborted copy would win
+    // over the complete one and the complete one would be dropped.
+    if (options.readUncommitted === true && options.dedup !== false) {
+      throw new WeirError('a multi-cluster Kafka source that reads uncommitted records cannot deduplicate epochs: set `dedup: false` with `readUncommitted: true`');
+    }
     this.boundedness = options.bounded === true ? 'bounded' : 'unbounded';
     this.name = `kafka-multi:${options.stream}`;
   }

@@ -112,7 +112,7 @@ export class ShareCommitter implements Committer<ClusterEpoch> {
     const { share, owner } = unit;
     const epochs = [...unit.epochs].sort((a, b) => a.epoch - b.epoch);
     const transactionalId = `${this.settings.transactionalIdPrefix}-${owner}@${share}`;
-    await this.readMarkers(transactionalId);
+    await this.readMarkers(transactionalId, newestComplete);
     // Every cluster down: the epochs wait in the checkpoint; past the transaction timeout the job restarts from it.
     const giveUpAt = Date.now() + Math.max(this.settings.transactionTimeoutMs, 3 * this.settings.publishTimeoutMs);
     let lastError: unknown;
@@ -178,9 +178,11 @@ export class ShareCommitter implements Committer<ClusterEpoch> {
   /**
    * On the first use of an id in this run: the markers of every cluster that answers, so that a share published on
    * another cluster before a crash is not published again. A cluster that does not answer is left out (its copy, if
-   * any, stays a cross-cluster duplicate, which the `weir-id` header identifies).
+   * any, stays a cross-cluster duplicate, which the `weir-id` header identifies). A marker beyond the newest complete
+   * checkpoint on any cluster means that another run got ahead (or this one restored an older checkpoint): skipping
+   * this run's epochs of those numbers would lose them, so it fails as the publishing cluster's own marker does.
    */
-  private async readMarkers(transactionalId: string): Promise<void> {
+  private async readMarkers(transactionalId: string, newestComplete: number): Promise<void> {
     if (this.doneThrough.has(transactionalId)) return;
     const markers = await Promise.all(
       this.clusters.all().map((cluster) =>
@@ -192,7 +194,9 @@ export class ShareCommitter implements Committer<ClusterEpoch> {
           : 0,
       ),
     );
-    this.doneThrough.set(transactionalId, Math.max(0, ...markers));
+    const newest = Math.max(0, ...markers);
+    if (newest > newestComplete) throw new MarkerAheadError(transactionalId, newest, this.restoredFrom, this.ctx.jobId);
+    this.doneThrough.set(transactionalId, newest);
   }
 
   private publisherSettings(cluster: SinkCluster, owner: number, share: string) {
