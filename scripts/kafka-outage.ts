@@ -43,7 +43,7 @@ export async function beginOutage(cluster: Cluster, mode: OutageMode): Promise<O
   const pid = brokerPid(cluster);
   if (pid === undefined) throw new Error(`cluster ${cluster.index} (${cluster.address}) has no running broker to take down`);
   if (mode === 'kill') await stopBroker(cluster, { graceMs: 0 });
-  else process.kill(pid, 'SIGSTOP');
+  else await stopProcess(cluster, pid);
   const since = Date.now();
   let ended: Promise<Cluster> | undefined;
   return {
@@ -52,6 +52,16 @@ export async function beginOutage(cluster: Cluster, mode: OutageMode): Promise<O
     since,
     end: ({ readyTimeoutMs = READY_TIMEOUT_MS } = {}) => (ended ??= mode === 'kill' ? startBroker(cluster, readyTimeoutMs) : resume(cluster, pid, readyTimeoutMs)),
   };
+}
+
+/** SIGSTOP, then waits until every thread of the JVM has stopped: the signal's group stop is not instant under load. */
+async function stopProcess(cluster: Cluster, pid: number): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  const deadline = Date.now() + 10_000;
+  while (brokerState(cluster) !== 'paused') {
+    if (Date.now() > deadline) throw new Error(`cluster ${cluster.index} (${cluster.address}): its broker did not stop within 10 s of SIGSTOP`);
+    await sleep(10);
+  }
 }
 
 /**
