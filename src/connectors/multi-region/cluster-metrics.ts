@@ -22,32 +22,17 @@ export function registerClusterMetrics(registry: Registry, view: () => ClustersV
       ),
     );
   };
-  const gauge = (name: string, help: string, pick: (health: ClusterHealth) => number | undefined): void => {
-    new Gauge({
-      name,
-      help,
-      labelNames: LABELS,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const { labels, value } of series(pick)) this.set(labels, value);
-      },
-    });
+  // Values are read whole at each scrape, so a counter is reset and set like a gauge (inc from zero).
+  const metric = (kind: 'gauge' | 'counter', name: string, help: string, pick: (health: ClusterHealth) => number | undefined): void => {
+    const options = { name, help, labelNames: LABELS, registers: [registry] };
+    if (kind === 'gauge') {
+      new Gauge({ ...options, collect() { this.reset(); for (const { labels, value } of series(pick)) this.set(labels, value); } });
+    } else {
+      new Counter({ ...options, collect() { this.reset(); for (const { labels, value } of series(pick)) this.inc(labels, value); } });
+    }
   };
-  const counter = (name: string, help: string, pick: (health: ClusterHealth) => number | undefined): void => {
-    new Counter({
-      name,
-      help,
-      labelNames: LABELS,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const { labels, value } of series(pick)) this.inc(labels, value);
-      },
-    });
-  };
-  gauge('weir_kafka_cluster_reachable', "1 when the subtask's last call to the cluster answered within its timeout, else 0", (health) => (health.reachable ? 1 : 0));
-  gauge('weir_kafka_cluster_lag_records', "Records behind the end of the source subtask's partitions of the cluster", (health) => health.lagRecords);
-  counter('weir_kafka_cluster_epochs_published_total', "Epochs whose share the sink subtask published on the cluster", (health) => health.epochsPublished);
-  counter('weir_kafka_cluster_failovers_total', 'Times the sink subtask moved epochs away from the cluster (a failed publish or health check)', (health) => health.failovers);
+  metric('gauge', 'weir_kafka_cluster_reachable', "1 when the subtask's last call to the cluster answered within its timeout, else 0", (health) => (health.reachable ? 1 : 0));
+  metric('gauge', 'weir_kafka_cluster_lag_records', "Records behind the end of the source subtask's partitions of the cluster", (health) => health.lagRecords);
+  metric('counter', 'weir_kafka_cluster_epochs_published_total', "Epochs whose share the sink subtask published on the cluster", (health) => health.epochsPublished);
+  metric('counter', 'weir_kafka_cluster_failovers_total', 'Times the sink subtask moved epochs away from the cluster (a failed publish or health check)', (health) => health.failovers);
 }
