@@ -4,7 +4,8 @@ import { sendPartitionBatches } from './fast-send.ts';
 
 /**
  * The adapter's produce: per-partition batches as one kafkajs sendBatch, each message with its batch's partition
- * (an undefined partition leaves it to kafkajs's default partitioner, Java's). Resolves when all replicas acknowledged.
+ * (an undefined partition leaves it to the producer's partitioner, weir's murmur2 and sticky choices of
+ * client/partitioner.ts). Resolves when all replicas acknowledged.
  */
 export async function sendBatches(sender: Producer | Transaction, batches: readonly PartitionBatch[]): Promise<void> {
   // Batches weir partitioned itself skip kafkajs's partitioner and grouping (fast-send.ts).
