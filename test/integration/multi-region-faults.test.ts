@@ -76,7 +76,11 @@ const caseArbitrary: fc.Arbitrary<Case> = fc
   })
   .chain((base) =>
     fc
-      .array(fc.oneof(...jobFaults(base.parallelism, base.events), killAt(['before-publish'], 3), killAt(['kafka-before-commit', 'kafka-after-commit'], 1)), { maxLength: 2 })
+      // At least one fault or outage per case: a case with neither would test nothing.
+      .array(fc.oneof(...jobFaults(base.parallelism, base.events), killAt(['before-publish'], 3), killAt(['kafka-before-commit', 'kafka-after-commit'], 1)), {
+        minLength: base.outages.length === 0 ? 1 : 0,
+        maxLength: 2,
+      })
       .map((faults) => ({ ...base, faults })),
   );
 
