@@ -38,14 +38,20 @@ export class KafkajsFetcher implements PartitionFetcher {
     // The reader group starts where the reader stands: its first fetches need no seek.
     await this.client.commitGroupOffsets(groupId, from, 'weir reader start');
     this.readerGroupId = groupId;
-    const consumer = this.client.kafka.consumer({
+    const consumer: Consumer = this.client.kafka.consumer({
       groupId,
       readUncommitted: this.options.readUncommitted,
       maxWaitTimeInMs: 100,
       sessionTimeout: READER_SESSION_TIMEOUT_MS,
       partitionAssigners: [ownedPartitionsAssigner(from)],
+      // kafkajs's default retries, and no restart once this fetcher let the consumer go: a disconnect while kafkajs
+      // handles a crash (a cluster gone away) does not cancel the restart it schedules after it, and the restarted
+      // consumer would fetch for nobody from the moment the cluster answers again.
+      retry: { retries: 5, restartOnFailure: async () => this.consumer === consumer },
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
+      // A consumer this fetcher let go of is nobody's failure (it does not restart: see restartOnFailure).
+      if (this.consumer !== consumer) return;
       // kafkajs restarts the consumer itself after a retriable crash (a group coordinator moving or loading); its
       // position survives in the reader group. Only a crash it gives up on fails the fetching.
       if (payload.restart) log.warn({ groupId: payload.groupId, err: payload.error }, 'the Kafka consumer crashed; kafkajs restarts it');
