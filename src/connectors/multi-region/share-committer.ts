@@ -3,7 +3,7 @@ import { describeError, isFatal, WeirError } from '../../core/errors.ts';
 import { createLogger } from '../../observe/logger.ts';
 import { sleep, TimeoutError, withTimeout } from '../../core/signal.ts';
 import type { EpochLogs } from '../kafka/epoch-writer.ts';
-import { checkTransactionTimeout, epochRecords, isFencedError, MarkerAheadError, type TransactionalPublisher } from '../kafka/transactional-publisher.ts';
+import { checkTransactionTimeout, epochRecords, isFencedError, MarkerAheadError } from '../kafka/transactional-publisher.ts';
 import { shareRecords, type ClusterEpoch } from './shares.ts';
 import { TakeoverPendingError, type SinkCluster } from './sink-cluster.ts';
 import type { SinkClusters } from './sink-clusters.ts';
@@ -41,8 +41,6 @@ interface ShareUnit {
 export class ShareCommitter implements Committer<ClusterEpoch> {
   /** Per transactional id, the newest epoch known published under it on some cluster (markers read, publishes done). */
   private readonly doneThrough = new Map<string, number>();
-  /** Clusters on which this run took over (or is taking over) this subtask's id of every share. */
-  private readonly takenOver = new WeakSet<SinkCluster>();
   private opened = false;
 
   constructor(
@@ -58,27 +56,27 @@ export class ShareCommitter implements Committer<ClusterEpoch> {
    * On each cluster that answers: checks the transaction timeout, and takes over this subtask's id of every share (its
    * own cluster's first). A failover then needs no takeover (the first on a fresh broker is slow), and a transaction
    * that a crash left open under any of the ids, on any cluster, is ended now rather than at its transaction timeout.
-   * A cluster that does not answer now gets the same takeovers once it does (see `takeOverReturned`).
    */
   async open(): Promise<void> {
     this.opened = true;
     await this.clusters.start();
     const { transactionTimeoutMs, takeoverTimeoutMs } = this.settings;
+    const clusters = this.clusters.all();
     await Promise.all(
-      this.clusters.all().map(async (cluster) => {
+      clusters.map(async (cluster) => {
         if (!cluster.usable) return;
+        const shares = [cluster.id, ...clusters.map((other) => other.id).filter((id) => id !== cluster.id)];
         try {
           await cluster.adminCall((admin) => checkTransactionTimeout(transactionTimeoutMs, this.ctx.checkpointIntervalMs, admin), 'reading transaction.max.timeout.ms');
-          for (const publisher of await this.takeOverIds(cluster, takeoverTimeoutMs)) {
+          for (const share of shares) {
+            const publisher = await cluster.publisher(this.publisherSettings(cluster, this.ctx.subtaskIndex, share), takeoverTimeoutMs, takeoverTimeoutMs);
             if (publisher.committedThrough > this.restoredFrom) throw new MarkerAheadError(publisher.transactionalId, publisher.committedThrough, this.restoredFrom, this.ctx.jobId);
           }
         } catch (error) {
           if (isFatal(error) || !(error instanceof TimeoutError || (error instanceof WeirError && error.retriable))) throw error;
           log.warn({ cluster: cluster.id, err: describeError(error) }, 'a sink cluster failed at start; it receives once its health check and a takeover succeed');
           if (!(error instanceof TakeoverPendingError)) cluster.markUnreachable(error);
-          return;
         }
-        this.takenOver.add(cluster);
       }),
     );
   }
@@ -95,7 +93,6 @@ export class ShareCommitter implements Committer<ClusterEpoch> {
     }
     // These checkpoints are complete: markers up to the newest of them are expected, beyond it they are not.
     const newestComplete = Math.max(this.restoredFrom, ...committables.map((epoch) => epoch.epoch));
-    this.takeOverReturned();
     const results = await Promise.allSettled([...units.values()].map((unit) => this.publishShare(unit, newestComplete)));
     this.clusters.report();
     const failed = results.find((result) => result.status === 'rejected');
@@ -148,39 +145,6 @@ export class ShareCommitter implements Committer<ClusterEpoch> {
       // None ready, or each failed: a health check may find one back.
       await sleep(this.settings.retryWaitMs);
     }
-  }
-
-  /**
-   * Takes this subtask's id of every share over on each cluster that answers now but did not at start (or joined the
-   * stream since), in the background: a transaction that a killed process left open there under one of the ids (a
-   * publish cut off by the crash, or given up when the cluster stopped answering) is ended now, not at its transaction
-   * timeout; until then it holds back what read_committed readers of its partitions see. Markers are checked when a
-   * share is published there, as everywhere.
-   */
-  private takeOverReturned(): void {
-    for (const cluster of this.clusters.all()) {
-      if (!cluster.usable || this.takenOver.has(cluster)) continue;
-      this.takenOver.add(cluster);
-      this.takeOverIds(cluster, this.settings.publishTimeoutMs).then(
-        () => log.info({ cluster: cluster.id, subtask: this.ctx.subtaskIndex }, 'took over the sink subtask\'s transactional ids on a cluster that answers again'),
-        (error: unknown) => {
-          // Slow is no failure: the takeovers go on and their publishers are kept. Anything else is tried again later.
-          if (error instanceof TakeoverPendingError) return;
-          this.takenOver.delete(cluster);
-          log.info({ cluster: cluster.id, err: describeError(error) }, 'taking over the sink subtask\'s transactional ids failed on a cluster; tried again at the next publish');
-        },
-      );
-    }
-  }
-
-  /** Takes this subtask's id of every share over on `cluster`, its own share's first; each waits at most `waitMs`. */
-  private async takeOverIds(cluster: SinkCluster, waitMs: number): Promise<TransactionalPublisher[]> {
-    const shares = [cluster.id, ...this.clusters.all().map((other) => other.id).filter((id) => id !== cluster.id)];
-    const publishers: TransactionalPublisher[] = [];
-    for (const share of shares) {
-      publishers.push(await cluster.publisher(this.publisherSettings(cluster, this.ctx.subtaskIndex, share), waitMs, this.settings.takeoverTimeoutMs));
-    }
-    return publishers;
   }
 
   /** Publishes the share's epochs not yet out on `cluster`; false when the cluster failed and the next should take them. */
