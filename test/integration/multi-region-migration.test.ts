@@ -86,7 +86,7 @@ class MovingProducer {
       await this.sending;
       for (const event of events) this.written.set(event.key, event.seq);
       this.writtenTo.set(cluster, (this.writtenTo.get(cluster) ?? 0) + events.length);
-      await sleep(40);
+      await sleep(100);
     }
   }
 }
@@ -132,6 +132,8 @@ const oneToN = (n: number): number[] => Array.from({ length: n }, (_, index) => 
 
 describe('moving a running job from one cluster to another (weir migrate)', () => {
   it('loses and doubles nothing per key, never restarts the job, and removes A only once its producer moved and the job read all of it', { timeout: 420_000 }, async () => {
+    const started = Date.now();
+    const took = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
     await kafka.createTopic(INPUT, PARTITIONS);
     await kafka.createTopic(OUTPUT, PARTITIONS);
     const [idA, idB] = [kafka.ids[A]!, kafka.ids[B]!];
@@ -176,6 +178,7 @@ describe('moving a running job from one cluster to another (weir migrate)', () =
         180_000,
       );
 
+      process.stderr.write(`[migration] job reporting after ${took()}\n`);
       const migrate = startMigrate(['migrate', '--metadata', metadataFile, '--stream', `${OUTPUT},${INPUT}`, '--from', idA, '--to', idB, '--url', base!, '--poll-ms', '200', '--quiet-ms', String(QUIET_MS)]);
       const said = (text: string): { at: number; text: string } | undefined => migrate.lines.find((line) => line.text.includes(text));
 
@@ -199,6 +202,8 @@ describe('moving a running job from one cluster to another (weir migrate)', () =
       // The quiet starts at the first checkpoint measured after the last write to A, which may precede movedAt by the
       // few ms between the send's ack and the clock read here.
       expect(said('phase remove-source: written')!.at - movedAt, output).toBeGreaterThanOrEqual(QUIET_MS - 100);
+      const began = migrate.lines[0]!.at;
+      process.stderr.write(`[migration] ${steps.map((text, index) => `${text} +${((at[index]! - began) / 1000).toFixed(1)} s`).join(', ')}; producer moved +${((movedAt - began) / 1000).toFixed(1)} s\n`);
       expect(JSON.parse(readFileSync(metadataFile, 'utf8'))).toMatchObject({
         streams: { [INPUT]: [{ cluster: idB, topics: [INPUT] }], [OUTPUT]: [{ cluster: idB, topics: [OUTPUT] }] },
         migration: { from: idA, to: idB, phase: 'done' },
@@ -228,6 +233,7 @@ describe('moving a running job from one cluster to another (weir migrate)', () =
       stop.abort();
       await producer.stop().catch(() => {});
     }
+    process.stderr.write(`[migration] caught up on B after ${took()}\n`);
     await finished;
     expect(result!.stopped?.savepoint).toBeDefined();
     expect(result!.restarts, 'the job restarted during the migration').toBe(0);
@@ -245,6 +251,7 @@ describe('moving a running job from one cluster to another (weir migrate)', () =
     writeFileSync(unionFile, JSON.stringify(kafka.metadata({ [OUTPUT]: [{ cluster: idA, topics: [OUTPUT] }, { cluster: idB, topics: [OUTPUT] }] })));
     const unionSpec: MigrationUnionSpec = { metadataFile: unionFile, groupId: 'migration-union' };
     const union = (await runJob({ jobModule: UNION_JOB, params: unionSpec, parallelism: 2, logLevel: 'warn' })).outputs.get(UNION) as CountedEvent[];
+    process.stderr.write(`[migration] union read after ${took()}\n`);
     const expected = new Map(KEYS.map((key) => [key, oneToN(producer.written.get(key)!)]));
     expect(perKey(union, 'seq')).toEqual(expected);
     expect(perKey(union, 'n')).toEqual(expected);
