@@ -219,6 +219,19 @@ describe('moving a running job from one cluster to another (weir migrate)', () =
       // The job goes on reading B after the migration; then the producer stops, and the job catches up.
       await sleep(1_000);
       await producer.stop();
+      const stoppedAt = Date.now();
+      // Cheap to ask: every source subtask has read B to its end at a checkpoint measured after the producer stopped.
+      await until(
+        'the job to read all of B',
+        async () => {
+          const source = (await view())?.operators.find((operator) => operator.role === 'source');
+          const lags = source?.subtasks.map((subtask) => subtask.clusters.find((cluster) => cluster.cluster === idB)?.lagAtCheckpoint);
+          const read = lags !== undefined && lags.length === 2 && lags.every((lag) => lag !== undefined && lag.lagRecords === 0 && (lag.measuredAt ?? 0) > stoppedAt);
+          return read ? true : undefined;
+        },
+        120_000,
+      );
+      // Then its output: the epochs of those checkpoints are published once they complete.
       await until(
         'the job to write every key\'s last record on B',
         async () => {
