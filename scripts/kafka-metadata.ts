@@ -29,7 +29,12 @@ export function localMetadata(clusters: readonly Cluster[], streams: Readonly<Re
 
 /** Every topic as a stream of the same name, placed on every cluster in index order. */
 export function streamPerTopic(clusters: readonly Cluster[], topics: readonly string[]): Record<string, StreamPlacement[]> {
-  return Object.fromEntries(topics.map((topic) => [topic, clusters.map((cluster) => ({ cluster: clusterId(cluster.index), topics: [topic] }))]));
+  return Object.fromEntries(topics.map((topic) => [topic, onEvery(clusters, topic)]));
+}
+
+/** The topic on every cluster, in index order: a stream's placements. */
+export function onEvery(clusters: readonly Cluster[], topic: string): StreamPlacement[] {
+  return clusters.map((cluster) => ({ cluster: clusterId(cluster.index), topics: [topic] }));
 }
 
 /** Writes the metadata as JSON, replacing the file in one rename (a job watching it never reads half a file). */
