@@ -32,7 +32,7 @@ const WEIR = fileURLToPath(new URL('../bin/weir.js', import.meta.url));
 const PARTITIONS = 4;
 /** Far more demo ratings than a run reads (4,000 a second): the job never runs out of input while measured. */
 const DEMO_RATINGS = 10_000_000;
-/** After the first scores on us-east: health checks, failback timers and takeovers have all settled. */
+/** Nothing new on eu-west for this long after the first scores on us-east: the job publishes steadily on us-east. */
 const STEADY_MS = 5_000;
 /** After the first publish on eu-west, time for every other sink subtask to fail over too. */
 const AFTER_FIRST_MS = 15_000;
@@ -40,9 +40,10 @@ const POLL_MS = 20;
 const TIMEOUT_MS = 180_000;
 
 interface EndsSnapshot {
+  /** The read_committed end offset of each partition. */
+  readonly ends: ReadonlyMap<number, number>;
   /** Date.now() when the answer came. */
   readonly at: number;
-  readonly ends: ReadonlyMap<number, number>;
 }
 
 /** One run: kill `clusters[0]` under the running example and time its scores' arrival on `clusters[1]`. */
@@ -71,31 +72,39 @@ export async function measureFailover(clusters: readonly Cluster[], run: string,
     job.on('exit', (code, signal) => (exited = signal ?? `exit ${code}`));
     const [primaryAdmin, secondaryAdmin] = await Promise.all(clients.map((client) => client.admin()));
     admins.push(primaryAdmin!, secondaryAdmin!);
-    const published = async (admin: KafkaAdmin): Promise<number> => [...(await admin.offsetRange(scores)).values()].reduce((sum, { high }) => sum + high, 0);
+    const endsOf = async (admin: KafkaAdmin): Promise<Map<number, number>> => new Map([...(await admin.offsetRange(scores))].map(([partition, { high }]) => [partition, high]));
+    const total = (ends: ReadonlyMap<number, number>): number => [...ends.values()].reduce((sum, end) => sum + end, 0);
 
-    // Steady: scores on the primary, for a while.
+    // Steady: scores on the primary, and nothing new on the secondary for STEADY_MS. (The first takeover on a broker
+    // just restarted may be slow, and the first epochs go to the secondary meanwhile: those are left out below.)
     const deadline = Date.now() + TIMEOUT_MS;
-    while ((await published(primaryAdmin!)) === 0) {
+    while (total(await endsOf(primaryAdmin!)) === 0) {
       if (exited !== undefined) throw new Error(`the job ended (${exited}) before it published: ${tail(dir)}`);
       if (Date.now() > deadline) throw new Error(`no scores on ${clusterId(primary.index)} after ${TIMEOUT_MS} ms: ${tail(dir)}`);
       await sleep(200);
     }
-    await sleep(STEADY_MS);
-    if ((await published(secondaryAdmin!)) > 0) throw new Error(`scores on ${clusterId(secondary.index)} before the kill: not a failover to measure`);
+    let before = await endsOf(secondaryAdmin!);
+    for (;;) {
+      await sleep(STEADY_MS);
+      const now = await endsOf(secondaryAdmin!);
+      if (total(now) === total(before)) break;
+      if (Date.now() > deadline) throw new Error(`scores still go to ${clusterId(secondary.index)} ${TIMEOUT_MS} ms after the start: no steady primary to kill`);
+      before = now;
+    }
+    const newOnSecondary = (ends: ReadonlyMap<number, number>): boolean => [...ends].some(([partition, end]) => end > (before.get(partition) ?? 0));
 
     const snapshots: EndsSnapshot[] = [];
     let polling = true;
     const poller = (async () => {
       while (polling) {
-        const ranges = await secondaryAdmin!.offsetRange(scores);
-        snapshots.push({ at: Date.now(), ends: new Map([...ranges].map(([partition, { high }]) => [partition, high])) });
+        snapshots.push({ ends: await endsOf(secondaryAdmin!), at: Date.now() });
         await sleep(POLL_MS);
       }
     })();
     const killedAt = Date.now();
     const outage = await beginOutage(primary, 'kill');
     try {
-      while (!snapshots.some(({ ends }) => [...ends.values()].some((end) => end > 0))) {
+      while (!snapshots.some(({ ends }) => newOnSecondary(ends))) {
         if (exited !== undefined) throw new Error(`the job ended (${exited}) after the kill: ${tail(dir)}`);
         if (Date.now() > killedAt + TIMEOUT_MS) throw new Error(`nothing published on ${clusterId(secondary.index)} ${TIMEOUT_MS} ms after the kill`);
         await sleep(50);
@@ -108,16 +117,17 @@ export async function measureFailover(clusters: readonly Cluster[], run: string,
       onRestarted(await outage.end());
     }
 
-    // Each committed record on the secondary, and when it became visible.
+    // Each record committed on the secondary after the kill, and when it became visible.
     const firstByProducer = new Map<string, { visible: number; sent: number; epoch: number }>();
     await readCommitted(secondary.address, scores, (message, partition) => {
       const id = decodeRecordId(message.headers?.[RECORD_ID_HEADER] as Buffer | undefined);
       if (id === undefined) throw new Error(`a score on ${clusterId(secondary.index)} without a ${RECORD_ID_HEADER} header`);
       const offset = Number(message.offset);
+      if (offset < (before.get(partition) ?? 0)) return; // published before the kill
       const visible = snapshots.find(({ ends }) => (ends.get(partition) ?? 0) > offset)?.at;
       if (visible === undefined) return; // committed after the polling ended
-      const before = firstByProducer.get(id.producer);
-      if (before === undefined || visible < before.visible) firstByProducer.set(id.producer, { visible, sent: Number(message.timestamp), epoch: id.epoch });
+      const first = firstByProducer.get(id.producer);
+      if (first === undefined || visible < first.visible) firstByProducer.set(id.producer, { visible, sent: Number(message.timestamp), epoch: id.epoch });
     });
     const firsts = [...firstByProducer.values()];
     if (firsts.length === 0) throw new Error(`no score committed on ${clusterId(secondary.index)} while it was watched`);
@@ -129,6 +139,7 @@ export async function measureFailover(clusters: readonly Cluster[], run: string,
       subtasksFailedOver: firsts.length,
       firstRecordSentMs: Math.min(...firsts.map(({ sent }) => sent)) - killedAt,
       pollResolutionMs: Math.max(...gaps),
+      onSecondaryBeforeKill: total(before),
     };
   } catch (error) {
     return { ...line, error: error instanceof Error ? error.message : String(error) };
