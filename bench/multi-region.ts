@@ -8,6 +8,7 @@ import { clusterId, localMetadata, onEvery, writeMetadataFile } from '../scripts
 import { runJob } from '../src/runtime/coordinator.ts';
 import type { ChildRunner, Line } from './child-runner.ts';
 import { brokerCpuSeconds } from './kafka.ts';
+import { median } from './kafka-summary.ts';
 import { measureFailover } from './multi-region-failover.ts';
 import { expectedTotals, ratingMessage, scoresProblem } from './multi-region-ratings.ts';
 import { produceAll, readCommitted, waitForGroupCoordinator } from './kafka-topics.ts';
@@ -60,7 +61,6 @@ export async function measureMultiRegion(specJson: string): Promise<Line> {
   };
 }
 
-const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const range = (values: readonly number[]): [number, number] => [Math.min(...values), Math.max(...values)];
 
 /** The driver: returns the exit code (1 when a run failed or wrote wrong scores; the others still run and print). */
