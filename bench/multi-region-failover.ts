@@ -97,7 +97,11 @@ export async function measureFailover(clusters: readonly Cluster[], run: string,
     let polling = true;
     const poller = (async () => {
       while (polling) {
-        snapshots.push({ ends: await endsOf(secondaryAdmin!), at: Date.now() });
+        try {
+          snapshots.push({ ends: await endsOf(secondaryAdmin!), at: Date.now() });
+        } catch (error) {
+          process.stderr.write(`[bench multi-region] polling ${clusterId(secondary.index)}'s end offsets failed once: ${error instanceof Error ? error.message : String(error)}\n`);
+        }
         await sleep(POLL_MS);
       }
     })();
