@@ -44,18 +44,28 @@ export function expectedTotals(records: number): Totals {
   return totals;
 }
 
-/** What is wrong with the published scores (every window once, with the right count and mean), or undefined. */
-export function scoresProblem(expected: Totals, scores: readonly WindowScore[]): string | undefined {
+/**
+ * What is wrong with the published scores, or undefined: every window at most once, none with more ratings than it
+ * has, and every rating either in a score or counted by the job as dropped late (`lateRecords`): nothing lost
+ * silently, nothing doubled. With `lateRecords` 0 that is exactly the one right result (counts and means checked).
+ */
+export function scoresProblem(expected: Totals, scores: readonly WindowScore[], lateRecords = 0): string | undefined {
   const seen = new Set<string>();
+  let rated = 0;
   for (const score of scores) {
     const window = `${score.modelVersion} ${score.windowStart}`;
     if (seen.has(window)) return `window ${window} published twice`;
     seen.add(window);
+    rated += score.ratings;
     const want = expected.get(window);
     if (want === undefined) return `window ${window} has no ratings`;
     const mean = Number((want.sum / want.count).toFixed(4));
-    if (score.ratings !== want.count || score.meanStars !== mean) return `window ${window}: ${score.ratings} ratings, mean ${score.meanStars}; expected ${want.count}, ${mean}`;
+    if (score.ratings > want.count || (lateRecords === 0 && (score.ratings !== want.count || score.meanStars !== mean))) {
+      return `window ${window}: ${score.ratings} ratings, mean ${score.meanStars}; expected ${want.count}, ${mean}`;
+    }
   }
-  if (seen.size !== expected.size) return `${expected.size - seen.size} of ${expected.size} windows missing`;
+  const total = [...expected.values()].reduce((sum, { count }) => sum + count, 0);
+  if (lateRecords === 0 && seen.size !== expected.size) return `${expected.size - seen.size} of ${expected.size} windows missing`;
+  if (rated + lateRecords !== total) return `${rated} ratings in scores and ${lateRecords} dropped late, of ${total}`;
   return undefined;
 }

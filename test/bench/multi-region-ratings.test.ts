@@ -29,5 +29,9 @@ describe('the multi-region bench ratings and their check', () => {
     expect(scoresProblem(expected, [...right, right[3]!])).toMatch(/published twice/);
     expect(scoresProblem(expected, right.slice(1))).toMatch(/1 of \d+ windows missing/);
     expect(scoresProblem(expected, right.map((s, i) => (i === 2 ? { ...s, ratings: s.ratings - 1 } : s)))).toMatch(/expected/);
+    // Ratings the job counted as dropped late account for what a window lacks, and for nothing more.
+    const short = right.map((s, i) => (i === 2 ? { ...s, ratings: s.ratings - 5 } : s));
+    expect(scoresProblem(expected, short, 5)).toBeUndefined();
+    expect(scoresProblem(expected, short, 4)).toMatch(/dropped late/);
   });
 });
