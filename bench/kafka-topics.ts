@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Consumer, Message } from 'kafkajs';
+import type { Consumer, KafkaMessage, Message } from 'kafkajs';
 import { Partitioners } from '../src/connectors/kafka/client/kafkajs/load.ts';
 import { kafkajsClient } from '../src/connectors/kafka/client/kafkajs/connection.ts';
 import { createKafkaClient, resolveBrokers } from '../src/connectors/kafka/client/index.ts';
 
-/** Topics of the `kafka` bench: prefill the input, count (and check) what a run wrote; scripts/kafka-broker.ts creates them. */
+/** Topics of the `kafka` and `multi-region` benches: prefill the input, read (and check) what a run wrote; scripts/kafka-broker.ts creates them. */
 
 /**
  * Resolves through `finish()` once a reader saw every partition's end; a crashed consumer rejects it instead of
@@ -67,6 +67,15 @@ export function expectedOutputDigest(events: number, users: number): string {
 
 /** Writes `events` clicks over `users` users (fixed seed: every run reads the same data), keyed by user. */
 export async function prefill(brokers: string, topic: string, events: number, users: number): Promise<void> {
+  const next = clickUsers(users);
+  await produceAll(brokers, topic, events, () => {
+    const user = next();
+    return { key: user, value: JSON.stringify({ user, n: 1 } satisfies Click) };
+  });
+}
+
+/** Writes `count` records, `message(i)` for i = 0, 1, ... in that order, partitioned by key as Java's client does. */
+export async function produceAll(brokers: string, topic: string, count: number, message: (index: number) => Message): Promise<void> {
   // Idempotent: a retried send must not write the input twice.
   const producer = kafkajsClient(resolveBrokers(brokers), 'weir-bench-prefill').producer({
     idempotent: true,
@@ -77,14 +86,10 @@ export async function prefill(brokers: string, topic: string, events: number, us
   await producer.connect();
   try {
     const chunk = 20_000;
-    const next = clickUsers(users);
     const sends: Promise<unknown>[] = [];
-    for (let start = 0; start < events; start += chunk) {
+    for (let start = 0; start < count; start += chunk) {
       const messages: Message[] = [];
-      for (let i = start; i < Math.min(events, start + chunk); i++) {
-        const user = next();
-        messages.push({ key: user, value: JSON.stringify({ user, n: 1 } satisfies Click) });
-      }
+      for (let i = start; i < Math.min(count, start + chunk); i++) messages.push(message(i));
       sends.push(producer.sendBatch({ topicMessages: [{ topic, messages }], acks: -1 }));
       // A few sends in flight keep the broker busy without holding the whole topic in memory.
       if (sends.length >= 4) await sends.shift();
@@ -129,17 +134,34 @@ export interface OutputCount {
  * kafkajs gives each record of a LogAppendTime batch the batch's append time.
  */
 export async function countOutput(brokers: string, topic: string, timeoutMs = 300_000): Promise<OutputCount> {
-  const client = createKafkaClient({ brokers, clientId: 'weir-bench-count' });
-  const admin = await client.admin();
-  const ends = await admin.offsetRange(topic);
-  await admin.close();
-  const open = new Set([...ends].filter(([, { low, high }]) => high > low).map(([partition]) => partition));
   const highest = new Map<string, number>();
   let outputRecords = 0;
   const lines: string[] = [];
   let firstAppendMs: number | undefined;
   let lastAppendMs: number | undefined;
-  const consumer = kafkajsClient(resolveBrokers(brokers), 'weir-bench-count').consumer({ groupId: `${topic}.count`, readUncommitted: false, maxWaitTimeInMs: 100 });
+  await readCommitted(brokers, topic, (message) => {
+    const value = message.value!.toString('utf8');
+    const { user, n } = JSON.parse(value) as Click;
+    if (n > (highest.get(user) ?? 0)) highest.set(user, n);
+    outputRecords++;
+    lines.push(`${message.key?.toString('utf8') ?? ''}\t${value}`);
+    const appendedMs = Number(message.timestamp);
+    if (firstAppendMs === undefined || appendedMs < firstAppendMs) firstAppendMs = appendedMs;
+    if (lastAppendMs === undefined || appendedMs > lastAppendMs) lastAppendMs = appendedMs;
+  }, timeoutMs);
+  let finalCountTotal = 0;
+  for (const n of highest.values()) finalCountTotal += n;
+  return { outputRecords, finalCountTotal, outputDigest: outputDigest(lines), firstAppendMs, lastAppendMs };
+}
+
+/** Hands every record of the topic, up to its read_committed end now, to `onRecord` (with its partition), as a read_committed consumer sees it. */
+export async function readCommitted(brokers: string, topic: string, onRecord: (message: KafkaMessage, partition: number) => void, timeoutMs = 300_000): Promise<void> {
+  const client = createKafkaClient({ brokers, clientId: 'weir-bench-read' });
+  const admin = await client.admin();
+  const ends = await admin.offsetRange(topic);
+  await admin.close();
+  const open = new Set([...ends].filter(([, { low, high }]) => high > low).map(([partition]) => partition));
+  const consumer = kafkajsClient(resolveBrokers(brokers), 'weir-bench-read').consumer({ groupId: `${topic}.read-${Date.now().toString(36)}`, readUncommitted: false, maxWaitTimeInMs: 100 });
   const { done, finish: finished } = untilConsumed(consumer);
   // A batch's last offset counts transaction markers too, which no eachBatch sees: the end of a partition shows here.
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
@@ -152,21 +174,12 @@ export async function countOutput(brokers: string, topic: string, timeoutMs = 30
     if (open.size > 0) {
       await consumer.run({
         eachBatch: async ({ batch }) => {
-          for (const message of batch.messages) {
-            const value = message.value!.toString('utf8');
-            const { user, n } = JSON.parse(value) as Click;
-            if (n > (highest.get(user) ?? 0)) highest.set(user, n);
-            outputRecords++;
-            lines.push(`${message.key?.toString('utf8') ?? ''}\t${value}`);
-            const appendedMs = Number(message.timestamp);
-            if (firstAppendMs === undefined || appendedMs < firstAppendMs) firstAppendMs = appendedMs;
-            if (lastAppendMs === undefined || appendedMs > lastAppendMs) lastAppendMs = appendedMs;
-          }
+          for (const message of batch.messages) onRecord(message, batch.partition);
         },
       });
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`counting ${topic}: partitions ${[...open].join(',')} not read to the end after ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(() => reject(new Error(`reading ${topic}: partitions ${[...open].join(',')} not read to the end after ${timeoutMs} ms`)), timeoutMs);
       });
       await Promise.race([done, timeout]).finally(() => clearTimeout(timer));
     }
@@ -174,7 +187,4 @@ export async function countOutput(brokers: string, topic: string, timeoutMs = 30
     await consumer.disconnect();
     await client.close();
   }
-  let finalCountTotal = 0;
-  for (const n of highest.values()) finalCountTotal += n;
-  return { outputRecords, finalCountTotal, outputDigest: outputDigest(lines), firstAppendMs, lastAppendMs };
 }

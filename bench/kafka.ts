@@ -101,7 +101,7 @@ export async function measureKafka(specJson: string): Promise<Line> {
 }
 
 /** CPU seconds the broker JVM has used so far (Linux /proc; USER_HZ is 100 on Linux), if it is ours and alive. */
-function brokerCpuSeconds(cluster: Cluster | undefined): number | undefined {
+export function brokerCpuSeconds(cluster: Cluster | undefined): number | undefined {
   const pid = cluster === undefined ? undefined : brokerPid(cluster);
   if (pid === undefined) return undefined;
   try {

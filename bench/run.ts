@@ -8,6 +8,7 @@ import { runJob } from '../src/runtime/coordinator.ts';
 import { measureRecovery, measureSnapshots } from './checkpoint-state.ts';
 import { KAFKA, KAFKA_DEFAULT_EVENTS, measureKafka, runKafkaBench } from './kafka.ts';
 import { KAFKA_PRODUCE, KAFKA_PRODUCE_DEFAULT_EVENTS, runKafkaProduceBench } from './kafka-produce.ts';
+import { measureMultiRegion, MULTI_REGION, MULTI_REGION_DEFAULT_FAILOVERS, MULTI_REGION_DEFAULT_RECORDS, MULTI_REGION_DEFAULT_REPEAT, runMultiRegionBench } from './multi-region.ts';
 import { NEXMARK, NEXMARK_DEFAULT_REPEAT, runNexmarkBench } from './nexmark.ts';
 import { measureNexmark } from './nexmark/measure.ts';
 import { QUERY_NAMES } from './nexmark/queries.ts';
@@ -17,7 +18,7 @@ import { QUERY_NAMES } from './nexmark/queries.ts';
  * JSON line per result (docs/architecture.md, Contracts); with --repeat, rounds interleave them and a median line per benchmark
  * ends. Each measurement runs in a child process, so peak RSS and CPU belong to that run alone.
  * `checkpoint` is a suite of its own (see runCheckpointBench), and so are `kafka` (bench/kafka.ts), `kafka-produce`
- * (bench/kafka-produce.ts) and `nexmark`
+ * (bench/kafka-produce.ts), `multi-region` (bench/multi-region.ts: `--failovers F`) and `nexmark`
  * (bench/nexmark.ts, weir beside Flink: `--queries q0,q5 --warmup N --seed S --verify-events N --pin false`).
  */
 interface Benchmark {
@@ -51,8 +52,8 @@ const CHECKPOINT_JOB_ID = 'bench';
 const RATIO_TARGET = 0.8;
 
 const USAGE =
-  'npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R] [--keys 100000,1000000 (checkpoint)] [--queries q0,q1 --warmup N --seed S --verify-events N --pin false (nexmark)] [--per-partition 250,1000,4000 (kafka-produce)]';
-const SUITES = [CHECKPOINT, KAFKA, KAFKA_PRODUCE, NEXMARK];
+  'npm run bench -- <name>[,<name>...] [--events N] [--parallelism 1,2] [--repeat R] [--keys 100000,1000000 (checkpoint)] [--queries q0,q1 --warmup N --seed S --verify-events N --pin false (nexmark)] [--per-partition 250,1000,4000 (kafka-produce)] [--failovers F (multi-region)]';
+const SUITES = [CHECKPOINT, KAFKA, KAFKA_PRODUCE, MULTI_REGION, NEXMARK];
 
 function flag(args: string[], name: string): string | undefined {
   const at = args.indexOf(`--${name}`);
@@ -107,6 +108,8 @@ async function measureInChild(args: string[]): Promise<Record<string, unknown>[]
       return [await measureRecovery(a!)];
     case KAFKA:
       return [await measureKafka(a!)];
+    case MULTI_REGION:
+      return [await measureMultiRegion(a!)];
     case NEXMARK:
       return [await measureNexmark({ query: a!, parallelism: Number(b), events: Number(c), warmup: Number(args[4]), seed: Number(args[5]), hash: args[6] === 'hash' })];
     case 'checkpoint-throughput': {
@@ -225,6 +228,21 @@ async function main(args: string[]): Promise<number> {
           perPartition: (flag(args, 'per-partition') ?? '250,1000,4000').split(',').map(Number),
           repeat,
         });
+        if (status !== 0) return status;
+        continue;
+      }
+      if (name === MULTI_REGION) {
+        // Two clusters and the prefilled ratings for every round: its repeats interleave inside it.
+        if (round > 0) continue;
+        const status = await runMultiRegionBench(
+          {
+            records: Number(flag(args, 'events') ?? MULTI_REGION_DEFAULT_RECORDS),
+            parallelisms: (flag(args, 'parallelism') ?? '2').split(',').map(Number),
+            repeat: Number(flag(args, 'repeat') ?? MULTI_REGION_DEFAULT_REPEAT),
+            failovers: Number(flag(args, 'failovers') ?? MULTI_REGION_DEFAULT_FAILOVERS),
+          },
+          (childArgs) => child(childArgs, false),
+        );
         if (status !== 0) return status;
         continue;
       }

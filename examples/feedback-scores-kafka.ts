@@ -51,6 +51,28 @@ const DEMO_RATE_PER_SECOND = 4_000;
 /** Demo ratings come up to this late, within MAX_OUT_OF_ORDERNESS_MS: none is dropped as late. */
 const DEMO_JITTER_MS = 3_000;
 
+/**
+ * `count` demo ratings, DEMO_RATE_PER_SECOND a second, DEMO_SPACING_MS of event time apart and up to DEMO_JITTER_MS
+ * late (so none is late for MAX_OUT_OF_ORDERNESS_MS); the same ones every run. Also used by the multi-region example.
+ */
+export function demoRatings(count: number): GeneratorSource<Rating> {
+  return GeneratorSource.of<Rating>({
+    name: 'demo-ratings',
+    count,
+    seed: 5,
+    ratePerSecond: DEMO_RATE_PER_SECOND,
+    generate: (answerId, random) => {
+      const version = random.int(MODEL_VERSIONS.length);
+      // Newer versions rate a little better.
+      const stars = Math.min(5, 1 + random.int(4) + (random.next() < version / 6 ? 1 : 0));
+      return { answerId, modelVersion: MODEL_VERSIONS[version]!, stars, ts: DEMO_START + answerId * DEMO_SPACING_MS + random.int(DEMO_JITTER_MS) };
+    },
+  });
+}
+
+/** How the demo prints a score: `2026-01-01T00:00:00.000Z  answer-model-v1  ratings=706  mean=2.4858`. */
+export const scoreLine = (s: WindowScore): string => `${s.windowStart}  ${s.modelVersion}  ratings=${s.ratings}  mean=${s.meanStars.toFixed(4)}`;
+
 export default defineJob<ScoresKafkaParams>({ name: 'feedback-scores-kafka' }, (env, params) => {
   const connection = params.brokers === undefined ? {} : { brokers: params.brokers };
   const feedbackTopic = params.feedbackTopic ?? 'feedback';
@@ -58,22 +80,9 @@ export default defineJob<ScoresKafkaParams>({ name: 'feedback-scores-kafka' }, (
   env.enableCheckpointing({ intervalMs: 2_000 });
 
   if (demo !== undefined) {
-    // One writer, so that each partition gets its ratings in event-time order (within the jitter below).
+    // One writer, so that each partition gets its ratings in event-time order (within DEMO_JITTER_MS).
     env
-      .fromSource(
-        GeneratorSource.of<Rating>({
-          name: 'demo-ratings',
-          count: demo,
-          seed: 5,
-          ratePerSecond: DEMO_RATE_PER_SECOND,
-          generate: (answerId, random) => {
-            const version = random.int(MODEL_VERSIONS.length);
-            // Newer versions rate a little better.
-            const stars = Math.min(5, 1 + random.int(4) + (random.next() < version / 6 ? 1 : 0));
-            return { answerId, modelVersion: MODEL_VERSIONS[version]!, stars, ts: DEMO_START + answerId * DEMO_SPACING_MS + random.int(DEMO_JITTER_MS) };
-          },
-        }),
-      )
+      .fromSource(demoRatings(demo))
       .uid('demo-ratings')
       .setParallelism(1)
       .sinkTo(KafkaSink.json<Rating>({ ...connection, topic: feedbackTopic, key: (rating) => String(rating.answerId), exactlyOnce: true }))
@@ -108,7 +117,6 @@ export default defineJob<ScoresKafkaParams>({ name: 'feedback-scores-kafka' }, (
   const scoresTopic = params.scoresTopic ?? 'model-scores';
   scores.sinkTo(KafkaSink.json<WindowScore>({ ...connection, topic: scoresTopic, key: (score) => score.modelVersion, exactlyOnce: true })).uid('model-scores');
   if (demo !== undefined) {
-    const line = (s: WindowScore): string => `${s.windowStart}  ${s.modelVersion}  ratings=${s.ratings}  mean=${s.meanStars.toFixed(4)}`;
-    scores.sinkTo(new ConsoleSink<WindowScore>({ format: line })).uid('print-scores');
+    scores.sinkTo(new ConsoleSink<WindowScore>({ format: scoreLine })).uid('print-scores');
   }
 });

@@ -1,9 +1,11 @@
 /**
  * Local Kafka for tests and benchmarks: `npm run kafka -- <command>`.
  *   fetch                  resolve Kafka's jars with Maven into the cache (WEIR_KAFKA_CACHE, default ~/.cache/weir/kafka-<version>)
- *   start [--clusters N] [--topics name:partitions[,name:partitions...]]
+ *   start [--clusters N] [--topics name:partitions[,name:partitions...]] [--metadata FILE]
  *                          start N single-node clusters (and create the topics, replication 1, on each); prints one
- *                          `host:port` per cluster on stdout (logs go to stderr) and leaves them running
+ *                          `host:port` per cluster on stdout (logs go to stderr) and leaves them running. --metadata
+ *                          writes cluster metadata for multi-cluster jobs (docs/multi-region.md) to FILE: the clusters
+ *                          as us-east, eu-west, ap-south, and each topic a stream of its name on every cluster in that order
  *   stop                   stop the clusters `start` recorded and remove their dirs
  *   restart <index>        restart one cluster's broker on the same dirs and ports
  *   outage <index> <seconds> [--pause]
@@ -12,29 +14,35 @@
  *                          (connections hang); Ctrl-C ends the outage early; prints the cluster's host:port once it answers
  *   status                 print the recorded clusters and whether their brokers run, are paused or are down
  * Example: export KAFKA_BROKERS=$(npm run -s kafka -- start --topics feedback:4,model-scores:4,feedback-dlq:1)
+ *          npm run kafka -- start --clusters 2 --topics ratings:4,scores:4 --metadata clusters.json
  */
 import { brokerPid, createTopic, fetchKafka, kafkaCacheDir, readState, restartCluster, startClusters, stateFile, stopClusters, writeState, type Cluster } from './kafka-broker.ts';
+import { clusterId, localMetadata, streamPerTopic, writeMetadataFile } from './kafka-metadata.ts';
 import { brokerState, clusterOutage } from './kafka-outage.ts';
 
 const USAGE =
-  'usage: kafka fetch | start [--clusters N] [--topics name:partitions[,name:partitions...]] | stop | restart <index> | outage <index> <seconds> [--pause] | status';
+  'usage: kafka fetch | start [--clusters N] [--topics name:partitions[,name:partitions...]] [--metadata FILE] | stop | restart <index> | outage <index> <seconds> [--pause] | status';
 
 interface StartArgs {
   readonly clusters: number;
   readonly topics: readonly { readonly name: string; readonly partitions: number }[];
+  /** Where to write cluster metadata naming the clusters and a stream per topic. */
+  readonly metadata: string | undefined;
 }
 
 function parseStart(args: readonly string[]): StartArgs {
   let clusters = 1;
   let topics: StartArgs['topics'] = [];
+  let metadata: string | undefined;
   for (let i = 0; i < args.length; i += 2) {
     const [flag, value] = [args[i], args[i + 1]];
     if (flag === '--clusters' && value !== undefined) clusters = Number(value);
     else if (flag === '--topics' && value !== undefined) topics = value.split(',').map(parseTopic);
+    else if (flag === '--metadata' && value !== undefined) metadata = value;
     else throw new Error(USAGE);
   }
   if (!Number.isInteger(clusters) || clusters < 1) throw new Error(USAGE);
-  return { clusters, topics };
+  return { clusters, topics, metadata };
 }
 
 function parseTopic(spec: string): { name: string; partitions: number } {
@@ -52,7 +60,7 @@ async function main(args: string[]): Promise<void> {
       return;
     }
     case 'start': {
-      const { clusters: count, topics } = parseStart(rest);
+      const { clusters: count, topics, metadata } = parseStart(rest);
       const running = readState().filter((cluster) => brokerPid(cluster) !== undefined);
       if (running.length > 0) {
         throw new Error(`clusters already running (${running.map((c) => c.address).join(', ')}; state ${stateFile()}): run stop first`);
@@ -62,15 +70,19 @@ async function main(args: string[]): Promise<void> {
       const clusters = await startClusters(count);
       writeState(clusters);
       process.stderr.write(`[kafka] ${count} cluster(s) up in ${((Date.now() - started) / 1000).toFixed(1)} s; state in ${stateFile()}\n`);
+      try {
+        for (const cluster of clusters) for (const { name, partitions } of topics) await createTopic([cluster.address], name, partitions);
+        if (metadata !== undefined) await writeMetadataFile(metadata, localMetadata(clusters, streamPerTopic(clusters, topics.map(({ name }) => name))));
+      } catch (error) {
+        await stopClusters(clusters);
+        writeState([]);
+        throw error;
+      }
       if (topics.length > 0) {
-        try {
-          for (const cluster of clusters) for (const { name, partitions } of topics) await createTopic([cluster.address], name, partitions);
-        } catch (error) {
-          await stopClusters(clusters);
-          writeState([]);
-          throw error;
-        }
         process.stderr.write(`[kafka] created ${topics.map(({ name, partitions }) => `${name} (${partitions} partition${partitions > 1 ? 's' : ''})`).join(', ')}\n`);
+      }
+      if (metadata !== undefined) {
+        process.stderr.write(`[kafka] cluster metadata in ${metadata}: ${clusters.map((c) => `${clusterId(c.index)} ${c.address}`).join(', ')}\n`);
       }
       for (const cluster of clusters) process.stdout.write(`${cluster.address}\n`);
       return;

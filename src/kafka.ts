@@ -13,7 +13,7 @@ export { clusterMetadata, type PollOptions, type HttpPollOptions } from './conne
 export type { ClusterMetadata, ClusterMetadataProvider, ClusterSpec, StreamPlacement, MigrationState, MigrationPhase } from './connectors/multi-region/cluster-metadata.ts';
 export { MIGRATION_PHASES } from './connectors/multi-region/cluster-metadata.ts';
 export { RECORD_ID_HEADER, decodeRecordId, type RecordId } from './connectors/multi-region/record-id.ts';
-export type { ClusterHealth } from './connectors/multi-region/cluster-health.ts';
+export type { ClusterHealth, LagAtCheckpoint } from './connectors/multi-region/cluster-health.ts';
 export { MultiClusterKafkaSink, type MultiClusterKafkaSinkOptions, type MultiClusterSinkOptionsWithoutSerializer } from './connectors/multi-region/multi-cluster-sink.ts';
 export type { ClusterEpoch } from './connectors/multi-region/shares.ts';
 export { MultiClusterKafkaSource, type MultiClusterSourceOptions, type MultiClusterWithoutDeserializer } from './connectors/multi-region/multi-cluster-source.ts';

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_DRAIN_QUIET_MS } from '../connectors/multi-region/migration-machine.ts';
 
 export interface RunCommand {
   readonly command: 'run';
@@ -30,6 +31,8 @@ export interface MigrateCommand {
   readonly to: string;
   readonly url: string;
   readonly pollMs: number;
+  /** How long the old cluster's end offsets must stay still before its producers count as moved. */
+  readonly quietMs: number;
 }
 
 export type Command = RunCommand | ClustersCommand | MigrateCommand | { readonly command: 'help' };
@@ -39,7 +42,7 @@ export const USAGE = `usage: weir run <job.ts|job.js> [--parallelism N] [--job-i
                 [--metrics-host H] [--params JSON]
        weir clusters --url http://HOST:PORT
        weir migrate --metadata FILE --stream SINK_STREAM[,SOURCE_STREAM...] --from CLUSTER --to CLUSTER
-                --url http://HOST:PORT [--poll-ms MS]`;
+                --url http://HOST:PORT [--poll-ms MS] [--quiet-ms MS]`;
 
 /** A command line the CLI refuses; the message is printed as one line. */
 export class UsageError extends Error {
@@ -138,6 +141,7 @@ function parseMigrate(args: readonly string[]): MigrateCommand {
     to: { type: 'string' },
     url: { type: 'string' },
     'poll-ms': { type: 'string' },
+    'quiet-ms': { type: 'string' },
   });
   // The sink's stream first, then the sources' (an empty first name: the job has no multi-cluster sink to move).
   const [sink, ...sources] = required(values, 'stream', 'migrate').split(',').map((name) => name.trim());
@@ -154,5 +158,6 @@ function parseMigrate(args: readonly string[]): MigrateCommand {
     to,
     url: required(values, 'url', 'migrate'),
     pollMs: integerFlag('poll-ms', values['poll-ms'], 10, 600_000) ?? 1_000,
+    quietMs: integerFlag('quiet-ms', values['quiet-ms'], 0, 86_400_000) ?? DEFAULT_DRAIN_QUIET_MS,
   };
 }

@@ -19,9 +19,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (command.command === 'migrate') {
-      const { metadata, sinkStream, sourceStreams, from, to, pollMs } = command;
+      const { metadata, sinkStream, sourceStreams, from, to, pollMs, quietMs } = command;
       const say = (line: string): void => void process.stdout.write(`${line}\n`);
-      await migrate({ metadataPath: metadata, request: { from, to, sinkStream, sourceStreams }, url: jobServerUrl(command.url), pollMs, say });
+      await migrate({ metadataPath: metadata, request: { from, to, sinkStream, sourceStreams, drainQuietMs: quietMs }, url: jobServerUrl(command.url), pollMs, say });
       return 0;
     }
     // SIGTERM stops the job with a savepoint (docs/architecture.md, decision 9), and so does Ctrl-C (SIGINT) in a terminal; a second

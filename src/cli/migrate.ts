@@ -4,7 +4,7 @@ import { replaceDurably } from '../core/durable-fs.ts';
 import { sleep } from '../core/signal.ts';
 import type { ClusterMetadata } from '../connectors/multi-region/cluster-metadata.ts';
 import { parseClusterMetadata } from '../connectors/multi-region/metadata-validation.ts';
-import { checkMigration, nextMigrationStep } from '../connectors/multi-region/migration-machine.ts';
+import { checkMigration, DEFAULT_DRAIN_QUIET_MS, nextMigrationStep } from '../connectors/multi-region/migration-machine.ts';
 import type { MigrationRequest } from '../connectors/multi-region/migration-metadata.ts';
 import type { ClustersView } from '../connectors/multi-region/cluster-view.ts';
 import { fetchClusters } from './job-client.ts';
@@ -55,7 +55,8 @@ export async function migrate(options: MigrateOptions): Promise<void> {
     if (step.kind === 'write') {
       const recorded = metadata.migration;
       if (recorded !== undefined && recorded.from === request.from && recorded.to === request.to) {
-        say(`phase ${recorded.phase}: applied by every subtask${recorded.phase === 'drain' ? `, ${request.from} drained (zero lag at a checkpoint after ${drainAfterCheckpoint})` : ''}`);
+        const drained = `, ${request.from} drained (its end offsets still across two checkpoints after ${drainAfterCheckpoint} and ${request.drainQuietMs ?? DEFAULT_DRAIN_QUIET_MS} ms, every partition read to its end)`;
+        say(`phase ${recorded.phase}: applied by every subtask${recorded.phase === 'drain' ? drained : ''}`);
       }
       // Only the streams and the migration change: the clusters and anything else in the file stay as written.
       await replaceDurably(metadataPath, `${JSON.stringify({ ...raw, streams: step.metadata.streams, migration: step.metadata.migration }, null, 2)}\n`);

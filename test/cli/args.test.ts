@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommand, UsageError, type RunCommand } from '../../src/cli/args.ts';
+import { DEFAULT_DRAIN_QUIET_MS } from '../../src/connectors/multi-region/migration-machine.ts';
 
 function run(...argv: string[]): RunCommand {
   const command = parseCommand(['run', ...argv]);
@@ -132,5 +133,29 @@ describe('parseCommand: bad command lines', () => {
 
   it('reports a bad flag value in a one-line message', () => {
     expect(usageError(['run', 'job.ts', '--parallelism', 'x']).message).not.toContain('\n');
+  });
+});
+
+describe('parseCommand: migrate', () => {
+  const base = ['migrate', '--metadata', 'clusters.json', '--stream', 'scores,ratings', '--from', 'a', '--to', 'b', '--url', 'http://127.0.0.1:9464'];
+
+  it('parses the streams, the clusters and the defaults of the poll and of the quiet the drain waits for', () => {
+    expect(parseCommand(base)).toEqual({
+      command: 'migrate',
+      metadata: 'clusters.json',
+      sinkStream: 'scores',
+      sourceStreams: ['ratings'],
+      from: 'a',
+      to: 'b',
+      url: 'http://127.0.0.1:9464',
+      pollMs: 1_000,
+      quietMs: DEFAULT_DRAIN_QUIET_MS,
+    });
+    expect(parseCommand([...base, '--quiet-ms', '0', '--poll-ms', '200'])).toMatchObject({ quietMs: 0, pollMs: 200 });
+  });
+
+  it('refuses a quiet time that is not a whole number of ms', () => {
+    expect(usageError([...base, '--quiet-ms', 'soon']).message).toMatch(/--quiet-ms/);
+    expect(usageError([...base, '--quiet-ms', '-1']).message).toMatch(/--quiet-ms/);
   });
 });

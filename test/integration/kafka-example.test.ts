@@ -2,30 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type { Message } from 'kafkajs';
 import { runJob } from 'weir/testing';
-import { MAX_OUT_OF_ORDERNESS_MS, MODEL_VERSIONS, type Rating, type ScoresKafkaParams, type WindowScore } from '../../examples/feedback-scores-kafka.ts';
+import { MAX_OUT_OF_ORDERNESS_MS, type ScoresKafkaParams, type WindowScore } from '../../examples/feedback-scores-kafka.ts';
+import { exampleRatings, expectedScores, JITTER_MS, scoresByWindow } from '../fixtures/example-ratings.ts';
 import { createTopic, kafkaBrokers, produceRecords, readTopic, uniqueTopic } from '../fixtures/kafka.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/feedback-scores-kafka.ts', import.meta.url));
 const RATINGS = 3_000;
-const START = Date.UTC(2026, 0, 1);
-const MINUTE = 60_000;
-const JITTER_MS = 2_000;
 const POISON = [Buffer.from('not json'), Buffer.from('{"answerId":7,"stars":'), Buffer.from([0xff, 0xfe, 0x00])];
-
-/** Ratings 100 ms of event time apart, each up to JITTER_MS late: within the example's out-of-orderness, so none is dropped. */
-function ratings(): Rating[] {
-  let seed = 7;
-  const next = (bound: number): number => {
-    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-    return (seed >>> 8) % bound;
-  };
-  return Array.from({ length: RATINGS }, (_, answerId) => ({
-    answerId,
-    modelVersion: MODEL_VERSIONS[next(MODEL_VERSIONS.length)]!,
-    stars: 1 + next(5),
-    ts: START + answerId * 100 + next(JITTER_MS),
-  }));
-}
 
 describe('examples/feedback-scores-kafka.ts', () => {
   it('publishes each window of each model version once, with its count and mean, and dead-letters the poison records', { timeout: 120_000 }, async () => {
@@ -36,7 +19,7 @@ describe('examples/feedback-scores-kafka.ts', () => {
     const deadLetterTopic = uniqueTopic('example-dlq');
     await Promise.all([createTopic(brokers, feedbackTopic, 4), createTopic(brokers, scoresTopic, 2), createTopic(brokers, deadLetterTopic, 1)]);
 
-    const valid = ratings();
+    const valid = exampleRatings(RATINGS);
     const messages: Message[] = valid.map((rating) => ({ key: String(rating.answerId), value: JSON.stringify(rating) }));
     // Poison among the ratings, at the start, in the middle and at the end.
     POISON.forEach((value, i) => messages.splice(Math.floor((i * messages.length) / (POISON.length - 1)), 0, { key: `poison-${i}`, value }));
@@ -47,12 +30,6 @@ describe('examples/feedback-scores-kafka.ts', () => {
     expect(result.restarts).toBe(0);
     expect(result.operators.reduce((sum, o) => sum + o.lateRecordsDropped, 0)).toBe(0);
 
-    const expected = new Map<string, { count: number; sum: number }>();
-    for (const { modelVersion, stars, ts } of valid) {
-      const window = `${modelVersion} ${new Date(Math.floor(ts / MINUTE) * MINUTE).toISOString()}`;
-      const totals = expected.get(window) ?? { count: 0, sum: 0 };
-      expected.set(window, { count: totals.count + 1, sum: totals.sum + stars });
-    }
     const published = await readTopic(brokers, scoresTopic);
     const scores = published.map(({ message }) => {
       const score = JSON.parse(message.value!.toString()) as WindowScore;
@@ -60,9 +37,7 @@ describe('examples/feedback-scores-kafka.ts', () => {
       return score;
     });
     expect(scores.reduce((sum, s) => sum + s.ratings, 0)).toBe(RATINGS);
-    const byWindow = new Map(scores.map((s) => [`${s.modelVersion} ${s.windowStart}`, { ratings: s.ratings, meanStars: s.meanStars }]));
-    expect(byWindow.size).toBe(scores.length); // no window twice
-    expect(byWindow).toEqual(new Map([...expected].map(([window, { count, sum }]) => [window, { ratings: count, meanStars: Number((sum / count).toFixed(4)) }])));
+    expect(scoresByWindow(scores)).toEqual(expectedScores(valid));
 
     const letters = await readTopic(brokers, deadLetterTopic);
     expect(letters.map(({ message }) => message.value!.toString('hex')).sort()).toEqual(POISON.map((value) => value.toString('hex')).sort());

@@ -5,7 +5,9 @@ import { createLogger } from '../../observe/logger.ts';
 import { KafkaPartitionReader } from '../kafka/partition-reader.ts';
 import { partitionKey, type KafkaRecordView } from '../kafka/client/index.ts';
 import type { KafkaSourceOptions, StartingOffsets } from '../kafka/source.ts';
+import type { LagAtCheckpoint } from './cluster-health.ts';
 import type { ClusterSpec } from './cluster-metadata.ts';
+import { EndOffsetsWatch } from './end-offsets-watch.ts';
 
 const log = createLogger(undefined, { component: 'multi-cluster-source' });
 
@@ -51,7 +53,8 @@ export class ClusterFeed<T> {
   lastError: string | undefined;
   since = Date.now();
   lagRecords: number | undefined;
-  lagAtCheckpoint: { readonly checkpointId: number; readonly lagRecords: number; readonly partitions: number } | undefined;
+  lagAtCheckpoint: LagAtCheckpoint | undefined;
+  private readonly endsWatch = new EndOffsetsWatch();
 
   constructor(
     readonly cluster: string,
@@ -114,7 +117,10 @@ export class ClusterFeed<T> {
     return positions;
   }
 
-  /** Checkpoint `checkpointId` completed: commit its positions to the cluster's group and measure its lag, both bounded by the timeout. */
+  /**
+   * Checkpoint `checkpointId` completed: commit its positions to the cluster's group and measure its lag and whether
+   * the cluster's end offsets moved since the checkpoint before, both bounded by the timeout.
+   */
   async complete(checkpointId: number): Promise<void> {
     const positions = this.checkpointPositions.get(checkpointId);
     for (const id of this.checkpointPositions.keys()) if (id <= checkpointId) this.checkpointPositions.delete(id);
@@ -123,7 +129,7 @@ export class ClusterFeed<T> {
     try {
       await withTimeout(reader.complete(checkpointId), this.settings.requestTimeoutMs, `cluster ${this.cluster}'s offset commit`);
       const ends = await withTimeout(reader.endOffsets(), this.settings.requestTimeoutMs, `cluster ${this.cluster}'s end offsets`);
-      this.lagAtCheckpoint = { checkpointId, lagRecords: lagOf(positions, ends), partitions: positions.size };
+      this.lagAtCheckpoint = this.endsWatch.measure(checkpointId, positions, ends, Date.now()) ?? this.lagAtCheckpoint;
       this.lagRecords = lagOf(this.positions(), ends);
       this.onEvent(this, 'lag');
     } catch (error) {

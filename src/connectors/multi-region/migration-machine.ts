@@ -31,10 +31,25 @@ export interface MigrationObservation {
 }
 
 /**
+ * How long, by default, the end offsets of `from` must stay still before its producers count as moved.
+ *
+ * Two checkpoints with the same end offsets prove only that nothing was written during one checkpoint interval, and
+ * that interval is chosen for recovery, not for this: at 200 ms, a producer that sends once a second, lingers to fill
+ * a batch, backs off between retries or sits in a GC pause looks gone, A is removed, and what it writes next stays
+ * unread on A. So the quiet must also last a wall-clock minimum that does not depend on the checkpoint interval; an
+ * operator whose producers write in rarer bursts raises it (`weir migrate --quiet-ms`). No quiet proves that a
+ * producer never writes again: moving the producers is the operator's step, and the quiet is the check that it happened.
+ */
+export const DEFAULT_DRAIN_QUIET_MS = 10_000;
+
+/**
  * The phase machine: from the metadata in the file and the job's reports, the next step. A phase is written only when
  * the one before it is applied by every subtask concerned (each reports the metadata in force, or, for a connector
- * that reports only its cluster health, its health shows the change), and the drain is left only when every source
- * subtask reports zero lag on every partition of `from` at a checkpoint completed after the drain began.
+ * that reports only its cluster health, its health shows the change). The drain is left only when `from` is proven
+ * drained, per source subtask: its producers have moved (the end offsets of its partitions on `from` did not change
+ * across two checkpoints completed after the drain began, nor for at least the request's quiet time) and it has read
+ * to those end offsets (zero lag at the later checkpoint). `done` (the sink loses `from`) waits until every sink
+ * subtask reaches `to`, so that the sink is never left with no cluster that answers.
  */
 export function nextMigrationStep(metadata: ClusterMetadata, request: MigrationRequest, observation: MigrationObservation): MigrationStep {
   const recorded = checkMigration(metadata, request);
@@ -49,6 +64,10 @@ export function nextMigrationStep(metadata: ClusterMetadata, request: MigrationR
     }
     const undrained = drainWaits(request, observation.view, observation.drainAfterCheckpoint);
     if (undrained.length > 0) return { kind: 'wait', phase, waitingFor: undrained };
+  }
+  if (phase === 'remove-source') {
+    const unreachable = sinkReachesTarget(request, observation.view);
+    if (unreachable.length > 0) return { kind: 'wait', phase, waitingFor: unreachable };
   }
   if (phase === 'done') return { kind: 'done' };
   return write(metadata, request, MIGRATION_PHASES[MIGRATION_PHASES.indexOf(phase) + 1]!);
@@ -135,16 +154,49 @@ function inferredFromHealth(request: MigrationRequest, phase: MigrationPhase, ro
 }
 
 function drainWaits(request: MigrationRequest, view: ClustersView, after: number): string[] {
-  const { from } = request;
+  const { from, to } = request;
+  const quietMs = request.drainQuietMs ?? DEFAULT_DRAIN_QUIET_MS;
   return eachSubtask(concerned(view, 'source', request.sourceStreams), (_, subtask) => {
     const health = subtask.clusters.find((candidate) => candidate.cluster === from);
     if (health === undefined) return `reports no health for ${from}`;
     if (!health.reachable) return `cannot reach ${from}${health.lastError === undefined ? '' : ` (${health.lastError})`}`;
     const lag = health.lagAtCheckpoint;
     if (lag === undefined || lag.checkpointId <= after) return `has no lag on ${from} at a checkpoint completed after ${after} yet`;
+    const since = lag.endsUnchangedSince;
+    if (since === undefined || lag.measuredAt === undefined) return `reports no end offsets of ${from} at its checkpoints: nothing shows that ${from}'s producers have moved`;
+    if (since.checkpointId >= lag.checkpointId) {
+      const written = lag.writtenSince;
+      if (written !== undefined && written.records > 0) {
+        return `sees ${from}'s end offsets still moving: ${written.records} records written since checkpoint ${written.checkpointId} (measured at checkpoint ${lag.checkpointId}); move the producers to ${to}`;
+      }
+      return `has ${from}'s end offsets of checkpoint ${lag.checkpointId}, and waits for a later checkpoint to show them unchanged`;
+    }
+    // The ends may have been still since before the drain: the quiet must still span two checkpoints after it began.
+    const firstAfter = Math.max(since.checkpointId, after + 1);
+    if (lag.checkpointId <= firstAfter) return `has ${from}'s end offsets unchanged since checkpoint ${since.checkpointId}, and waits for a second checkpoint after ${after} to show them so`;
+    const quietFor = lag.measuredAt - since.measuredAt;
+    if (quietFor < quietMs) {
+      return `has ${from}'s end offsets unchanged for ${seconds(quietFor)} (since checkpoint ${since.checkpointId}), and waits for ${seconds(quietMs)} of quiet`;
+    }
     if (lag.lagRecords > 0) return `is ${lag.lagRecords} records behind on ${from} at checkpoint ${lag.checkpointId} (${lag.partitions} partitions)`;
     return undefined;
   });
+}
+
+/** Before the sink loses `from`: every sink subtask reaches `to` (with `to` down, `from` is where its epochs go meanwhile). */
+function sinkReachesTarget(request: MigrationRequest, view: ClustersView): string[] {
+  if (request.sinkStream === undefined) return [];
+  const { from, to } = request;
+  return eachSubtask(concerned(view, 'sink', [request.sinkStream]), (_, subtask) => {
+    const health = subtask.clusters.find((candidate) => candidate.cluster === to);
+    if (health === undefined) return `reports no health for ${to}`;
+    if (!health.reachable) return `cannot reach ${to}${health.lastError === undefined ? '' : ` (${health.lastError})`}, so ${from} stays its failover target`;
+    return undefined;
+  });
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** The newest checkpoint at which a source subtask reported its lag on `from`. */

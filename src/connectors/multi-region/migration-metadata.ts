@@ -9,6 +9,8 @@ export interface MigrationRequest {
   readonly sinkStream: string | undefined;
   /** The streams the job's multi-cluster sources read. */
   readonly sourceStreams: readonly string[];
+  /** How long `from`'s end offsets must stay still before its producers count as moved (DEFAULT_DRAIN_QUIET_MS when absent). */
+  readonly drainQuietMs?: number;
 }
 
 /**
