@@ -11,7 +11,7 @@
  * union of the output holds, per window, every count from its first firing to the full count exactly once, and the
  * last is the number of readings written to both clusters in that window.
  *
- * Cost: the one long test of the suite, about 2.5 minutes alone on 2 cores (two clusters' start, the 60 s outage, the
+ * Cost: the one long test of the suite, about 3 minutes alone on 2 cores (two clusters' start, the 60 s outage, the
  * killed broker's restart, the reconnect and failback, and the half minute the restarted broker keeps its old group
  * members), several more on a loaded machine.
  */
