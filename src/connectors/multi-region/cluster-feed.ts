@@ -94,6 +94,11 @@ export class ClusterFeed<T> {
     return this.reader?.drain(output, max, accept) ?? 0;
   }
 
+  /** Registers every owned partition's split with the output, so each holds the watermark before its first record. */
+  bindOutputs(output: ReaderOutput<T>): void {
+    this.reader?.assignment.bindOutputs(output);
+  }
+
   /** Every owned partition reached the end found at start (bounded sources). */
   finishedBounded(output: ReaderOutput<T>): boolean {
     return this.reader !== undefined && this.reader.assignment.finishedBounded(output);

@@ -36,6 +36,8 @@ export class MultiClusterSourceReader<T> implements SourceReader<T> {
   private cursor = 0;
   private readonly settings: FeedSettings<T>;
   private lastDropReport = '';
+  /** Feeds not yet opened, with when their cluster counts as unreachable if it has not answered by then. */
+  private readonly opening = new Map<ClusterFeed<T>, number>();
 
   constructor(
     private readonly options: MultiClusterSourceOptions<T>,
@@ -75,6 +77,7 @@ export class MultiClusterSourceReader<T> implements SourceReader<T> {
   }
 
   poll(output: ReaderOutput<T>, max: number): PollResult {
+    if (this.opening.size > 0) this.giveUpWaitingForSlowOpens();
     if (this.pendingSplitChanges.length > 0) {
       const changes = this.pendingSplitChanges;
       this.pendingSplitChanges = [];
@@ -150,6 +153,7 @@ export class MultiClusterSourceReader<T> implements SourceReader<T> {
       const feed = new ClusterFeed<T>(cluster, metadata.clusters[cluster]!, topics, this.settings, positions, startFrom, (changed, event) => this.onFeedEvent(changed, event));
       this.feeds.set(cluster, feed);
       this.active.set(cluster, positions ?? new Map());
+      this.holdUntilOpened(feed);
       feed.start();
     }
   }
@@ -158,7 +162,8 @@ export class MultiClusterSourceReader<T> implements SourceReader<T> {
   private stopFeed(feed: ClusterFeed<T>, removed: boolean): void {
     const positions = feed.positions();
     this.feeds.delete(feed.cluster);
-    const splits = feed.splitIds();
+    const splits = [...feed.splitIds(), openingSplitOf(feed.cluster)];
+    this.opening.delete(feed);
     this.pendingSplitChanges.push((output) => {
       for (const split of splits) output.releaseSplit(split);
     });
@@ -198,10 +203,42 @@ export class MultiClusterSourceReader<T> implements SourceReader<T> {
     };
   }
 
+  /**
+   * A feed's partitions are known only once it has opened, and they hold the watermark only from then: without a
+   * stand-in split, the clusters that open first would carry the watermark past what the others have not delivered
+   * yet, and those records would arrive late. The stand-in holds the watermark from the start until the feed has
+   * opened (its partitions take over in the same poll) or its cluster counts as unreachable (`unreachable: 'idle'`:
+   * after a failed first open or `requestTimeoutMs` without an answer; `'hold'`: never).
+   */
+  private holdUntilOpened(feed: ClusterFeed<T>): void {
+    this.opening.set(feed, Date.now() + this.settings.requestTimeoutMs);
+    this.pendingSplitChanges.push((output) => void output.forSplit(openingSplitOf(feed.cluster)));
+  }
+
+  private giveUpWaitingForSlowOpens(): void {
+    if (this.options.unreachable === 'hold') return;
+    const now = Date.now();
+    for (const [feed, deadline] of this.opening) {
+      if (now < deadline) continue;
+      this.opening.delete(feed);
+      log.warn({ cluster: feed.cluster, subtask: this.ctx.subtaskIndex, waitedMs: this.settings.requestTimeoutMs }, 'cluster has not answered since the start: the watermark goes on without it (unreachable: idle)');
+      this.pendingSplitChanges.push((output) => output.markSplitIdle?.(openingSplitOf(feed.cluster), true));
+    }
+  }
+
   private onFeedEvent(feed: ClusterFeed<T>, event: FeedEvent): void {
     if (this.feeds.get(feed.cluster) !== feed) return;
+    if (event === 'up') {
+      this.opening.delete(feed);
+      // The partitions take over the stand-in's hold before any watermark can pass between the two.
+      this.pendingSplitChanges.push((output) => {
+        feed.bindOutputs(output);
+        output.releaseSplit(openingSplitOf(feed.cluster));
+      });
+    }
     if (event !== 'lag') {
-      const splits = feed.splitIds();
+      const splits = event === 'down' && this.opening.has(feed) ? [...feed.splitIds(), openingSplitOf(feed.cluster)] : feed.splitIds();
+      if (event === 'down') this.opening.delete(feed);
       const idle = event === 'down';
       const hold = this.options.unreachable === 'hold';
       this.pendingSplitChanges.push((output) => {
@@ -239,4 +276,9 @@ export class MultiClusterSourceReader<T> implements SourceReader<T> {
     }));
     report('clusters', health);
   }
+}
+
+/** The stand-in split that holds a cluster's place in the watermark until its partitions are known. */
+function openingSplitOf(cluster: string): string {
+  return `${cluster}/(opening)`;
 }
