@@ -16,6 +16,7 @@
  * Example: export KAFKA_BROKERS=$(npm run -s kafka -- start --topics feedback:4,model-scores:4,feedback-dlq:1)
  *          npm run kafka -- start --clusters 2 --topics ratings:4,scores:4 --metadata clusters.json
  */
+import { resolve } from 'node:path';
 import { brokerPid, createTopic, fetchKafka, kafkaCacheDir, readState, restartCluster, startClusters, stateFile, stopClusters, writeState, type Cluster } from './kafka-broker.ts';
 import { clusterId, localMetadata, streamPerTopic, writeMetadataFile } from './kafka-metadata.ts';
 import { brokerState, clusterOutage } from './kafka-outage.ts';
@@ -38,7 +39,8 @@ function parseStart(args: readonly string[]): StartArgs {
     const [flag, value] = [args[i], args[i + 1]];
     if (flag === '--clusters' && value !== undefined) clusters = Number(value);
     else if (flag === '--topics' && value !== undefined) topics = value.split(',').map(parseTopic);
-    else if (flag === '--metadata' && value !== undefined) metadata = value;
+    // npm runs scripts in the package's root: a relative path is the user's, from where they typed the command.
+    else if (flag === '--metadata' && value !== undefined) metadata = resolve(process.env['INIT_CWD'] ?? process.cwd(), value);
     else throw new Error(USAGE);
   }
   if (!Number.isInteger(clusters) || clusters < 1) throw new Error(USAGE);

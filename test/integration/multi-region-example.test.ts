@@ -22,9 +22,9 @@ describe('examples/feedback-scores-multi-region.ts', () => {
   it('scores the ratings of both regions, each window once, on the primary cluster of scores (failover mode, both healthy)', { timeout: 180_000 }, async () => {
     expect(JITTER_MS).toBeLessThan(MAX_OUT_OF_ORDERNESS_MS);
     // The clusters are this file's own: the topics are named as the README's `npm run kafka -- start --clusters 2
-    // --topics ratings:4,scores:2 --metadata clusters.json` names them, and the metadata is what that command writes.
+    // --topics ratings:4,scores:4 --metadata clusters.json` names them, and the metadata is what that command writes.
     await kafka.createTopic('ratings', 4);
-    await kafka.createTopic('scores', 2);
+    await kafka.createTopic('scores', 4);
     const clusters = join(dir, 'clusters.json');
     await writeMetadataFile(clusters, localMetadata(kafka.clusters, streamPerTopic(kafka.clusters, ['ratings', 'scores'])));
 

@@ -38,6 +38,12 @@ export class MultiClusterSourceReader<T> implements SourceReader<T> {
   private lastDropReport = '';
   /** Feeds not yet opened, with when their cluster counts as unreachable if it has not answered by then. */
   private readonly opening = new Map<ClusterFeed<T>, number>();
+  /**
+   * Whether an unreachable cluster's splits keep holding the watermark: with `unreachable: 'hold'`, and always when
+   * bounded (a bounded read waits for every cluster's end anyway, so idling would only turn the slow cluster's
+   * records late, e.g. after a health check that timed out on a loaded machine).
+   */
+  private readonly holdsUnreachable: boolean;
 
   constructor(
     private readonly options: MultiClusterSourceOptions<T>,
@@ -53,6 +59,7 @@ export class MultiClusterSourceReader<T> implements SourceReader<T> {
     this.retained = new Map(restored?.retained);
     for (const [cluster, offsets] of restored?.clusters ?? []) this.active.set(cluster, offsets);
     this.dedup = new EpochDedup(restored?.dedup, options.dedupMaxIntervals);
+    this.holdsUnreachable = options.unreachable === 'hold' || options.bounded === true;
     const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.settings = {
       groupId: options.groupId,
@@ -216,7 +223,7 @@ export class MultiClusterSourceReader<T> implements SourceReader<T> {
   }
 
   private giveUpWaitingForSlowOpens(): void {
-    if (this.options.unreachable === 'hold') return;
+    if (this.holdsUnreachable) return;
     const now = Date.now();
     for (const [feed, deadline] of this.opening) {
       if (now < deadline) continue;
@@ -240,7 +247,7 @@ export class MultiClusterSourceReader<T> implements SourceReader<T> {
       const splits = event === 'down' && this.opening.has(feed) ? [...feed.splitIds(), openingSplitOf(feed.cluster)] : feed.splitIds();
       if (event === 'down') this.opening.delete(feed);
       const idle = event === 'down';
-      const hold = this.options.unreachable === 'hold';
+      const hold = this.holdsUnreachable;
       this.pendingSplitChanges.push((output) => {
         for (const split of splits) {
           // Held: the split is registered (so it holds the watermark even if it never delivered); idle: marked so.

@@ -23,7 +23,8 @@ export interface MultiClusterSourceOptions<T> {
   readonly offsetRetentionMs?: number;
   /**
    * While a cluster is unreachable, its splits are idle for watermarks at once (default: the others' event time goes
-   * on; its records may come late when it returns) or 'hold' the watermark back until it returns.
+   * on; its records may come late when it returns) or 'hold' the watermark back until it returns. A bounded source
+   * always holds.
    */
   readonly unreachable?: 'idle' | 'hold';
   /** How long one call to one cluster may take before that cluster counts as down, in ms; default 10 s. */
