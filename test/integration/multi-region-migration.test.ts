@@ -16,11 +16,11 @@ import { RECORD_ID_HEADER } from '../../src/connectors/multi-region/record-id.ts
 import { sleep } from '../../src/core/signal.ts';
 import { useKafkaClusters } from '../fixtures/kafka-clusters.ts';
 import { INPUT, OUTPUT, type CountedEvent, type KeyedEvent, type MigrationJobSpec } from '../fixtures/migration-job.ts';
-import { UNION, type MigrationUnionSpec } from '../fixtures/migration-union-job.ts';
+import { UNION, type UnionReaderSpec } from '../fixtures/multi-region-union-job.ts';
 import { runWeir } from '../fixtures/weir-process.ts';
 
 const JOB = fileURLToPath(new URL('../fixtures/migration-job.ts', import.meta.url));
-const UNION_JOB = fileURLToPath(new URL('../fixtures/migration-union-job.ts', import.meta.url));
+const UNION_JOB = fileURLToPath(new URL('../fixtures/multi-region-union-job.ts', import.meta.url));
 const PARTITIONS = 3;
 const KEYS = Array.from({ length: 6 }, (_, index) => `key-${index}`);
 /** How long A's end offsets must stand still before `weir migrate` counts its producers as moved. */
@@ -262,7 +262,7 @@ describe('moving a running job from one cluster to another (weir migrate)', () =
     // The union of both, read as a downstream weir job would: every key's sequence once, counted once by the job.
     const unionFile = join(dir, 'union.json');
     writeFileSync(unionFile, JSON.stringify(kafka.metadata({ [OUTPUT]: [{ cluster: idA, topics: [OUTPUT] }, { cluster: idB, topics: [OUTPUT] }] })));
-    const unionSpec: MigrationUnionSpec = { metadataFile: unionFile, groupId: 'migration-union' };
+    const unionSpec: UnionReaderSpec = { metadataFile: unionFile, stream: OUTPUT, groupId: 'migration-union' };
     const union = (await runJob({ jobModule: UNION_JOB, params: unionSpec, parallelism: 2, logLevel: 'warn' })).outputs.get(UNION) as CountedEvent[];
     process.stderr.write(`[migration] union read after ${took()}\n`);
     const expected = new Map(KEYS.map((key) => [key, oneToN(producer.written.get(key)!)]));
