@@ -24,6 +24,7 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
   setCoordinatorPort(control);
   const log = createLogger(task.logLevel, { worker: task.workerIndex });
   let subtasks: ReturnType<typeof buildSubtasks> = [];
+  let runs: Promise<void>[] = [];
   const statuses = new StatusOutbox((reports) => sendToCoordinator({ type: 'status', reports }));
   const cancelAll = (): void => subtasks.forEach((subtask) => subtask.runner.cancel());
   control.on('message', (message: CoordinatorToWorker) => {
@@ -75,9 +76,10 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
     log.debug({ subtasks: subtasks.map((s) => s.name) }, 'worker starting subtasks');
     for (const subtask of subtasks) await subtask.open();
     sendToCoordinator({ type: 'started', threadId });
+    runs = subtasks.map((subtask) => subtask.runner.run());
     await Promise.all(
-      subtasks.map((subtask) =>
-        subtask.runner.run().catch((error: unknown) => {
+      runs.map((run) =>
+        run.catch((error: unknown) => {
           cancelAll();
           throw error;
         }),
@@ -99,6 +101,9 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
         error: serializeError(error),
       },
     });
+    // The other subtasks are still winding down after the cancel and may yet report (a status, an acknowledgement):
+    // the port must stay open until they end, or their report throws in this thread and hides the real failure.
+    await Promise.allSettled(runs);
   } finally {
     // Subtasks that never ran (a failed open elsewhere) still hold open state environments.
     for (const subtask of subtasks) await subtask.close().catch((error: unknown) => log.debug({ err: error }, 'close failed'));
