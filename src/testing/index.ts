@@ -5,3 +5,16 @@
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from '../runtime/coordinator.ts';
 export { CollectSink } from '../connectors/memory.ts';
 export { faultPoint, releaseHold, FAULTS_VARIABLE, type FaultSpec, type FaultAction } from '../core/fault-points.ts';
+export { events, type EventsOptions, type EventStream } from './events.ts';
+export {
+  countRecords,
+  decodeEvent,
+  encodeRecord,
+  onTimeByKey,
+  type EncodedEvent,
+  type PoisonReason,
+  type PoisonRecord,
+  type StreamCounts,
+  type StreamRecord,
+  type TestEvent,
+} from './stream-records.ts';
