@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createTopic, startClusters, stopClusters } from '../scripts/kafka-broker.ts';
+import { createTopic, startClusters, stopClusters } from '../src/testing/kafka/broker.ts';
 import { BROKERS_VARIABLE } from '../src/connectors/kafka/client/index.ts';
 import type { ProduceSpec } from './kafka-produce-child.ts';
 import type { Line } from './child-runner.ts';

@@ -4,7 +4,7 @@ import { Partitioners } from '../src/connectors/kafka/client/kafkajs/load.ts';
 import { kafkajsClient } from '../src/connectors/kafka/client/kafkajs/connection.ts';
 import { createKafkaClient, resolveBrokers } from '../src/connectors/kafka/client/index.ts';
 
-/** Topics of the `kafka` and `multi-region` benches: prefill the input, read (and check) what a run wrote; scripts/kafka-broker.ts creates them. */
+/** Topics of the `kafka` and `multi-region` benches: prefill the input, read (and check) what a run wrote; src/testing/kafka/broker.ts creates them. */
 
 /**
  * Resolves through `finish()` once a reader saw every partition's end; a crashed consumer rejects it instead of

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brokerPid, createTopic, startClusters, stopClusters, type Cluster } from '../scripts/kafka-broker.ts';
+import { brokerPid, createTopic, startClusters, stopClusters, type Cluster } from '../src/testing/kafka/broker.ts';
 import { LocalCheckpointStorage } from '../src/checkpoint/local-storage.ts';
 import { BROKERS_VARIABLE } from '../src/connectors/kafka/client/index.ts';
 import { runJob } from '../src/runtime/coordinator.ts';

@@ -3,9 +3,9 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTopic, type Cluster } from '../scripts/kafka-broker.ts';
+import { createTopic, type Cluster } from '../src/testing/kafka/broker.ts';
 import { clusterId, localMetadata, onEvery, writeMetadataFile } from '../scripts/kafka-metadata.ts';
-import { beginOutage } from '../scripts/kafka-outage.ts';
+import { beginOutage } from '../src/testing/kafka/outage.ts';
 import { createKafkaClient, type KafkaAdmin } from '../src/connectors/kafka/client/index.ts';
 import { decodeRecordId, RECORD_ID_HEADER } from '../src/connectors/multi-region/record-id.ts';
 import { sleep } from '../src/core/signal.ts';
@@ -16,7 +16,7 @@ import { readCommitted } from './kafka-topics.ts';
  * One failover measurement of the `multi-region` bench (bench/README.md, "Multi-region Kafka"): the example runs as a
  * user runs it (`weir run ... --params '{"demoRatings":...}'`, its demo writing ratings into both clusters), with the
  * scores in failover mode on [us-east, eu-west]. Once it publishes steadily on us-east, us-east's broker is SIGKILLed
- * (scripts/kafka-outage.ts); the failover time is from the kill to the first epoch of scores committed on eu-west.
+ * (src/testing/kafka/outage.ts); the failover time is from the kill to the first epoch of scores committed on eu-west.
  *
  * How the commit is seen: eu-west's read_committed end offsets of the scores topic (the last stable offset, which
  * moves when a transaction's commit marker is written) are polled every POLL_MS from the kill on; a record counts as

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WindowScore } from '../examples/feedback-scores-multi-region.ts';
-import { createTopic, startClusters, stopClusters, type Cluster } from '../scripts/kafka-broker.ts';
+import { createTopic, startClusters, stopClusters, type Cluster } from '../src/testing/kafka/broker.ts';
 import { clusterId, localMetadata, onEvery, writeMetadataFile } from '../scripts/kafka-metadata.ts';
 import { runJob } from '../src/runtime/coordinator.ts';
 import type { ChildRunner, Line } from './child-runner.ts';

@@ -1,11 +1,11 @@
 /**
- * Cluster metadata (docs/multi-region.md) for local clusters (kafka-broker.ts): what `npm run kafka -- start
+ * Cluster metadata (docs/multi-region.md) for local clusters (src/testing/kafka/broker.ts): what `npm run kafka -- start
  * --metadata FILE` writes for a multi-cluster job to read, and what tests and benchmarks place their streams with.
  */
 import { replaceDurably } from '../src/core/durable-fs.ts';
 import type { ClusterMetadata, StreamPlacement } from '../src/connectors/multi-region/cluster-metadata.ts';
 import { parseClusterMetadata } from '../src/connectors/multi-region/metadata-validation.ts';
-import type { Cluster } from './kafka-broker.ts';
+import type { Cluster } from '../src/testing/kafka/broker.ts';
 
 /** The ids local clusters go by, in index order: regions, as a user would name them. */
 export const CLUSTER_IDS = ['us-east', 'eu-west', 'ap-south'] as const;

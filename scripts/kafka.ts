@@ -9,7 +9,7 @@
  *   stop                   stop the clusters `start` recorded and remove their dirs
  *   restart <index>        restart one cluster's broker on the same dirs and ports
  *   outage <index> <seconds> [--pause]
- *                          take one cluster down for that long, then bring it back (scripts/kafka-outage.ts): its broker
+ *                          take one cluster down for that long, then bring it back (src/testing/kafka/outage.ts): its broker
  *                          SIGKILLed and restarted on the same dirs and ports, or with --pause SIGSTOPped and SIGCONTed
  *                          (connections hang); Ctrl-C ends the outage early; prints the cluster's host:port once it answers
  *   status                 print the recorded clusters and whether their brokers run, are paused or are down
@@ -17,9 +17,10 @@
  *          npm run kafka -- start --clusters 2 --topics ratings:4,scores:4 --metadata clusters.json
  */
 import { resolve } from 'node:path';
-import { brokerPid, createTopic, fetchKafka, kafkaCacheDir, readState, restartCluster, startClusters, stateFile, stopClusters, writeState, type Cluster } from './kafka-broker.ts';
+import { brokerPid, createTopic, fetchKafka, kafkaCacheDir, restartCluster, startClusters, stopClusters, type Cluster } from '../src/testing/kafka/broker.ts';
+import { brokerState, clusterOutage } from '../src/testing/kafka/outage.ts';
 import { clusterId, localMetadata, streamPerTopic, writeMetadataFile } from './kafka-metadata.ts';
-import { brokerState, clusterOutage } from './kafka-outage.ts';
+import { readState, stateFile, writeState } from './kafka-state.ts';
 
 const USAGE =
   'usage: kafka fetch | start [--clusters N] [--topics name:partitions[,name:partitions...]] [--metadata FILE] | stop | restart <index> | outage <index> <seconds> [--pause] | status';

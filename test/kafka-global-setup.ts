@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
-import { readState, startClusters, stopClusters, type Cluster } from '../scripts/kafka-broker.ts';
+import { startClusters, stopClusters, type Cluster } from '../src/testing/kafka/broker.ts';
+import { readState } from '../scripts/kafka-state.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -18,3 +18,5 @@ export {
   type StreamRecord,
   type TestEvent,
 } from './stream-records.ts';
+export { startKafka, stopKafka, restartKafka, type LocalKafka, type StartKafkaOptions } from './kafka/local-kafka.ts';
+export { createTopic } from './kafka/broker.ts';

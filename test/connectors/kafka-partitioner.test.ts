@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fetchKafka, KAFKA_VERSION } from '../../scripts/kafka-fetch.ts';
+import { fetchKafka, KAFKA_VERSION } from '../../src/testing/kafka/fetch.ts';
 import { murmur2, partitionForKey, STICKY_BYTES, StickyPartitions } from '../../src/connectors/kafka/client/partitioner.ts';
 
 /** Kafka's Utils.murmur2 of each key, computed by the kafka-clients jar itself (test/fixtures/java/Murmur2.java). */

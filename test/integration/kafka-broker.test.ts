@@ -1,4 +1,4 @@
-/** The local test broker (scripts/kafka-broker.ts) speaks what kafkajs needs: plain produce/consume, transactions, transactional offsets. */
+/** The local test broker (src/testing/kafka/broker.ts) speaks what kafkajs needs: plain produce/consume, transactions, transactional offsets. */
 import type { Consumer, Kafka } from 'kafkajs';
 import { Partitioners, logLevel } from '../../src/connectors/kafka/client/kafkajs/load.ts';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FaultSpec } from 'weir/testing';
 import { jobFaults, killAt, type Fault } from '../fixtures/crash-faults.ts';
-import { restartCluster, startClusters, stopClusters, type Cluster } from '../../scripts/kafka-broker.ts';
+import { restartCluster, startClusters, stopClusters, type Cluster } from '../../src/testing/kafka/broker.ts';
 import { createTopic, uniqueTopic } from '../fixtures/kafka.ts';
 import { expectExactlyOnceOutput, produceSequencedInput } from '../fixtures/kafka-exactly-once-check.ts';
 import type { KafkaExactlyOnceSpec } from '../fixtures/kafka-exactly-once-job.ts';

@@ -1,5 +1,5 @@
 /**
- * Whole-cluster outages of a local cluster (scripts/kafka-outage.ts, `npm run kafka -- outage`), as the multi-region
+ * Whole-cluster outages of a local cluster (src/testing/kafka/outage.ts, `npm run kafka -- outage`), as the multi-region
  * fault tests use them: a paused cluster accepts connections and answers nothing, a killed one comes back on the same
  * data with everything it committed.
  */
@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listTopics, readState, writeState } from '../../scripts/kafka-broker.ts';
-import { brokerState } from '../../scripts/kafka-outage.ts';
+import { probeKafka } from '../../src/connectors/kafka/client/index.ts';
+import { brokerState } from '../../src/testing/kafka/outage.ts';
+import { readState, writeState } from '../../scripts/kafka-state.ts';
 import { sleep } from '../../src/core/signal.ts';
 import { kafkaClient, produceRecords, uniqueTopic, useKafkaClusters } from '../fixtures/kafka-clusters.ts';
 import { ROOT } from '../fixtures/weir-process.ts';
@@ -44,17 +45,17 @@ async function until(condition: () => boolean, what: string, timeoutMs = 30_000)
 describe('cluster outages', () => {
   it('a paused cluster does not answer a metadata request within a short timeout, and answers once the outage ends', { timeout: 180_000 }, async () => {
     const address = kafka.clusters[0]!.address;
-    await listTopics(address, 2_000);
+    await probeKafka(address, 2_000);
     const command = outageCommand(['0', '6', '--pause']);
     await until(() => brokerState(kafka.clusters[0]!) === 'paused', 'the broker is paused');
     const asked = Date.now();
-    await expect(listTopics(address, 1_500)).rejects.toThrow();
+    await expect(probeKafka(address, 1_500)).rejects.toThrow();
     expect(Date.now() - asked, 'the request waited for its timeout: the connection hangs, it is not refused').toBeGreaterThanOrEqual(1_000);
     const { code, stdout, stderr } = await command;
     expect(code, stderr).toBe(0);
     expect(stdout.trim()).toBe(address);
     expect(brokerState(kafka.clusters[0]!)).toBe('running');
-    await listTopics(address, 3_000);
+    await probeKafka(address, 3_000);
   });
 
   it('a killed cluster comes back on its ports with every record committed before the kill, headers included', { timeout: 180_000 }, async () => {
@@ -93,6 +94,6 @@ describe('cluster outages', () => {
 
   it('(after the test above) the cluster answers again', async () => {
     expect(brokerState(kafka.clusters[0]!)).toBe('running');
-    await listTopics(kafka.clusters[0]!.address, 3_000);
+    await probeKafka(kafka.clusters[0]!.address, 3_000);
   });
 });

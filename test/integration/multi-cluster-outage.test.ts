@@ -29,7 +29,7 @@ import { READER_SESSION_TIMEOUT_MS } from '../../src/connectors/kafka/client/kaf
 import { sleep } from '../../src/core/signal.ts';
 import { freePort } from '../fixtures/free-port.ts';
 import { kafkaClient, uniqueTopic, useKafkaClusters } from '../fixtures/kafka-clusters.ts';
-import type { Outage } from '../../scripts/kafka-outage.ts';
+import type { Outage } from '../../src/testing/kafka/outage.ts';
 import type { MultiClusterParams } from '../fixtures/multi-cluster-job.ts';
 import { INPUT_STREAM, OUTPUT_STREAM, type OutageJobSpec, type Reading, type WindowCount } from '../fixtures/multi-cluster-outage-job.ts';
 import { expectNoDuplicatePerCluster, readSettledOutput } from '../fixtures/multi-region-checks.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KafkaMessage } from 'kafkajs';
 import { runJob, type FaultSpec } from 'weir/testing';
-import { brokerPid, startBroker, startClusters, stopBroker, stopClusters, type Cluster } from '../../scripts/kafka-broker.ts';
+import { brokerPid, startBroker, startClusters, stopBroker, stopClusters, type Cluster } from '../../src/testing/kafka/broker.ts';
 import { createTopic, kafkaClient, readTopic, topicOffsets, uniqueTopic } from '../fixtures/kafka.ts';
 import { runThroughFaults } from '../fixtures/weir-process.ts';
 import type { MultiClusterSinkSpec, Numbered } from '../fixtures/multi-cluster-sink-job.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runJob, type JobResult } from 'weir/testing';
-import { brokerPid, createTopic, restartCluster, startClusters, stopClusters, type Cluster } from '../../scripts/kafka-broker.ts';
+import { brokerPid, createTopic, restartCluster, startClusters, stopClusters, type Cluster } from '../../src/testing/kafka/broker.ts';
 import { createKafkaClient } from '../../src/connectors/kafka/client/index.ts';
 import { sleep } from '../../src/core/signal.ts';
 import type { Event, MultiClusterParams } from '../fixtures/multi-cluster-job.ts';

@@ -7,6 +7,7 @@ import { KafkajsClient } from './kafkajs/client.ts';
 
 export type * from './interface.ts';
 export { BROKERS_VARIABLE, partitionKey, resolveBrokers } from './connection.ts';
+export { probeKafka } from './kafkajs/probe.ts';
 
 /** A Kafka client for a connector: kafkajs's adapter, today the only one. */
 export function createKafkaClient(options: KafkaConnectionOptions = {}): KafkaClient {

@@ -77,6 +77,11 @@ export interface KafkaAdmin {
   committedPositions(groupId: string, topic: string): Promise<Map<number, CommittedPosition>>;
   /** A broker setting as the cluster's first broker reports it (cluster-wide settings are alike on every broker). */
   brokerConfig(name: string): Promise<string | undefined>;
+  /**
+   * Creates a topic (replication factor 1: test and local clusters are single-node) and waits until every partition
+   * has a leader; a topic of that name already there fails with its name. For tests and local tools: jobs never create topics.
+   */
+  createTopic(topic: string, partitions: number, config?: Readonly<Record<string, string>>): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -4,6 +4,7 @@ import type { CommittedPosition, KafkaAdmin, TopicPartition } from '../interface
 import { retryingKafkaErrors } from './retry.ts';
 import { WeirError } from '../../../../core/errors.ts';
 import { createLogger } from '../../../../observe/logger.ts';
+import { sleep } from '../../../../core/signal.ts';
 
 const log = createLogger(undefined, { component: 'kafka-client' });
 
@@ -94,6 +95,34 @@ export class KafkajsAdmin implements KafkaAdmin {
       includeSynonyms: false,
     });
     return resources[0]?.configEntries.find((entry) => entry.configName === name)?.configValue;
+  }
+
+  async createTopic(topic: string, partitions: number, config: Readonly<Record<string, string>> = {}): Promise<void> {
+    const created = await this.admin.createTopics({
+      waitForLeaders: false,
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries: Object.entries(config).map(([name, value]) => ({ name, value })) }],
+    });
+    if (!created) throw new WeirError(`Kafka topic ${topic} already exists on ${this.brokers.join(',')}`);
+    await this.waitForLeaders(topic, partitions);
+  }
+
+  /**
+   * kafkajs's own wait (`waitForLeaders: true`) gives up when the broker does not know the new topic yet ("This server
+   * does not host this topic-partition"), which happens on a loaded machine: poll the metadata instead.
+   */
+  private async waitForLeaders(topic: string, partitions: number, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      try {
+        const found = (await this.admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [];
+        if (found.length === partitions && found.every(({ leader }) => leader >= 0)) return;
+      } catch (error) {
+        lastError = error;
+      }
+      await sleep(100);
+    }
+    throw new WeirError(`Kafka topic ${topic}: not every partition has a leader after ${timeoutMs} ms`, { cause: lastError });
   }
 
   async close(): Promise<void> {

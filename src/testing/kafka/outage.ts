@@ -1,5 +1,5 @@
 /**
- * Whole-cluster outages of a local cluster (kafka-broker.ts), standing in for a region going away:
+ * Whole-cluster outages of a local cluster (broker.ts), standing in for a region going away:
  * - `kill`: the broker JVM is SIGKILLed (connections refused at once) and started again on the same data dirs and
  *   ports when the outage ends; what it committed before the kill is on disk and comes back with it.
  * - `pause`: the JVM is SIGSTOPped and SIGCONTed when the outage ends. The kernel still accepts connections, but
@@ -8,7 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { brokerPid, listTopics, startBroker, stopBroker, type Cluster } from './kafka-broker.ts';
+import { probeKafka } from '../../connectors/kafka/client/index.ts';
+import { WeirError } from '../../core/errors.ts';
+import { brokerPid, startBroker, stopBroker, type Cluster } from './broker.ts';
 
 export type OutageMode = 'kill' | 'pause';
 
@@ -41,7 +43,7 @@ export interface Outage {
 /** Takes the cluster down now: SIGKILL (awaited until the JVM is gone) or SIGSTOP. */
 export async function beginOutage(cluster: Cluster, mode: OutageMode): Promise<Outage> {
   const pid = brokerPid(cluster);
-  if (pid === undefined) throw new Error(`cluster ${cluster.index} (${cluster.address}) has no running broker to take down`);
+  if (pid === undefined) throw new WeirError(`cluster ${cluster.index} (${cluster.address}) has no running broker to take down`);
   if (mode === 'kill') await stopBroker(cluster, { graceMs: 0 });
   else await stopProcess(cluster, pid);
   const since = Date.now();
@@ -59,7 +61,7 @@ async function stopProcess(cluster: Cluster, pid: number): Promise<void> {
   process.kill(pid, 'SIGSTOP');
   const deadline = Date.now() + 10_000;
   while (brokerState(cluster) !== 'paused') {
-    if (Date.now() > deadline) throw new Error(`cluster ${cluster.index} (${cluster.address}): its broker did not stop within 10 s of SIGSTOP`);
+    if (Date.now() > deadline) throw new WeirError(`cluster ${cluster.index} (${cluster.address}): its broker did not stop within 10 s of SIGSTOP`);
     await sleep(10);
   }
 }
@@ -84,10 +86,10 @@ async function resume(cluster: Cluster, pid: number, readyTimeoutMs: number): Pr
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     try {
-      await listTopics(cluster.address);
+      await probeKafka(cluster.address);
       return cluster;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`cluster ${cluster.index} (${cluster.address}) does not answer ${readyTimeoutMs} ms after SIGCONT`, { cause: error });
+      if (Date.now() > deadline) throw new WeirError(`cluster ${cluster.index} (${cluster.address}) does not answer ${readyTimeoutMs} ms after SIGCONT`, { cause: error });
       await sleep(250);
     }
   }

@@ -1,40 +1,48 @@
 /**
- * A local Apache Kafka broker for tests and benchmarks (docs/architecture.md, Contracts).
- * Kafka's jars come from Maven Central (kafka-fetch.ts); each cluster is one KRaft node
- * (broker and controller in one JVM) on free 127.0.0.1 ports, with its config, data and logs in a temp dir.
+ * A local Apache Kafka broker for tests and benchmarks (docs/architecture.md, Contracts), shipped in weir/testing so
+ * that users' tests start the same one as weir's own (local-kafka.ts is the public face). Kafka's jars come from Maven
+ * Central (fetch.ts); each cluster is one KRaft node (broker and controller in one JVM) on free 127.0.0.1 ports, with
+ * its config, data and logs in a temp dir. Needs Java 17 or newer (JAVA_HOME, else java on PATH).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin } from 'kafkajs';
-import { Kafka, logLevel } from '../src/connectors/kafka/client/kafkajs/load.ts';
-import { fetchKafka, KAFKA_VERSION } from './kafka-fetch.ts';
+import { createKafkaClient, probeKafka } from '../../connectors/kafka/client/index.ts';
+import { WeirError } from '../../core/errors.ts';
+import { fetchKafka } from './fetch.ts';
+import { java, requireJava } from './java.ts';
+import { connects, freePorts, HOST } from './ports.ts';
 
-export { fetchKafka, kafkaCacheDir, KAFKA_VERSION } from './kafka-fetch.ts';
+export { fetchKafka, kafkaCacheDir, KAFKA_VERSION } from './fetch.ts';
 
-const HOST = '127.0.0.1';
-
+/** A local single-node Kafka cluster (one broker JVM) started by {@link startClusters} or `startKafka`. */
 export interface Cluster {
+  /** Its place among the clusters started together (0 for the first). */
   readonly index: number;
   /** `host:port` of the PLAINTEXT listener: what clients and KAFKA_BROKERS use. */
   readonly address: string;
+  /** The PLAINTEXT listener's port. */
   readonly port: number;
+  /** The KRaft controller listener's port. */
   readonly controllerPort: number;
   /** The broker JVM's pid (changes on restart). */
   readonly pid: number;
   /** Temp dir holding server.properties, log4j.properties, data/, server.log, stdout.log and broker.pid. */
   readonly dir: string;
+  /** Kafka's cluster id, as formatted into its storage. */
   readonly clusterId: string;
+  /** The folder of Kafka's jars the JVM runs from. */
   readonly libs: string;
 }
 
+/** How {@link startClusters} starts its clusters. */
 export interface StartOptions {
   /** Kill the brokers (and remove their dirs) when this process dies without stopping them, e.g. a test runner killed by a signal. */
   readonly ownerPid?: number;
+  /** How long a broker may take to answer after its JVM starts; default 60 s. */
   readonly readyTimeoutMs?: number;
   /** Extra or overriding server.properties entries. */
   readonly properties?: Readonly<Record<string, string | number | boolean>>;
@@ -42,6 +50,7 @@ export interface StartOptions {
 
 /** Fetches Kafka if needed and starts `count` single-node clusters, each on its own ports. */
 export async function startClusters(count: number, options: StartOptions = {}): Promise<Cluster[]> {
+  requireJava();
   const libs = fetchKafka();
   const clusters: Cluster[] = [];
   try {
@@ -66,7 +75,7 @@ export async function startClusters(count: number, options: StartOptions = {}): 
 
 async function startCluster(index: number, libs: string, options: StartOptions): Promise<Cluster> {
   const [port, controllerPort] = await freePorts(2);
-  if (port === undefined || controllerPort === undefined) throw new Error('no free ports');
+  if (port === undefined || controllerPort === undefined) throw new WeirError('no free ports for a Kafka broker');
   const dir = mkdtempSync(join(tmpdir(), `weir-kafka-${index}-`));
   const clusterId = newClusterId();
   const cluster: Cluster = { index, address: `${HOST}:${port}`, port, controllerPort, pid: 0, dir, clusterId, libs };
@@ -129,10 +138,6 @@ function writeConfig(cluster: Cluster, extra: Readonly<Record<string, string | n
   );
 }
 
-function java(): string {
-  return process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : 'java';
-}
-
 function format(cluster: Cluster): void {
   const result = spawnSync(
     java(),
@@ -141,7 +146,7 @@ function format(cluster: Cluster): void {
     { encoding: 'utf8' },
   );
   if (result.error || result.status !== 0) {
-    throw new Error(`formatting Kafka storage failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}${result.stderr}${tail(cluster)}`);
+    throw new WeirError(`formatting Kafka storage failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}${result.stderr}${tail(cluster)}`);
   }
 }
 
@@ -165,10 +170,10 @@ export async function startBroker(cluster: Cluster, readyTimeoutMs = 60_000): Pr
   const deadline = Date.now() + readyTimeoutMs;
   let lastError = 'not yet tried';
   while (Date.now() < deadline) {
-    if (exited !== undefined) throw new Error(`Kafka broker ${cluster.address} died on start (${exited})${tail(cluster)}`);
+    if (exited !== undefined) throw new WeirError(`Kafka broker ${cluster.address} died on start (${exited})${tail(cluster)}`);
     try {
       await connects(cluster.port);
-      await listTopics(cluster.address);
+      await probeKafka(cluster.address);
       return started;
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error);
@@ -176,7 +181,7 @@ export async function startBroker(cluster: Cluster, readyTimeoutMs = 60_000): Pr
     }
   }
   await stopBroker(started, { graceMs: 0 });
-  throw new Error(`Kafka broker ${cluster.address} not ready after ${readyTimeoutMs} ms (last: ${lastError})${tail(cluster)}`);
+  throw new WeirError(`Kafka broker ${cluster.address} not ready after ${readyTimeoutMs} ms (last: ${lastError})${tail(cluster)}`);
 }
 
 /**
@@ -237,28 +242,6 @@ export function brokerPid(cluster: Cluster): number | undefined {
   }
 }
 
-/** Where `kafka start` records its clusters for `stop` and `restart` (override: WEIR_KAFKA_STATE). */
-export function stateFile(): string {
-  return process.env['WEIR_KAFKA_STATE'] ?? join(tmpdir(), 'weir-kafka-state.json');
-}
-
-export function readState(file = stateFile()): Cluster[] {
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { clusters: Cluster[] }).clusters;
-  } catch {
-    return [];
-  }
-}
-
-export function writeState(clusters: readonly Cluster[], file = stateFile()): void {
-  if (clusters.length === 0) {
-    rmSync(file, { force: true });
-    return;
-  }
-  writeFileSync(`${file}.tmp`, `${JSON.stringify({ version: KAFKA_VERSION, clusters }, null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
-}
-
 /** A detached shell that kills the broker and removes its dir when `owner` dies first; it exits once the dir is gone. */
 function watchOwner(owner: number, dir: string): void {
   const script = `
@@ -295,86 +278,17 @@ function newClusterId(): string {
   }
 }
 
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () =>
-      new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-        const server = createServer();
-        server.once('error', reject);
-        server.listen(0, HOST, () => resolve(server));
-      }),
-    ),
-  );
-  const ports = servers.map((server) => {
-    const address = server.address();
-    return typeof address === 'object' && address ? address.port : 0;
-  });
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
-function connects(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection({ host: HOST, port });
-    socket.setTimeout(1_000, () => socket.destroy(new Error(`connect to ${HOST}:${port} timed out`)));
-    socket.once('connect', () => {
-      socket.end();
-      resolve();
-    });
-    socket.once('error', reject);
-  });
-}
-
-/** Creates a topic with replication factor 1 and waits for its partition leaders. */
-export async function createTopic(brokers: string[], name: string, partitions: number, config: Record<string, string> = {}): Promise<void> {
-  // Quiet: while the topic is new, metadata answers "This server does not host this topic-partition" for a moment.
-  const admin = new Kafka({ brokers, clientId: 'weir-topic-admin', logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
+/** Creates a topic (replication factor 1) on the brokers and waits until every partition has a leader. */
+export async function createTopic(brokers: readonly string[], name: string, partitions: number, config: Record<string, string> = {}): Promise<void> {
+  const client = createKafkaClient({ brokers, clientId: 'weir-topic-admin' });
   try {
-    const created = await admin.createTopics({
-      waitForLeaders: false,
-      topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1, configEntries: Object.entries(config).map(([n, value]) => ({ name: n, value })) }],
-    });
-    if (!created) throw new Error(`topic ${name} already exists`);
-    await waitForLeaders(admin, name, partitions);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/**
- * kafkajs's own wait (`waitForLeaders: true`) gives up when the broker does not know the new topic yet ("This server
- * does not host this topic-partition"), which happens on a loaded machine: poll the metadata instead.
- */
-async function waitForLeaders(admin: Admin, topic: string, partitions: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
+    const admin = await client.admin();
     try {
-      const found = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [];
-      if (found.length === partitions && found.every(({ leader }) => leader >= 0)) return;
-    } catch (error) {
-      lastError = error;
+      await admin.createTopic(name, partitions, config);
+    } finally {
+      await admin.close();
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`topic ${topic}: not every partition has a leader after ${timeoutMs} ms`, { cause: lastError });
-}
-
-/**
- * Asks the broker at `address` for its topics (a metadata request) once, failing after `requestTimeoutMs`: whether a
- * cluster answers now (a paused one accepts connections, its kernel does, but never answers).
- */
-export async function listTopics(address: string, requestTimeoutMs = 3_000): Promise<void> {
-  const kafka = new Kafka({
-    brokers: [address], clientId: 'weir-kafka-ready', logLevel: logLevel.NOTHING,
-    connectionTimeout: Math.min(1_000, requestTimeoutMs), requestTimeout: requestTimeoutMs, retry: { retries: 0 },
-  });
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
   } finally {
-    await admin.disconnect().catch(() => undefined);
+    await client.close();
   }
 }

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WeirError } from '../../core/errors.ts';
 
 export const KAFKA_VERSION = process.env['WEIR_KAFKA_VERSION'] ?? '3.9.2';
 /** The slf4j-api version Kafka 3.9 is built against; the binding must match it. */
@@ -48,15 +49,21 @@ export function fetchKafka(cache = kafkaCacheDir()): string {
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   rmSync(work, { recursive: true, force: true });
+  if ((mvn.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+    throw new WeirError(
+      `a local Kafka broker needs Kafka ${KAFKA_VERSION}'s jars, fetched once with Maven into ${cache}, and there is no mvn on PATH: ` +
+        'install Maven (e.g. apt-get install maven), or set WEIR_KAFKA_CACHE to a folder already holding them, or pass the brokers of a Kafka you run yourself',
+    );
+  }
   if (mvn.error || mvn.status !== 0) {
     rmSync(staging, { recursive: true, force: true });
     const output = `${mvn.stdout ?? ''}${mvn.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
-    throw new Error(`fetching Kafka ${KAFKA_VERSION} with Maven failed (${mvn.error?.message ?? `exit ${mvn.status}`}):\n${output}`);
+    throw new WeirError(`fetching Kafka ${KAFKA_VERSION} with Maven failed (${mvn.error?.message ?? `exit ${mvn.status}`}):\n${output}`);
   }
   const jars = readdirSync(staging).filter((name) => name.endsWith('.jar')).sort();
   const slf4j = jars.filter((name) => /^slf4j-api-/.test(name));
   if (slf4j.length !== 1 || slf4j[0] !== `slf4j-api-${SLF4J_VERSION}.jar`) {
-    throw new Error(`Kafka ${KAFKA_VERSION} resolved ${slf4j.join(', ') || 'no slf4j-api'}, but the binding is slf4j-reload4j ${SLF4J_VERSION}: update SLF4J_VERSION`);
+    throw new WeirError(`Kafka ${KAFKA_VERSION} resolved ${slf4j.join(', ') || 'no slf4j-api'}, but the binding is slf4j-reload4j ${SLF4J_VERSION}: update SLF4J_VERSION`);
   }
   if (isComplete(cache)) {
     rmSync(staging, { recursive: true, force: true }); // another process finished first
