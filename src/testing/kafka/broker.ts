@@ -18,7 +18,7 @@ import { connects, freePorts, HOST } from './ports.ts';
 
 export { fetchKafka, kafkaCacheDir, KAFKA_VERSION } from './fetch.ts';
 
-/** A local single-node Kafka cluster (one broker JVM) started by {@link startClusters} or `startKafka`. */
+/** A local single-node Kafka cluster (one broker JVM), as `startKafka` (weir/testing) and the project's scripts start it. */
 export interface Cluster {
   /** Its place among the clusters started together (0 for the first). */
   readonly index: number;

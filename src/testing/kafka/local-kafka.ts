@@ -2,10 +2,10 @@
  * A local Kafka broker for a user's tests (weir/testing): the broker weir's own tests run against, one JVM per
  * broker, started in a few seconds once Kafka's jars are cached. Needs Java 17+ and, the first time, Maven.
  */
-import { restartCluster, startClusters, stopClusters, type Cluster } from './broker.ts';
+import { restartCluster, startClusters, stopClusters, type Cluster as LocalKafka } from './broker.ts';
 
-/** A local Kafka broker that {@link startKafka} started; `address` is what `brokers` of KafkaSource and KafkaSink take. */
-export type LocalKafka = Cluster;
+// weir/testing calls a local cluster LocalKafka: `address` is what `brokers` of KafkaSource and KafkaSink take.
+export type { LocalKafka };
 
 /** How {@link startKafka} starts its broker. */
 export interface StartKafkaOptions {
