@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDirectory } from '../core/durable-fs.ts';
+import { faultPoint } from '../core/fault-points.ts';
 import { claimSinkDirectory, ownRunPattern } from './sink-directory.ts';
 import type { Committer, SinkContext, TransactionalSink, TransactionalSinkWriter } from './sink.ts';
 
@@ -180,6 +181,8 @@ class FileCommitter implements Committer<FileCommittable> {
         if (code !== 'EEXIST') throw error; // EEXIST: published before a crash that left the pending name too
       }
       published.push(from);
+      // Mid-publish: some of the epoch's files are out, the rest not yet (weir/testing's 'mid-publish' faults).
+      faultPoint('file-publish');
     }
     if (published.length === 0) return;
     // The final names are durable before the pending names go.

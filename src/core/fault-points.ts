@@ -1,4 +1,6 @@
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 /**
  * Named points where a test makes the job fail on purpose (weir/testing's fault injection): the checkpoint protocol's
@@ -8,6 +10,10 @@ import { closeSync, existsSync, openSync } from 'node:fs';
  * `kill` SIGKILLs the whole process, `exit-thread` ends the worker thread, `throw` throws. `hold` blocks the thread
  * at the point until the test calls `releaseHold(marker)` (a minute at most), then goes on: the test acts while the
  * job is exactly there (takes a Kafka cluster down in the middle of a publish, say). Unset, a point costs a check.
+ * The runtime passes 'user-function' around every call of a user function, 'alignment', 'async-snapshot',
+ * 'before-publish' (checkpoint complete, its epoch not yet published) and 'file-publish' (one file of an epoch published).
+ * WEIR_FAULT_COUNTS names a directory where each thread records how often it passed each point (weir/testing's
+ * failure-free run, so that generated faults fall on hits a run reaches).
  */
 export type FaultAction = 'kill' | 'exit-thread' | 'throw' | 'hold';
 
@@ -19,9 +25,12 @@ export interface FaultSpec {
 }
 
 export const FAULTS_VARIABLE = 'WEIR_FAULTS';
+/** The environment variable naming the directory where threads record their passes through each point. */
+export const FAULT_COUNTS_VARIABLE = 'WEIR_FAULT_COUNTS';
 
 const specs: readonly FaultSpec[] = parseFaults(process.env[FAULTS_VARIABLE]);
 const hits = new Map<string, number>();
+const countsDirectory = process.env[FAULT_COUNTS_VARIABLE] || undefined;
 
 function parseFaults(text: string | undefined): FaultSpec[] {
   if (text === undefined || text === '') return [];
@@ -31,9 +40,10 @@ function parseFaults(text: string | undefined): FaultSpec[] {
 }
 
 export function faultPoint(point: string): void {
-  if (specs.length === 0) return;
+  if (specs.length === 0 && countsDirectory === undefined) return;
   const hit = (hits.get(point) ?? 0) + 1;
   hits.set(point, hit);
+  if (countsDirectory !== undefined) recordCount(countsDirectory, hit);
   for (const spec of specs) {
     if (spec.point !== point || spec.hit !== hit || !claimMarker(spec.marker)) continue;
     if (spec.action === 'kill') process.kill(process.pid, 'SIGKILL');
@@ -44,6 +54,15 @@ export function faultPoint(point: string): void {
     }
     throw new Error(`injected fault at '${point}' (hit ${hit})`);
   }
+}
+
+/**
+ * Writes this thread's passes per point to its own file: on each of a point's first 16 passes, then every 16th (a
+ * user function passes once a record), so the file is a lower bound that lags the truth by less than 16.
+ */
+function recordCount(directory: string, hit: number): void {
+  if (hit > 16 && hit % 16 !== 0) return;
+  writeFileSync(join(directory, `${process.pid}-${threadId}.json`), JSON.stringify(Object.fromEntries(hits)));
 }
 
 /** Creates the marker file; false when it exists (the fault fired before). Tests use it for faults of their own. */

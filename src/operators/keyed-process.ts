@@ -1,4 +1,5 @@
 import type { KeyedProcessFunction, KeySelector } from './functions.ts';
+import { faultPoint } from '../core/fault-points.ts';
 import type { OperatorFactory, StreamOperator } from './operator.ts';
 import { processHandlers } from './process.ts';
 import { KeyedFunctionOperator } from './keyed-function-operator.ts';
@@ -17,6 +18,7 @@ class KeyedProcessOperator<K, I, O> extends KeyedFunctionOperator<K, I, O> {
 
   process(record: I): void {
     try {
+      faultPoint('user-function');
       this.backend.setCurrentKey(this.keySelector(record));
       this.backend.setCurrentNamespace(VOID_NAMESPACE);
       this.handlers.processElement(record, this.context, this.collector);

@@ -1,4 +1,5 @@
 import type { KeySelector } from './functions.ts';
+import { faultPoint } from '../core/fault-points.ts';
 import { ValueStateDescriptor, type ValueState } from '../state/descriptors.ts';
 import type { KeyedStateBackend } from '../state/backend.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from './operator.ts';
@@ -27,6 +28,7 @@ class KeyedReduceOperator<K, T> implements StreamOperator<T, T> {
   process(record: T): void {
     let next: T;
     try {
+      faultPoint('user-function');
       this.backend.setCurrentKey(this.keySelector(record));
       const previous = this.accumulated.value();
       next = previous === undefined ? record : this.reduce(previous, record);

@@ -1,4 +1,5 @@
 import type { Collector, ProcessContext, ProcessFunction } from './functions.ts';
+import { faultPoint } from '../core/fault-points.ts';
 import type { OutputTag } from '../core/output-tag.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from './operator.ts';
 
@@ -57,6 +58,7 @@ class ProcessOperator<I, O> implements StreamOperator<I, O> {
 
   process(record: I): void {
     try {
+      faultPoint('user-function');
       this.handlers.processElement(record, this.context, this.collector);
     } catch (error) {
       throw this.op.fail(error, record);

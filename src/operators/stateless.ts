@@ -1,4 +1,5 @@
 import type { FilterFunction, FlatMapFunction, MapFunction } from './functions.ts';
+import { faultPoint } from '../core/fault-points.ts';
 import type { OperatorContext, OperatorFactory, OperatorOutput, StreamOperator } from './operator.ts';
 
 /** Shared open(): every chained stateless operator keeps its context and output. */
@@ -19,6 +20,7 @@ class MapOperator<I, O> extends ChainedOperator<I, O> {
   process(record: I): void {
     let result: O;
     try {
+      faultPoint('user-function');
       result = this.fn(record);
     } catch (error) {
       throw this.ctx.fail(error, record);
@@ -34,6 +36,7 @@ class FilterOperator<T> extends ChainedOperator<T, T> {
   process(record: T): void {
     let keep: boolean;
     try {
+      faultPoint('user-function');
       keep = this.fn(record);
     } catch (error) {
       throw this.ctx.fail(error, record);
@@ -48,6 +51,7 @@ class FlatMapOperator<I, O> extends ChainedOperator<I, O> {
   }
   process(record: I): void {
     try {
+      faultPoint('user-function');
       const result = this.fn(record, this.out);
       if (result !== undefined) for (const item of result) this.out.collect(item);
     } catch (error) {

@@ -1,5 +1,6 @@
 /**
- * `weir/testing`: run jobs in tests on the real worker-thread runtime and inspect what they produced.
+ * `weir/testing`: run jobs in tests on the real worker-thread runtime and inspect what they produced; prove a job
+ * exactly-once under generated faults (`checkExactlyOnce`, `faultSchedules`, `filesIo`).
  * @module weir/testing
  */
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from '../runtime/coordinator.ts';
@@ -20,3 +21,5 @@ export {
 } from './stream-records.ts';
 export { startKafka, stopKafka, restartKafka, type LocalKafka, type StartKafkaOptions } from './kafka/local-kafka.ts';
 export { createTopic } from './kafka/broker.ts';
+export type { TestIo, IoRun, IoRunRequest, IoFaultKind } from './io.ts';
+export { filesIo, publishedRecords, type FilesIoOptions, type FilesIoParams } from './files-io.ts';

@@ -1,4 +1,5 @@
 import type { KeySelector } from '../functions.ts';
+import { faultPoint } from '../../core/fault-points.ts';
 import type { OutputTag } from '../../core/output-tag.ts';
 import { type KeyedStateBackend, VOID_NAMESPACE } from '../../state/backend.ts';
 import { type ValueState, ValueStateDescriptor } from '../../state/descriptors.ts';
@@ -88,6 +89,7 @@ class SlicedWindowOperator<T, K, V, R, O> implements StreamOperator<T, O> {
 
   process(record: T): void {
     try {
+      faultPoint('user-function');
       this.processElement(record);
     } catch (error) {
       throw this.op.fail(error, record);

@@ -1,4 +1,5 @@
 import type { Collector, KeySelector } from '../functions.ts';
+import { faultPoint } from '../../core/fault-points.ts';
 import type { OutputTag } from '../../core/output-tag.ts';
 import type { KeyedStateBackend, Namespace } from '../../state/backend.ts';
 import type { AnyStateDescriptor, ReducingStateDescriptor, StateHandleFor } from '../../state/descriptors.ts';
@@ -98,6 +99,7 @@ class WindowOperator<T, K, W extends Window, R, O> implements StreamOperator<T, 
 
   process(record: T): void {
     try {
+      faultPoint('user-function');
       this.processElement(record);
     } catch (error) {
       throw this.op.fail(error, record);
