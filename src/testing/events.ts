@@ -35,26 +35,21 @@ export interface EventsOptions<V = number> {
   readonly idleGapMs?: number;
 }
 
-/** A generated stream: its records in arrival order, and the bound it was generated for. */
-export interface EventStream<V = number> {
-  /** Events and poison records in the order a source delivers them. */
-  readonly records: readonly StreamRecord<V>[];
-  /** The out-of-orderness bound: an event is late when it arrives more than this behind the newest timestamp before it. */
-  readonly maxOutOfOrderMs: number;
-}
 
 const DEFAULT_START = Date.UTC(2024, 0, 1);
 /** Shares are drawn as integers in [0, SCALE): they shrink towards 0, which is a plain on-time event. */
 const SCALE = 10_000;
 
 /**
- * An arbitrary of event streams (see {@link EventsOptions}). Each stream honours its bound: an event that is not
+ * An arbitrary of event streams (see {@link EventsOptions}): each stream is its events and poison records in the order
+ * a source delivers them, ready to be a check's `input` (`filesIo` and `kafkaIo` write them with `encodeRecord`:
+ * poison records as their raw bytes). Each stream honours its bound: an event that is not
  * marked `late` arrives at most `maxOutOfOrderMs` behind the largest timestamp delivered before it, so a job with
  * `WatermarkStrategy.boundedOutOfOrderness(maxOutOfOrderMs)` never treats it as late. An event marked `late` arrives
  * more than the bound behind: a watermark that has caught up with the records before it (one per record, or a periodic
  * one that fired meanwhile) has passed it. Duplicates repeat an earlier event's id, key, value and timestamp.
  */
-export function events<V = number>(options: EventsOptions<V> = {}): fc.Arbitrary<EventStream<V>> {
+export function events<V = number>(options: EventsOptions<V> = {}): fc.Arbitrary<StreamRecord<V>[]> {
   const settings = validate(options);
   const keys = typeof options.keys === 'object' ? options.keys : fc.nat({ max: settings.keyCount - 1 }).map((index) => `key-${index}`);
   const values = options.values ?? (fc.integer({ min: 0, max: 1_000 }) as unknown as fc.Arbitrary<V>);
@@ -74,10 +69,9 @@ export function events<V = number>(options: EventsOptions<V> = {}): fc.Arbitrary
   });
   const { min, max } = settings.count;
   // size 'max': the user's count range, not fast-check's default small size (about 10), bounds the length.
-  return fc.array(draft, { minLength: min, maxLength: max, size: 'max' }).map((drafts) => ({
-    records: arrivalOrder(drafts.map((d) => toDraft(d, settings)), { startTime: settings.startTime, maxOutOfOrderMs: bound }),
-    maxOutOfOrderMs: bound,
-  }));
+  return fc
+    .array(draft, { minLength: min, maxLength: max, size: 'max' })
+    .map((drafts) => arrivalOrder(drafts.map((d) => toDraft(d, settings)), { startTime: settings.startTime, maxOutOfOrderMs: bound }));
 }
 
 interface Settings {

@@ -2,6 +2,9 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WeirError } from '../core/errors.ts';
 import type { IoRun, IoRunRequest, TestIo } from './io.ts';
+import { encodeInput } from './stream-records.ts';
+
+const NEWLINE = Buffer.from('\n');
 
 /** The params `filesIo()` passes to the job module: JSON-lines input files, and the output directory. */
 export interface FilesIoParams {
@@ -42,8 +45,9 @@ async function prepareFiles<In, Out>({ input, directory }: IoRunRequest<In>, fil
   mkdirSync(output, { recursive: true });
   const paths = Array.from({ length: files }, (_, file) => {
     const path = join(inputDir, `input-${file}.jsonl`);
-    const lines = input.slice(Math.floor((file * input.length) / files), Math.floor(((file + 1) * input.length) / files)).map((record) => `${JSON.stringify(record)}\n`);
-    writeFileSync(path, lines.join(''));
+    const records = input.slice(Math.floor((file * input.length) / files), Math.floor(((file + 1) * input.length) / files));
+    // encodeInput: the JSON of a record, but the raw bytes of a poison record that events() generated.
+    writeFileSync(path, Buffer.concat(records.flatMap((record) => [encodeInput(record), NEWLINE])));
     return path;
   });
   const params: FilesIoParams = { input: paths, output };

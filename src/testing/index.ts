@@ -6,11 +6,13 @@
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from '../runtime/coordinator.ts';
 export { CollectSink } from '../connectors/memory.ts';
 export { faultPoint, releaseHold, FAULTS_VARIABLE, type FaultSpec, type FaultAction } from '../core/fault-points.ts';
-export { events, type EventsOptions, type EventStream } from './events.ts';
+export { events, type EventsOptions } from './events.ts';
 export {
   countRecords,
   decodeEvent,
+  encodeInput,
   encodeRecord,
+  isStreamRecord,
   onTimeByKey,
   type EncodedEvent,
   type PoisonReason,

@@ -54,6 +54,26 @@ export function encodeRecord<V>(record: StreamRecord<V>): Buffer {
   return Buffer.from(JSON.stringify(encoded));
 }
 
+/** Whether a value is a record that `events()` generated (and not a user's own input record that happens to have a `kind`). */
+export function isStreamRecord(value: unknown): value is StreamRecord<unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as { kind?: unknown; id?: unknown; key?: unknown; bytes?: unknown; late?: unknown; duplicate?: unknown; timestamp?: unknown };
+  if (typeof record.id !== 'number' || typeof record.key !== 'string') return false;
+  if (record.kind === 'poison') return record.bytes instanceof Uint8Array;
+  return record.kind === 'event' && typeof record.late === 'boolean' && typeof record.duplicate === 'boolean' && typeof record.timestamp === 'number';
+}
+
+/**
+ * How a test I/O writes one input record (a file line without its line break, or a Kafka record's value): a record
+ * of `events()` as {@link encodeRecord} says, any other value as its JSON.
+ */
+export function encodeInput(record: unknown): Buffer {
+  if (isStreamRecord(record)) return encodeRecord(record);
+  const json = JSON.stringify(record) as string | undefined;
+  if (json === undefined) throw new TypeError(`an input record must be JSON data, got ${typeof record}`);
+  return Buffer.from(json);
+}
+
 /**
  * Reads a line or Kafka value written by {@link encodeRecord} back as an event, or throws a `SyntaxError`/`TypeError`
  * naming what is wrong: what a job's decoder does with the stream, given here so that tests and jobs share one reading.
