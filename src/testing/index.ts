@@ -25,3 +25,4 @@ export { startKafka, stopKafka, restartKafka, type LocalKafka, type StartKafkaOp
 export { createTopic } from './kafka/broker.ts';
 export type { TestIo, IoRun, IoRunRequest, IoFaultKind } from './io.ts';
 export { filesIo, publishedRecords, type FilesIoOptions, type FilesIoParams } from './files-io.ts';
+export { kafkaIo, type KafkaIoOptions, type KafkaIoParams, type KafkaTestIo } from './kafka-io.ts';
