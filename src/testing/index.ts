@@ -8,3 +8,21 @@ export { CollectSink } from '../connectors/memory.ts';
 export { faultPoint, releaseHold, FAULTS_VARIABLE, type FaultSpec, type FaultAction } from '../core/fault-points.ts';
 export type { TestIo, IoRun, IoRunRequest, IoFaultKind } from './io.ts';
 export { filesIo, publishedRecords, type FilesIoOptions, type FilesIoParams } from './files-io.ts';
+export { checkExactlyOnce, type CheckOptions } from './check-exactly-once.ts';
+export {
+  faultSchedules,
+  describeSchedule,
+  describeFault,
+  faultKindsOf,
+  PROTOCOL_POINTS,
+  PROCESS_FAULT_KINDS,
+  type FaultSchedule,
+  type ScheduledFault,
+  type FaultKind,
+  type ProtocolPoint,
+  type FaultScheduleOptions,
+} from './schedule.ts';
+export { diffOutputs, formatDiff, type Comparison, type OutputDiff, type KeyDiff } from './compare.ts';
+export { ExactlyOnceViolation, FaultsNotFired } from './errors.ts';
+export { tallyFaults, faultLabel, type CheckReport, type ResolvedFault } from './report.ts';
+export { runWeir, WEIR_BIN, type ProcessOutcome, type RunWeirOptions } from './weir-process.ts';
