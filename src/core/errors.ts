@@ -14,6 +14,7 @@ import { userFrameOf } from './stack-frames.ts';
  * | `WEIR_SERIALIZATION`   | WeirError          | a record is not plain data and cannot cross threads                      |
  * | `WEIR_WORKER_FAILED`   | WeirError          | a worker thread died or failed outside its subtasks                     |
  * | `WEIR_FENCED`          | WeirError          | another instance of the job took a Kafka transactional id over          |
+ * | `WEIR_CHECK_FAILED`    | ExactlyOnceViolation, FaultsNotFired | weir/testing: a job's output under faults differs, or no fault fired |
  */
 export type WeirErrorCode =
   | 'WEIR_ERROR'
@@ -24,7 +25,8 @@ export type WeirErrorCode =
   | 'WEIR_BAD_RECORD'
   | 'WEIR_SERIALIZATION'
   | 'WEIR_WORKER_FAILED'
-  | 'WEIR_FENCED';
+  | 'WEIR_FENCED'
+  | 'WEIR_CHECK_FAILED';
 
 export interface WeirErrorOptions {
   readonly cause?: unknown;

@@ -3,8 +3,9 @@
  * order within a bound, late events beyond it, duplicates, poison records, bursts and idle gaps. A stream is plain
  * data (printable in a counterexample, replayed from fast-check's seed); stream-records.ts encodes it for files and Kafka.
  */
-import fc from 'fast-check';
+import type fc from 'fast-check';
 import { arrivalOrder, type Draft } from './event-arrival.ts';
+import { fastCheck } from './fast-check.ts';
 import type { PoisonReason, StreamRecord } from './stream-records.ts';
 
 /** What `events()` generates; every option has a default, so `events()` alone gives small mixed streams. */
@@ -51,6 +52,8 @@ const SCALE = 10_000;
  */
 export function events<V = number>(options: EventsOptions<V> = {}): fc.Arbitrary<StreamRecord<V>[]> {
   const settings = validate(options);
+  // The user's own fast-check (a peer dependency), or a clear error when there is none.
+  const fc = fastCheck();
   const keys = typeof options.keys === 'object' ? options.keys : fc.nat({ max: settings.keyCount - 1 }).map((index) => `key-${index}`);
   const values = options.values ?? (fc.integer({ min: 0, max: 1_000 }) as unknown as fc.Arbitrary<V>);
   const bound = settings.maxOutOfOrderMs;

@@ -23,10 +23,12 @@ export interface FilesIoOptions {
  * Files I/O for `checkExactlyOnce`: writes the input as JSON-lines files (the records in order, split into contiguous
  * files) and passes `{ input: string[], output: string }` (FilesIoParams) to the job module, which reads the files
  * with `FileSource.jsonLines` and writes with the `TransactionalFileSink`; the output is what that sink published
- * (its `part-*` files, in the order of their checkpoints). It injects no I/O faults of its own; its mid-publish point is between two
+ * (its `part-*` files, in the order of their checkpoints). Its record types default to any: `checkExactlyOnce` takes
+ * them from its `input` and `compare`. It injects no I/O faults of its own; its mid-publish point is between two
  * files of one checkpoint's publish.
  */
-export function filesIo<In = unknown, Out = unknown>(options: FilesIoOptions = {}): TestIo<In, Out> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any by default: checkExactlyOnce infers the records' types from input and compare
+export function filesIo<In = any, Out = any>(options: FilesIoOptions = {}): TestIo<In, Out> {
   if (options.files !== undefined && (!Number.isInteger(options.files) || options.files < 1)) {
     throw new WeirError(`filesIo: files must be a positive integer, got ${String(options.files)}`);
   }
@@ -54,22 +56,25 @@ async function prepareFiles<In, Out>({ input, directory }: IoRunRequest<In>, fil
   return { params: { ...params }, readOutput: async () => publishedRecords<Out>(output) };
 }
 
-/** `part-<jobId>-<runId>-<subtask>-<checkpointId>.jsonl`: the subtask and the checkpoint id. */
-const PART_NAME = /^part-.*-(\d+)-(\d+)\.jsonl$/;
+/** A transactional file sink's published file, `part-<jobId>-<runId>-<subtask>-<checkpointId>.jsonl`. */
+const PUBLISHED_PART = /^part-.*-(\d+)-(\d+)\.jsonl$/;
 
 /**
- * The records of every file a transactional file sink published in `directory` (`part-*`), in the order each subtask
- * published them: by checkpoint id, then subtask. A key's records go through one subtask, so they stay in order.
+ * The records of every output file in `directory` (`part-*.jsonl`; the hidden files a transactional sink has not
+ * published are not output). A transactional file sink's files come in the order each subtask published them, by
+ * checkpoint id then subtask, so that a key's records (which one subtask writes) stay in order; the part files of a
+ * plain `FileSink` (`part-<jobId>-<runId>-<subtask>.jsonl`) follow, by name.
  */
 export function publishedRecords<T>(directory: string): T[] {
-  const parts = readdirSync(directory).flatMap((name) => {
-    const match = PART_NAME.exec(name);
-    return match === null ? [] : [{ name, subtask: Number(match[1]), checkpointId: Number(match[2]) }];
-  });
+  const parts = readdirSync(directory)
+    .filter((name) => name.startsWith('part-') && name.endsWith('.jsonl'))
+    .map((name) => {
+      const match = PUBLISHED_PART.exec(name);
+      return { name, published: match !== null, checkpointId: Number(match?.[2] ?? 0), subtask: Number(match?.[1] ?? 0) };
+    });
   return parts
-    .sort((a, b) => a.checkpointId - b.checkpointId || a.subtask - b.subtask)
-    .map(({ name }) => name)
-    .flatMap((name) =>
+    .sort((a, b) => Number(b.published) - Number(a.published) || a.checkpointId - b.checkpointId || a.subtask - b.subtask || (a.name < b.name ? -1 : 1))
+    .flatMap(({ name }) =>
       readFileSync(join(directory, name), 'utf8')
         .split('\n')
         .filter((line) => line.length > 0)

@@ -1,6 +1,7 @@
 /**
  * `weir/testing`: run jobs in tests on the real worker-thread runtime and inspect what they produced; prove a job
- * exactly-once under generated faults (`checkExactlyOnce`, `faultSchedules`, `filesIo`).
+ * exactly-once under generated faults (`checkExactlyOnce`, `faultSchedules`, `filesIo`, `kafkaIo`) over generated event
+ * streams (`events`), against a local Kafka broker the kit starts (`startKafka`).
  * @module weir/testing
  */
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from '../runtime/coordinator.ts';
@@ -26,3 +27,21 @@ export { createTopic } from './kafka/broker.ts';
 export type { TestIo, IoRun, IoRunRequest, IoFaultKind } from './io.ts';
 export { filesIo, publishedRecords, type FilesIoOptions, type FilesIoParams } from './files-io.ts';
 export { kafkaIo, type KafkaIoOptions, type KafkaIoParams, type KafkaTestIo } from './kafka-io.ts';
+export { checkExactlyOnce, type CheckOptions } from './check-exactly-once.ts';
+export {
+  faultSchedules,
+  describeSchedule,
+  describeFault,
+  faultKindsOf,
+  PROTOCOL_POINTS,
+  PROCESS_FAULT_KINDS,
+  type FaultSchedule,
+  type ScheduledFault,
+  type FaultKind,
+  type ProtocolPoint,
+  type FaultScheduleOptions,
+} from './schedule.ts';
+export { diffOutputs, formatDiff, type Comparison, type OutputDiff, type KeyDiff } from './compare.ts';
+export { ExactlyOnceViolation, FaultsNotFired } from './errors.ts';
+export { tallyFaults, faultLabel, type CheckReport, type ResolvedFault } from './report.ts';
+export { runWeir, WEIR_BIN, type ProcessOutcome, type RunWeirOptions } from './weir-process.ts';

@@ -1,11 +1,12 @@
 /**
  * weir as its users meet it: `npm pack` the repository, install the tarball into a fresh project, and use it there
- * from plain node, from a strict TypeScript build, through `npx weir run`, and from the project's own vitest test.
- * The tools the project needs beside weir (typescript, @types/node, vitest) are installed at the versions this
+ * from plain node, from a strict TypeScript build, through `npx weir run`, and from the project's own vitest tests,
+ * among them a weir/testing property test of a keyed windowed job under generated faults (issue 16's Done-when 1 and
+ * 2 for files). The tools the project needs beside weir (typescript, @types/node, vitest, fast-check) are installed at the versions this
  * repository uses, from the npm registry (npm's cache serves them when the repository's own install filled it).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +60,7 @@ beforeAll(async () => {
   if (tarball === undefined) throw new Error(`npm pack wrote no tarball into ${work}:\n${pack.stdout}`);
   cpSync(APP_FILES, app, { recursive: true });
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'weir-user-app', private: true, type: 'module' }, null, 2));
-  const tools = ['typescript', '@types/node', 'vitest'].map((name) => `${name}@${installedVersion(name)}`);
+  const tools = ['typescript', '@types/node', 'vitest', 'fast-check'].map((name) => `${name}@${installedVersion(name)}`);
   const install = await run(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball), ...tools], app, 600_000);
   expectSuccess(install, 'npm install of the packed tarball');
 }, 900_000);
@@ -125,9 +126,52 @@ describe('the packed weir installed into a fresh project', () => {
   });
 
   test("the project's own vitest test runs its job", async () => {
-    const outcome = await run(NPX, ['vitest', 'run', '--reporter=verbose'], app);
-    expectSuccess(outcome, 'npx vitest run');
+    const outcome = await run(NPX, ['vitest', 'run', '--reporter=verbose', 'window-job.spec.ts'], app);
+    expectSuccess(outcome, 'npx vitest run window-job.spec.ts');
     expect(outcome.stdout).toContain('counts clicks per user per minute');
     expect(outcome.stdout).toMatch(/Tests\s+1 passed/);
+  });
+
+  describe('weir/testing: the README\'s property test, run by the project', () => {
+    const SPEC = 'scores.exactly-once.spec.ts';
+
+    test("the README's testing section shows the project's property test, line for line, in under 25 lines", () => {
+      const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+      const shown = /<!-- testing-example -->\n```ts\n([\s\S]*?)```\n/.exec(readme)?.[1];
+      expect(shown, 'README.md has no testing example').toBeDefined();
+      expect(shown).toBe(readFileSync(join(APP_FILES, SPEC), 'utf8'));
+      expect(shown!.trimEnd().split('\n').length).toBeLessThan(25);
+    });
+
+    // Done-when 1 (files): 20 generated schedules over files pass, and every fault kind files support fired.
+    // (The Kafka slice adds the 5 schedules over real Kafka here, as a spec of the same project.)
+    test('checkExactlyOnce passes 20 generated fault schedules over files, and every fault kind fires', { timeout: 900_000 }, async () => {
+      const outcome = await run(NPX, ['vitest', 'run', '--reporter=verbose', SPEC], app, 900_000);
+      expectSuccess(outcome, `npx vitest run ${SPEC}`);
+      const fired = /faults fired: (\{.*\})/.exec(outcome.stdout)?.[1];
+      expect(fired, outcome.stdout).toBeDefined();
+      console.log(`installed weir/testing, 20 schedules over files: faults fired ${fired}`);
+      const { byKind } = JSON.parse(fired!) as { byKind: Record<string, number> };
+      expect(Object.keys(byKind).sort()).toEqual(['exit-thread', 'kill', 'second-instance', 'throw']);
+    });
+
+    // Done-when 2: the same project with a job that keeps state outside keyed state fails, and says why and how to replay.
+    test('with a broken job the property fails with a counterexample naming the keys, the records and the seed', { timeout: 900_000 }, async () => {
+      const job = join(app, 'scores-job.ts');
+      const correct = readFileSync(job, 'utf8');
+      copyFileSync(join(app, 'broken-scores-job.ts'), job);
+      try {
+        const outcome = await run(NPX, ['vitest', 'run', SPEC], app, 900_000);
+        const printed = `${outcome.stdout}\n${outcome.stderr}`;
+        expect(outcome.code, printed).not.toBe(0);
+        console.log(`installed weir/testing, the broken job's failure:\n${printed.slice(0, 3_000)}`);
+        expect(printed).toMatch(/seed: -?\d+, path: "[\d:]+"/);
+        expect(printed).toContain('exactly-once violated');
+        expect(printed).toMatch(/key "m\d": (lost|duplicated) \d+ records?: \{"model":"m\d"/);
+        expect(printed).toMatch(/schedule: .*\{"io":"files","faults":\[/);
+      } finally {
+        writeFileSync(job, correct);
+      }
+    });
   });
 });
