@@ -144,7 +144,6 @@ describe('the packed weir installed into a fresh project', () => {
     });
 
     // Done-when 1 (files): 20 generated schedules over files pass, and every fault kind files support fired.
-    // (The Kafka slice adds the 5 schedules over real Kafka here, as a spec of the same project.)
     test('checkExactlyOnce passes 20 generated fault schedules over files, and every fault kind fires', { timeout: 900_000 }, async () => {
       const outcome = await run(NPX, ['vitest', 'run', '--reporter=verbose', SPEC], app, 900_000);
       expectSuccess(outcome, `npx vitest run ${SPEC}`);
@@ -153,6 +152,19 @@ describe('the packed weir installed into a fresh project', () => {
       console.log(`installed weir/testing, 20 schedules over files: faults fired ${fired}`);
       const { byKind } = JSON.parse(fired!) as { byKind: Record<string, number> };
       expect(Object.keys(byKind).sort()).toEqual(['exit-thread', 'kill', 'second-instance', 'throw']);
+    });
+
+    // Done-when 1 (Kafka): 5 fault schedules (2 examples, 3 generated) over real Kafka pass, on a broker the project's
+    // test starts itself through the installed weir/testing (Java and the cached Kafka jars), and both Kafka faults fire.
+    test('checkExactlyOnce passes 5 fault schedules over real Kafka, broker restarts and outages among them', { timeout: 900_000 }, async () => {
+      const spec = 'scores.kafka.spec.ts';
+      const outcome = await run(NPX, ['vitest', 'run', '--reporter=verbose', spec], app, 900_000);
+      expectSuccess(outcome, `npx vitest run ${spec}`);
+      const fired = /kafka faults fired: (\{.*\})/.exec(outcome.stdout)?.[1];
+      expect(fired, outcome.stdout).toBeDefined();
+      console.log(`installed weir/testing, 5 schedules over Kafka: faults fired ${fired}`);
+      const { byKind } = JSON.parse(fired!) as { byKind: Record<string, number> };
+      expect(Object.keys(byKind)).toEqual(expect.arrayContaining(['broker-restart', 'cluster-outage']));
     });
 
     // Done-when 2: the same project with a job that keeps state outside keyed state fails, and says why and how to replay.
