@@ -8,9 +8,11 @@ import type { OutputTag } from '../core/output-tag.ts';
 import type { FlatMapFunction, KeyedProcessFunction, KeySelector, MapFunction, ProcessFunction } from '../operators/functions.ts';
 import type { OperatorContext, OperatorOutput, RecordTime, StreamOperator } from '../operators/operator.ts';
 import type { WindowAssigner } from '../operators/window/assigners.ts';
+import type { AnyStateDescriptor, StateHandleFor } from '../state/descriptors.ts';
 import type { Window } from '../operators/window/windows.ts';
 import type { PlannedNode } from '../runtime/planner.ts';
 import { LmdbKeyedStateBackend } from '../state/lmdb-backend.ts';
+import { VOID_NAMESPACE } from '../state/backend.ts';
 import { restoreKeyedSnapshot, writeKeyedSnapshot } from '../checkpoint/keyed-snapshot.ts';
 import { operatorFailure } from '../runtime/chain.ts';
 import { OperatorError, WeirError } from '../core/errors.ts';
@@ -316,6 +318,29 @@ export class OperatorHarness<I, O> {
    */
   get lateRecordsDropped(): number {
     return this.operator.lateRecordsDropped ?? 0;
+  }
+
+  /**
+   * The keyed state `descriptor` of `key`, as a keyed function sees it while `key` is current: read it to check what
+   * the function stored, or write it to set a test up. Every call on the handle runs with `key` current. Keyed
+   * operators only; window contents live under their windows, not here.
+   */
+  keyedState<D extends AnyStateDescriptor>(key: unknown, descriptor: D): StateHandleFor<D> {
+    const backend = this.backend;
+    if (backend === undefined) throw new WeirError(`keyedState: '${this.planned.name}' is not keyed (build it after keyBy)`);
+    if (this.state === 'closed') throw new WeirError('keyedState: the harness is closed');
+    const handle = backend.getState(descriptor);
+    return new Proxy(handle, {
+      get(target, property) {
+        const member: unknown = Reflect.get(target, property);
+        if (typeof member !== 'function') return member;
+        return (...args: unknown[]) => {
+          backend.setCurrentKey(key);
+          backend.setCurrentNamespace(VOID_NAMESPACE);
+          return (member as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
   }
 
   /**

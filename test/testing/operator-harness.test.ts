@@ -172,6 +172,9 @@ describe('the operator harness on a keyed process function', () => {
     expect(restored.values()).toEqual(expected);
     expect(harness.values()).toEqual(expected);
     expect(restored.output()[2]).toEqual({ value: 'ann processing 5000: 2', timestamp: 5_000 });
+    // The processing-time timer cleared bob's count; ann counts again from her click at 6000.
+    expect(restored.keyedState('bob', CLICKS).value()).toBeUndefined();
+    expect(restored.keyedState('ann', CLICKS).value()).toBe(1);
 
     // A second snapshot of the restored harness restores again: the processing-time timer set at 5000 for 10000.
     const again = await track(counter({ restore: await restored.snapshot(), processingTime: 9_000 }));
