@@ -182,6 +182,22 @@ describe('the operator harness on a keyed process function', () => {
     expect(again.values()).toEqual(['ann processing 10000: 1']);
   });
 
+  test('state time-to-live runs on the harness clock', async () => {
+    const lastPage = new ValueStateDescriptor<string>('last page', { ttl: { ttlMs: 10_000 } });
+    const harness = await track(
+      OperatorHarness.keyedProcess((click: Click) => click.user, (click: Click, ctx, out) => {
+        out.collect(`${click.user} was on ${ctx.getState(lastPage).value() ?? 'nothing'}`);
+        ctx.getState(lastPage).update(click.page);
+      }),
+    );
+    harness.processElement({ user: 'ann', page: '/a' });
+    harness.setProcessingTime(9_999);
+    harness.processElement({ user: 'ann', page: '/b' });
+    harness.setProcessingTime(20_000);
+    harness.processElement({ user: 'ann', page: '/c' });
+    expect(harness.values()).toEqual(['ann was on nothing', 'ann was on /a', 'ann was on nothing']);
+  });
+
   test('a failing user function fails the call with the OperatorError a job fails with, naming the operator and record', async () => {
     const harness = await track(
       OperatorHarness.keyedProcess((click: Click) => click.user, (click: Click) => {
