@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { existsSync } from 'node:fs';
-import { isMainThread } from 'node:worker_threads';
+import { threadId } from 'node:worker_threads';
 import {
   OutputTag,
   TumblingEventTimeWindows,
@@ -11,8 +11,8 @@ import {
   type KeyedProcessFunction,
   type ProcessWindowFunction,
   type TimeWindow,
-} from '../../src/index.ts';
-import { OperatorHarness } from '../../src/testing/index.ts';
+} from 'weir';
+import { OperatorHarness } from 'weir/testing';
 
 interface Reading {
   readonly sensor: string;
@@ -49,7 +49,6 @@ describe('the operator harness on a window', () => {
 
   test('a tumbling event-time window fires at the watermark, again for data within the allowed lateness, and sends later data to the side output', async () => {
     const harness = await track(tumbling(500));
-    expect(isMainThread).toBe(true);
     harness.processElement({ sensor: 'a', value: 1 }, 100);
     harness.processElement({ sensor: 'a', value: 2 }, 300);
     harness.processElement({ sensor: 'b', value: 5 }, 500);
@@ -224,7 +223,7 @@ describe('the operator harness on a keyed process function', () => {
 });
 
 describe('the operator harness on stateless functions', () => {
-  test('map, flatMap and a process function with a side output', async () => {
+  test('map, flatMap and a process function with a side output, in the test\'s own thread', async () => {
     const doubled = await track(OperatorHarness.map((n: number) => n * 2));
     doubled.processElement(4, 10);
     expect(doubled.output()).toEqual([{ value: 8, timestamp: 10 }]);
@@ -234,8 +233,10 @@ describe('the operator harness on stateless functions', () => {
     expect(words.values()).toEqual(['to', 'be']);
 
     const invalid = new OutputTag<string>('invalid');
+    const threads = new Set<number>();
     const parse = await track(
       OperatorHarness.process<string, number>((text, ctx, out) => {
+        threads.add(ctx.threadId);
         const n = Number(text);
         if (Number.isNaN(n)) ctx.output(invalid, text);
         else out.collect(n);
@@ -244,6 +245,8 @@ describe('the operator harness on stateless functions', () => {
     parse.processElements([['1', 1], ['x', 2], ['3', 3]]);
     expect(parse.values()).toEqual([1, 3]);
     expect(parse.sideOutput(invalid)).toEqual([{ value: 'x', timestamp: 2 }]);
+    // The function ran in the test's own thread: no worker.
+    expect([...threads]).toEqual([threadId]);
     // A stateless operator forwards watermarks as they come.
     parse.processWatermark(5);
     expect(parse.watermarks()).toEqual([5]);
