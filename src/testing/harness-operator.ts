@@ -1,9 +1,16 @@
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import type { DataStream } from '../api/data-stream.ts';
 import type { OperatorNode } from '../api/graph.ts';
-import type { StreamOperator } from '../operators/operator.ts';
+import type { OperatorContext, RecordTime, StreamOperator } from '../operators/operator.ts';
+import type { ProcessingTimeService } from '../state/timers.ts';
+import { LmdbKeyedStateBackend } from '../state/lmdb-backend.ts';
+import { restoreKeyedSnapshot } from '../checkpoint/keyed-snapshot.ts';
+import { operatorFailure } from '../runtime/chain.ts';
+import { HarnessSnapshot } from './harness-snapshot.ts';
 import { StreamExecutionEnvironment } from '../api/environment.ts';
 import { planJob, plannedNode, type PlannedNode } from '../runtime/planner.ts';
-import { JobDefinitionError } from '../core/errors.ts';
+import { JobDefinitionError, WeirError } from '../core/errors.ts';
 
 /** Builds the operator under test from the harness's input stream, as a job's builder would: `(input) => input.map(fn)`. */
 export type HarnessBuilder<I, O> = (input: DataStream<I>) => DataStream<O>;
@@ -59,5 +66,86 @@ export function buildOperator<I, O>(build: HarnessBuilder<I, O>, settings: Harne
     keyed: node.keySelector !== undefined,
     maxParallelism: plan.maxParallelism,
     stateCacheEntries: plan.stateCacheEntries,
+  };
+}
+
+/** What the harness's operator runs with besides its build: the harness's clock, record time and directory. */
+export interface HarnessSurroundings {
+  readonly dir: string;
+  readonly clock: ProcessingTimeService;
+  readonly time: RecordTime;
+  readonly jobName: string;
+  readonly restore: HarnessSnapshot | undefined;
+}
+
+/** A snapshot restores only into the operator (and key groups) it was taken of, as a job's restore maps state by operator id. */
+export function checkRestorable(snapshot: HarnessSnapshot, built: BuiltOperator): void {
+  if (!(snapshot instanceof HarnessSnapshot)) throw new TypeError('restore takes a snapshot that OperatorHarness.snapshot() returned');
+  const { operatorId } = built.planned;
+  if (snapshot.operatorId !== operatorId) {
+    throw new WeirError(
+      `the snapshot is of operator '${snapshot.operatorId}', not '${operatorId}': a job restores state only into the operator with the same id (give both the same uid)`,
+    );
+  }
+  if (snapshot.maxParallelism !== built.maxParallelism) {
+    throw new WeirError(
+      `the snapshot was taken with max parallelism ${snapshot.maxParallelism}, this harness has ${built.maxParallelism}: keyed state restores only into the same`,
+    );
+  }
+}
+
+/**
+ * The keyed state of a keyed operator, as a subtask opens it: LMDB in the harness's directory, every key group
+ * restored from the snapshot when there is one, TTL on the harness's clock.
+ */
+export async function openHarnessState(built: BuiltOperator, around: HarnessSurroundings): Promise<LmdbKeyedStateBackend | undefined> {
+  if (!built.keyed) return undefined;
+  const backend = await LmdbKeyedStateBackend.open({
+    path: join(around.dir, 'state'),
+    maxParallelism: built.maxParallelism,
+    cacheEntries: built.stateCacheEntries,
+    clock: () => around.clock.now(),
+  });
+  const restore = around.restore;
+  if (restore?.keyed === undefined) return backend;
+  try {
+    const chain = [{ checkpointId: restore.checkpointId, file: restore.keyed }];
+    await restoreKeyedSnapshot(backend, restore.files, chain, { start: 0, end: built.maxParallelism });
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
+  return backend;
+}
+
+/** The operator's context, as the chain gives it to an operator of subtask 1 of its parallelism. */
+export function harnessContext(built: BuiltOperator, around: HarnessSurroundings, keyedState: LmdbKeyedStateBackend | undefined): OperatorContext {
+  const { planned } = built;
+  const restore = around.restore;
+  return {
+    jobName: around.jobName,
+    operatorName: planned.name,
+    operatorId: planned.operatorId,
+    subtaskIndex: 0,
+    parallelism: planned.parallelism,
+    threadId,
+    keyedState,
+    time: around.time,
+    processingTime: around.clock,
+    fail: (cause, record) => operatorFailure(planned, 0, cause, record),
+    restored:
+      restore === undefined
+        ? undefined
+        : {
+            checkpointId: restore.checkpointId,
+            states: restore.operatorState === undefined ? [] : [restore.operatorState],
+            readFile: restore.files.reader(restore.checkpointId),
+          },
+    scratchDir: join(around.dir, 'scratch'),
+    checkpointing: false,
+    jobId: 'harness',
+    runId: 'harness',
+    instanceId: 'harness',
+    checkpointIntervalMs: undefined,
   };
 }

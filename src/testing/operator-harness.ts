@@ -1,27 +1,36 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { threadId } from 'node:worker_threads';
 import type { DataStream } from '../api/data-stream.ts';
 import type { WindowedStream } from '../api/windowed-stream.ts';
 import type { OutputTag } from '../core/output-tag.ts';
 import type { FlatMapFunction, KeyedProcessFunction, KeySelector, MapFunction, ProcessFunction } from '../operators/functions.ts';
-import type { OperatorContext, OperatorOutput, RecordTime, StreamOperator } from '../operators/operator.ts';
+import type { RecordTime, StreamOperator } from '../operators/operator.ts';
 import type { WindowAssigner } from '../operators/window/assigners.ts';
 import type { AnyStateDescriptor, StateHandleFor } from '../state/descriptors.ts';
 import type { Window } from '../operators/window/windows.ts';
 import type { PlannedNode } from '../runtime/planner.ts';
-import { LmdbKeyedStateBackend } from '../state/lmdb-backend.ts';
+import type { LmdbKeyedStateBackend } from '../state/lmdb-backend.ts';
 import { VOID_NAMESPACE } from '../state/backend.ts';
-import { restoreKeyedSnapshot, writeKeyedSnapshot } from '../checkpoint/keyed-snapshot.ts';
+import { writeKeyedSnapshot } from '../checkpoint/keyed-snapshot.ts';
 import { operatorFailure } from '../runtime/chain.ts';
 import { OperatorError, WeirError } from '../core/errors.ts';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_RECORD, NO_TIMESTAMP } from '../core/time.ts';
 import { ManualProcessingTime } from './harness-clock.ts';
-import { buildOperator, type BuiltOperator, type HarnessBuilder, type HarnessJobSettings } from './harness-operator.ts';
+import {
+  buildOperator,
+  checkRestorable,
+  harnessContext,
+  openHarnessState,
+  type BuiltOperator,
+  type HarnessBuilder,
+  type HarnessJobSettings,
+  type HarnessSurroundings,
+} from './harness-operator.ts';
+import { HarnessOutput, type TimestampedValue } from './harness-output.ts';
 import { HarnessSnapshot, MemorySnapshotFiles } from './harness-snapshot.ts';
 
-export { HarnessSnapshot, type HarnessBuilder, type HarnessJobSettings };
+export { HarnessSnapshot, type HarnessBuilder, type HarnessJobSettings, type TimestampedValue };
 
 /** How an operator harness starts. */
 export interface HarnessOptions extends HarnessJobSettings {
@@ -31,12 +40,6 @@ export interface HarnessOptions extends HarnessJobSettings {
   readonly restore?: HarnessSnapshot;
   /** The job name user functions see in their context; 'harness' by default. */
   readonly jobName?: string;
-}
-
-/** A record the operator emitted, with the event timestamp it carries downstream (NO_TIMESTAMP when it has none). */
-export interface TimestampedValue<T> {
-  readonly value: T;
-  readonly timestamp: number;
 }
 
 /**
@@ -62,9 +65,6 @@ export interface TimestampedValue<T> {
  * the call with the OperatorError a job would fail with. Close the harness at the end of each test.
  */
 export class OperatorHarness<I, O> {
-  private readonly records: TimestampedValue<O>[] = [];
-  private readonly sides = new Map<string, TimestampedValue<unknown>[]>();
-  private readonly forwarded: number[] = [];
   private watermark = MIN_WATERMARK;
   private lastCheckpointId: number;
   private state: 'open' | 'ended' | 'closed' = 'open';
@@ -125,6 +125,8 @@ export class OperatorHarness<I, O> {
   private readonly operator: StreamOperator<I, O>;
   private readonly time: RecordTime = { timestamp: NO_TIMESTAMP };
   private readonly files = new MemorySnapshotFiles();
+  /** Where the operator emits. */
+  private readonly emitter = new HarnessOutput<O>(this.time);
   private backend: LmdbKeyedStateBackend | undefined;
 
   private constructor(
@@ -140,75 +142,12 @@ export class OperatorHarness<I, O> {
 
   /** Opens the keyed state (restored when asked), then the operator, as a subtask's chain opens them. */
   private async open(options: HarnessOptions): Promise<void> {
-    const { planned, built, restore } = this;
-    if (restore !== undefined) this.checkRestorable(restore);
-    if (built.keyed) {
-      this.backend = await LmdbKeyedStateBackend.open({
-        path: join(this.dir, 'state'),
-        maxParallelism: built.maxParallelism,
-        cacheEntries: built.stateCacheEntries,
-        clock: () => this.clock.now(),
-      });
-      if (restore?.keyed !== undefined) {
-        const chain = [{ checkpointId: restore.checkpointId, file: restore.keyed }];
-        await restoreKeyedSnapshot(this.backend, restore.files, chain, { start: 0, end: built.maxParallelism });
-      }
-    }
-    const context: OperatorContext = {
-      jobName: options.jobName ?? 'harness',
-      operatorName: planned.name,
-      operatorId: planned.operatorId,
-      subtaskIndex: 0,
-      parallelism: planned.parallelism,
-      threadId,
-      keyedState: this.backend,
-      time: this.time,
-      processingTime: this.clock,
-      fail: (cause, record) => operatorFailure(planned, 0, cause, record),
-      restored:
-        restore === undefined
-          ? undefined
-          : {
-              checkpointId: restore.checkpointId,
-              states: restore.operatorState === undefined ? [] : [restore.operatorState],
-              readFile: restore.files.reader(restore.checkpointId),
-            },
-      scratchDir: join(this.dir, 'scratch'),
-      checkpointing: false,
-      jobId: 'harness',
-      runId: 'harness',
-      instanceId: 'harness',
-      checkpointIntervalMs: undefined,
-    };
+    const around: HarnessSurroundings = { dir: this.dir, clock: this.clock, time: this.time, jobName: options.jobName ?? 'harness', restore: this.restore };
+    if (this.restore !== undefined) checkRestorable(this.restore, this.built);
+    this.backend = await openHarnessState(this.built, around);
+    const context = harnessContext(this.built, around, this.backend);
     await this.guard(NO_RECORD, () => this.operator.open?.(context, this.emitter));
   }
-
-  private checkRestorable(snapshot: HarnessSnapshot): void {
-    if (!(snapshot instanceof HarnessSnapshot)) throw new TypeError('restore takes a snapshot that OperatorHarness.snapshot() returned');
-    if (snapshot.operatorId !== this.planned.operatorId) {
-      throw new WeirError(
-        `the snapshot is of operator '${snapshot.operatorId}', not '${this.planned.operatorId}': a job restores state only into the operator with the same id (give both the same uid)`,
-      );
-    }
-    if (snapshot.maxParallelism !== this.built.maxParallelism) {
-      throw new WeirError(`the snapshot was taken with max parallelism ${snapshot.maxParallelism}, this harness has ${this.built.maxParallelism}: keyed state restores only into the same`);
-    }
-  }
-
-  /** Where the operator emits: collected by the harness, stamped with the record time of the moment. */
-  private readonly emitter: OperatorOutput<O> = {
-    collect: (record) => {
-      this.records.push({ value: record, timestamp: this.time.timestamp });
-    },
-    emitSide: (tagId, record) => {
-      let list = this.sides.get(tagId);
-      if (list === undefined) this.sides.set(tagId, (list = []));
-      list.push({ value: record, timestamp: this.time.timestamp });
-    },
-    emitWatermark: (timestamp) => {
-      this.forwarded.push(timestamp);
-    },
-  };
 
   /**
    * Processes one element with its event timestamp (ms), as if it arrived from upstream. Without a timestamp the
@@ -282,17 +221,17 @@ export class OperatorHarness<I, O> {
 
   /** Every record emitted on the main output so far, in order, with its timestamp. */
   output(): TimestampedValue<O>[] {
-    return [...this.records];
+    return this.emitter.main();
   }
 
   /** The values of the main output so far, in order. */
   values(): O[] {
-    return this.records.map((record) => record.value);
+    return this.emitter.main().map((record) => record.value);
   }
 
   /** Every record emitted to the side output `tag` so far, in order, with its timestamp. */
   sideOutput<X>(tag: OutputTag<X>): TimestampedValue<X>[] {
-    return [...((this.sides.get(tag.id) ?? []) as TimestampedValue<X>[])];
+    return this.emitter.side(tag);
   }
 
   /** The values of the side output `tag` so far, in order. */
@@ -302,14 +241,12 @@ export class OperatorHarness<I, O> {
 
   /** The watermarks the operator forwarded downstream, in order. */
   watermarks(): number[] {
-    return [...this.forwarded];
+    return this.emitter.watermarks();
   }
 
   /** Forgets what was collected so far (outputs, side outputs, watermarks), so that the next checks see only what follows. */
   clearOutput(): void {
-    this.records.length = 0;
-    this.sides.clear();
-    this.forwarded.length = 0;
+    this.emitter.clear();
   }
 
   /**
