@@ -1,7 +1,8 @@
 /**
  * `weir/testing`: run jobs in tests on the real worker-thread runtime and inspect what they produced; prove a job
  * exactly-once under generated faults (`checkExactlyOnce`, `faultSchedules`, `filesIo`, `kafkaIo`) over generated event
- * streams (`events`), against a local Kafka broker the kit starts (`startKafka`).
+ * streams (`events`), against a local Kafka broker the kit starts (`startKafka`); unit-test user functions with a
+ * controlled clock (`OperatorHarness`).
  * @module weir/testing
  */
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from '../runtime/coordinator.ts';
@@ -45,3 +46,11 @@ export { diffOutputs, formatDiff, type Comparison, type OutputDiff, type KeyDiff
 export { ExactlyOnceViolation, FaultsNotFired } from './errors.ts';
 export { tallyFaults, faultLabel, type CheckReport, type ResolvedFault } from './report.ts';
 export { runWeir, WEIR_BIN, type ProcessOutcome, type RunWeirOptions } from './weir-process.ts';
+export {
+  OperatorHarness,
+  HarnessSnapshot,
+  type HarnessOptions,
+  type HarnessBuilder,
+  type HarnessJobSettings,
+  type TimestampedValue,
+} from './operator-harness.ts';
