@@ -127,7 +127,7 @@ describe('checkExactlyOnce over kafkaIo', () => {
 
   it('finds the keyed windowed job exactly-once under broker restarts, a kill and an outage of its own broker', { timeout: 600_000 }, async () => {
     for (const schedule of schedules) {
-      const report = await checkExactlyOnce(JOB, { input: input!, schedule, io, compare: { perKey: (total) => (total as KeyWindowTotal).key }, params });
+      const report = await checkExactlyOnce(JOB, { input: input!, schedule, io, compare: { perKey: (total) => (total as KeyWindowTotal).key }, params, timeoutMs: 300_000 });
       expect(report.faults.map(({ fault, fired }) => `${fault.kind}: ${fired}`)).toEqual(schedule.faults.map(({ kind }) => `${kind}: true`));
       expect(report.records).toBeGreaterThan(30);
     }
