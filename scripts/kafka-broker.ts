@@ -38,6 +38,8 @@ export interface StartOptions {
   readonly readyTimeoutMs?: number;
   /** Extra or overriding server.properties entries. */
   readonly properties?: Readonly<Record<string, string | number | boolean>>;
+  /** The index of the first cluster started (default 0): to add clusters to a set that has this many. */
+  readonly firstIndex?: number;
 }
 
 /** Fetches Kafka if needed and starts `count` single-node clusters, each on its own ports. */
@@ -46,7 +48,8 @@ export async function startClusters(count: number, options: StartOptions = {}): 
   const clusters: Cluster[] = [];
   try {
     // One after the other: a starting JVM keeps both cores busy for ~3 s, and ports are picked without races.
-    for (let index = 0; index < count; index++) {
+    const first = options.firstIndex ?? 0;
+    for (let index = first; index < first + count; index++) {
       for (let attempt = 1; ; attempt++) {
         try {
           clusters.push(await startCluster(index, libs, options));
