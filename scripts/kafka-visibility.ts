@@ -6,8 +6,8 @@
  * moves the last stable offset).
  *
  * Not the records' own timestamps: CreateTime is when the producer sent a record inside its transaction, which can be
- * seconds before the commit shows it to anyone. Not the admin's end offsets either: kafkajs's admin asks ListOffsets
- * for read_uncommitted, so `KafkaAdmin.offsetRange` gives the high watermark, which moves at the send, not the commit.
+ * seconds before the commit shows it to anyone. (Polling the topic's end offsets, which `KafkaAdmin.offsetRange` gets
+ * as the last stable offset, times the same commits to within a poll: bench/multi-region-failover.ts does that.)
  */
 import { randomBytes } from 'node:crypto';
 import { createKafkaClient, type KafkaRecordView, type PartitionFetcher } from '../src/connectors/kafka/client/index.ts';
