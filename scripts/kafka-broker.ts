@@ -100,6 +100,10 @@ function writeConfig(cluster: Cluster, extra: Readonly<Record<string, string | n
     'default.replication.factor': 1,
     'offsets.topic.replication.factor': 1,
     'transaction.state.log.replication.factor': 1,
+    // One node: its 50 partitions each (the default) spread coordinators over brokers it does not have, and cost a new
+    // cluster seconds of both cores when its first group or transactional producer creates them.
+    'offsets.topic.num.partitions': 1,
+    'transaction.state.log.num.partitions': 1,
     'transaction.state.log.min.isr': 1,
     'group.initial.rebalance.delay.ms': 0,
     // Tests and benchmarks create their topics explicitly (with their partition counts); a typo must not create a topic.
