@@ -173,7 +173,7 @@ describe('MultiClusterKafkaSource on two real clusters', () => {
     expectExactlyOnce(stopped.outputs.get('events') as Event[], produced);
   });
 
-  it('a cluster whose broker is stopped (SIGSTOP) or killed and restarted neither fails nor stalls the job; its records arrive after it returns', { timeout: 300_000 }, async () => {
+  it('a cluster whose broker is stopped (SIGSTOP) neither fails nor stalls the job; its records arrive after it returns', { timeout: 300_000 }, async () => {
     const { topic, writeMetadata, params, seen } = setting('outage');
     await kafka.createTopic(topic, PARTITIONS);
     writeMetadata(['a', 'b']);
@@ -196,15 +196,8 @@ describe('MultiClusterKafkaSource on two real clusters', () => {
     produced.push(...afterStop);
     await waitForIds(seen, afterStop.map((event) => event.id));
 
-    // b killed and started again on its data: a goes on meanwhile, b's records arrive once it is back.
-    const restart = (await kafka.beginOutage(1, 'kill')).end({ readyTimeoutMs: 400_000 });
-    const duringRestart = await produce(0, topic, 'a2', 40);
-    produced.push(...duringRestart);
-    await waitForIds(seen, duringRestart.map((event) => event.id), 30_000);
-    await restart;
-    const afterRestart = await produce(1, topic, 'b2', 40);
-    produced.push(...afterRestart);
-    await waitForIds(seen, afterRestart.map((event) => event.id), 90_000);
+    // A killed and restarted cluster: multi-cluster-outage.test.ts (the other cluster's windows fire meanwhile, the
+    // killed one's unread records are counted once after it returns, and nothing read before the kill is read again).
 
     const stopped = await job.stop();
     expect(stopped.restarts, 'the job restarted').toBe(0);
