@@ -49,7 +49,6 @@ describe('checkExactlyOnce on a keyed windowed job over files', () => {
     expect(failure!.message).toContain('[{"io":"files","faults":[{"kind":"kill","point":"user-function","at":50}]}]');
     expect(failure!.cause).toBeInstanceOf(ExactlyOnceViolation);
     const diff = (failure!.cause as ExactlyOnceViolation).message;
-    // The failure-free run has each total twice (appended, and through the sink).
     // The broken job publishes each total twice (appended, and through its sink): 400 records without faults.
     expect(diff).toMatch(/^exactly-once violated: the run under faults published \d+ records, the failure-free run 400 records\n/);
     expect(diff).toMatch(/\n {2}key "m\d": duplicated \d+ records?: \{"model":"m\d","end":\d+,"count":2,"total":\d+\}/);
