@@ -38,6 +38,8 @@ export interface StartOptions {
   readonly readyTimeoutMs?: number;
   /** Extra or overriding server.properties entries. */
   readonly properties?: Readonly<Record<string, string | number | boolean>>;
+  /** The index of the first cluster started (default 0): to add clusters to a set that has this many. */
+  readonly firstIndex?: number;
 }
 
 /** Fetches Kafka if needed and starts `count` single-node clusters, each on its own ports. */
@@ -46,7 +48,8 @@ export async function startClusters(count: number, options: StartOptions = {}): 
   const clusters: Cluster[] = [];
   try {
     // One after the other: a starting JVM keeps both cores busy for ~3 s, and ports are picked without races.
-    for (let index = 0; index < count; index++) {
+    const first = options.firstIndex ?? 0;
+    for (let index = first; index < first + count; index++) {
       for (let attempt = 1; ; attempt++) {
         try {
           clusters.push(await startCluster(index, libs, options));
@@ -97,6 +100,10 @@ function writeConfig(cluster: Cluster, extra: Readonly<Record<string, string | n
     'default.replication.factor': 1,
     'offsets.topic.replication.factor': 1,
     'transaction.state.log.replication.factor': 1,
+    // One node: its 50 partitions each (the default) spread coordinators over brokers it does not have, and cost a new
+    // cluster seconds of both cores when its first group or transactional producer creates them.
+    'offsets.topic.num.partitions': 1,
+    'transaction.state.log.num.partitions': 1,
     'transaction.state.log.min.isr': 1,
     'group.initial.rebalance.delay.ms': 0,
     // Tests and benchmarks create their topics explicitly (with their partition counts); a typo must not create a topic.

@@ -5,10 +5,17 @@
  *   (or mentions KAFKA_BROKERS), or always in watch mode or with WEIR_KAFKA=1. Without one, nothing starts (0 s).
  * A broker that cannot start fails the run with its reason and log tail. Teardown stops it and removes its dir;
  * if the runner dies without teardown, a watchdog does the same.
+ *
+ * It also provides the run's pool of multi-region clusters (test/fixtures/kafka-cluster-pool.ts): a directory, empty
+ * until a file asks for clusters (`useKafkaClusters`); teardown stops whatever clusters the files started there.
+ * Never the broker above: that one is shared by files running at the same time, and the pool's clusters are taken down.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { readState, startClusters, stopClusters, type Cluster } from '../scripts/kafka-broker.ts';
+import { stopPool, type ClusterPool } from './fixtures/kafka-cluster-pool.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,6 +23,8 @@ declare module 'vitest' {
     kafkaBrokers: string;
     /** The clusters behind kafkaBrokers when known (started here, or recorded by `npm run kafka -- start`), for restart tests. */
     kafkaClusters: Cluster[];
+    /** The run's pool of clusters for `useKafkaClusters` (test/fixtures/kafka-cluster-pool.ts). */
+    kafkaClusterPool: ClusterPool;
   }
 }
 
@@ -36,6 +45,16 @@ function runNeedsKafka(project: TestProject): boolean {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const pool: ClusterPool = { dir: mkdtempSync(join(tmpdir(), 'weir-kafka-pool-')), ownerPid: process.pid };
+  project.provide('kafkaClusterPool', pool);
+  const broker = await startBroker(project);
+  return async () => {
+    await Promise.all([broker(), stopPool(pool.dir)]);
+  };
+}
+
+/** The run's one broker (see the top of the file); resolves with its teardown. */
+async function startBroker(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env['KAFKA_BROKERS'];
   if (external) {
     const addresses = external.split(',');

@@ -62,7 +62,7 @@ export interface KeyedSnapshot {
  */
 export async function writeKeyedSnapshot(
   backend: LmdbKeyedStateBackend,
-  storage: CheckpointStorage,
+  storage: Pick<CheckpointStorage, 'writeFile'>,
   checkpointId: number,
   name: string,
   incremental = false,
@@ -86,7 +86,7 @@ function* concatenated(first: Iterable<Uint8Array>, second: Iterable<Uint8Array>
  */
 export async function restoreKeyedSnapshot(
   backend: LmdbKeyedStateBackend,
-  storage: CheckpointStorage,
+  storage: Pick<CheckpointStorage, 'readChunks'>,
   files: readonly { readonly checkpointId: number; readonly file: StoredFile }[],
   range: KeyGroupRange,
 ): Promise<void> {

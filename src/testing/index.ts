@@ -6,6 +6,14 @@
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from '../runtime/coordinator.ts';
 export { CollectSink } from '../connectors/memory.ts';
 export { faultPoint, releaseHold, FAULTS_VARIABLE, type FaultSpec, type FaultAction } from '../core/fault-points.ts';
+export {
+  OperatorHarness,
+  HarnessSnapshot,
+  type HarnessOptions,
+  type HarnessBuilder,
+  type HarnessJobSettings,
+  type TimestampedValue,
+} from './operator-harness.ts';
 export type { TestIo, IoRun, IoRunRequest, IoFaultKind } from './io.ts';
 export { filesIo, publishedRecords, type FilesIoOptions, type FilesIoParams } from './files-io.ts';
 export { checkExactlyOnce, type CheckOptions } from './check-exactly-once.ts';

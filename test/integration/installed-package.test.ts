@@ -125,11 +125,12 @@ describe('the packed weir installed into a fresh project', () => {
     expect(javascript.stdout.trim().split('\n')).toEqual(['doubled=2', 'doubled=4', 'doubled=6']);
   });
 
-  test("the project's own vitest test runs its job", async () => {
-    const outcome = await run(NPX, ['vitest', 'run', '--reporter=verbose', 'window-job.spec.ts'], app);
-    expectSuccess(outcome, 'npx vitest run window-job.spec.ts');
+  test("the project's own vitest tests run its job, and one of its functions in the operator harness", async () => {
+    const outcome = await run(NPX, ['vitest', 'run', '--reporter=verbose', 'window-job.spec.ts', 'click-count.spec.ts'], app);
+    expectSuccess(outcome, 'npx vitest run window-job.spec.ts click-count.spec.ts');
     expect(outcome.stdout).toContain('counts clicks per user per minute');
-    expect(outcome.stdout).toMatch(/Tests\s+1 passed/);
+    expect(outcome.stdout).toContain('the click count fires per user when the watermark passes the minute');
+    expect(outcome.stdout).toMatch(/Tests\s+2 passed/);
   });
 
   describe('weir/testing: the README\'s property test, run by the project', () => {

@@ -1,31 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runJob, type JobResult } from 'weir/testing';
-import { brokerPid, createTopic, restartCluster, startClusters, stopClusters, type Cluster } from '../../scripts/kafka-broker.ts';
 import { createKafkaClient } from '../../src/connectors/kafka/client/index.ts';
 import { sleep } from '../../src/core/signal.ts';
+import { useKafkaClusters } from '../fixtures/kafka-clusters.ts';
 import type { Event, MultiClusterParams } from '../fixtures/multi-cluster-job.ts';
 
 const JOB = fileURLToPath(new URL('../fixtures/multi-cluster-job.ts', import.meta.url));
 const PARTITIONS = 3;
 const KEYS = ['ann', 'bob', 'cy', 'dee', 'eve'];
 
-let clusters: [Cluster, Cluster];
-let dir: string;
+/** Clusters a and b: two of the run's pool, this file's alone while it runs (its last test takes b down). */
+const kafka = useKafkaClusters(2);
+const dir = mkdtempSync(join(tmpdir(), 'weir-multi-cluster-'));
 let run = 0;
 
-beforeAll(async () => {
-  clusters = (await startClusters(2, { ownerPid: process.pid, readyTimeoutMs: 400_000 })) as [Cluster, Cluster];
-  dir = mkdtempSync(join(tmpdir(), 'weir-multi-cluster-'));
-}, 900_000);
-
-afterAll(async () => {
-  if (clusters !== undefined) await stopClusters(clusters, { graceMs: 0 });
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** One test's stream: its topic on both clusters, its metadata file (which clusters it names), its job's files. */
 function setting(name: string) {
@@ -35,7 +28,7 @@ function setting(name: string) {
   const seenFile = join(dir, `${topic}.seen.jsonl`);
   const writeMetadata = (ids: readonly ('a' | 'b')[]): void => {
     const metadata = {
-      clusters: { a: { brokers: [clusters[0].address] }, b: { brokers: [clusters[1].address] } },
+      clusters: { a: { brokers: kafka.brokers(0) }, b: { brokers: kafka.brokers(1) } },
       streams: { events: ids.map((cluster) => ({ cluster, topics: [topic] })) },
     };
     // Whole or not at all: the watcher must never read half a file.
@@ -62,10 +55,10 @@ function seenIds(file: string): string[] {
     .map((line) => (JSON.parse(line) as Event).id);
 }
 
-/** Produces `count` events with ids `${prefix}-${i}` to the topic on one cluster. */
-async function produce(cluster: Cluster, topic: string, prefix: string, count: number): Promise<Event[]> {
+/** Produces `count` events with ids `${prefix}-${i}` to the topic on cluster `index` (0: a, 1: b). */
+async function produce(index: number, topic: string, prefix: string, count: number): Promise<Event[]> {
   const events = Array.from({ length: count }, (_, i): Event => ({ id: `${prefix}-${i}`, key: KEYS[i % KEYS.length]! }));
-  const client = createKafkaClient({ brokers: [cluster.address], clientId: 'multi-cluster-test' });
+  const client = createKafkaClient({ brokers: kafka.brokers(index), clientId: 'multi-cluster-test' });
   const producer = await client.producer();
   try {
     await producer.send([{ topic, partition: undefined, records: events.map((event) => ({ key: Buffer.from(event.key), value: Buffer.from(JSON.stringify(event)) })) }]);
@@ -125,9 +118,9 @@ function expectExactlyOnce(collected: readonly Event[], produced: readonly Event
 describe('MultiClusterKafkaSource on two real clusters', () => {
   it('reads one stream from both clusters; a restore at another parallelism goes on at each cluster\'s own offsets', { timeout: 240_000 }, async () => {
     const { topic, writeMetadata, params, seen } = setting('both');
-    for (const cluster of clusters) await createTopic([cluster.address], topic, PARTITIONS);
+    await kafka.createTopic(topic, PARTITIONS);
     writeMetadata(['a', 'b']);
-    const first = [...(await produce(clusters[0], topic, 'a1', 300)), ...(await produce(clusters[1], topic, 'b1', 200))];
+    const first = [...(await produce(0, topic, 'a1', 300)), ...(await produce(1, topic, 'b1', 200))];
 
     const job = startJob(params(2));
     await waitForIds(seen, first.map((event) => event.id));
@@ -138,7 +131,7 @@ describe('MultiClusterKafkaSource on two real clusters', () => {
     expect(savepoint, stopped.stopped?.reason).toBeDefined();
 
     // Different counts per cluster: offsets swapped between clusters, or restarted at the earliest, would show.
-    const second = [...(await produce(clusters[0], topic, 'a2', 50)), ...(await produce(clusters[1], topic, 'b2', 120))];
+    const second = [...(await produce(0, topic, 'a2', 50)), ...(await produce(1, topic, 'b2', 120))];
     const restored = startJob(params(3), savepoint);
     await waitForIds(seen, second.map((event) => event.id));
     const again = await restored.stop();
@@ -148,25 +141,25 @@ describe('MultiClusterKafkaSource on two real clusters', () => {
 
   it('Done-when 4: a cluster added to the watched file is read, removed is read no more, re-added resumes at its retained offsets; no restart', { timeout: 240_000 }, async () => {
     const { topic, writeMetadata, params, seen } = setting('add-remove');
-    for (const cluster of clusters) await createTopic([cluster.address], topic, PARTITIONS);
+    await kafka.createTopic(topic, PARTITIONS);
     writeMetadata(['a']);
     const produced: Event[] = [];
-    const b0 = await produce(clusters[1], topic, 'b0', 40); // on b before the job reads b: read from the earliest when b is added
-    produced.push(...b0, ...(await produce(clusters[0], topic, 'a0', 60)));
+    const b0 = await produce(1, topic, 'b0', 40); // on b before the job reads b: read from the earliest when b is added
+    produced.push(...b0, ...(await produce(0, topic, 'a0', 60)));
     const job = startJob(params(2));
     await waitForIds(seen, produced.filter((event) => event.id.startsWith('a0')).map((event) => event.id));
     expect(seen().some((id) => id.startsWith('b0')), 'b is not in the metadata yet').toBe(false);
 
     writeMetadata(['a', 'b']);
-    produced.push(...(await produce(clusters[1], topic, 'b1', 50)));
+    produced.push(...(await produce(1, topic, 'b1', 50)));
     await waitForIds(seen, [...b0, ...produced.filter((event) => event.id.startsWith('b1'))].map((event) => event.id));
 
     writeMetadata(['a']);
     // The change applies at each subtask's next barrier (file polled every 100 ms, checkpoints every 200 ms).
     await sleep(3_000);
-    const whileRemoved = await produce(clusters[1], topic, 'b2', 30);
+    const whileRemoved = await produce(1, topic, 'b2', 30);
     produced.push(...whileRemoved);
-    const a1 = await produce(clusters[0], topic, 'a1', 30);
+    const a1 = await produce(0, topic, 'a1', 30);
     produced.push(...a1);
     await waitForIds(seen, a1.map((event) => event.id));
     await sleep(2_000);
@@ -180,40 +173,31 @@ describe('MultiClusterKafkaSource on two real clusters', () => {
     expectExactlyOnce(stopped.outputs.get('events') as Event[], produced);
   });
 
-  it('a cluster whose broker is stopped (SIGSTOP) or killed and restarted neither fails nor stalls the job; its records arrive after it returns', { timeout: 300_000 }, async () => {
+  it('a cluster whose broker is stopped (SIGSTOP) neither fails nor stalls the job; its records arrive after it returns', { timeout: 300_000 }, async () => {
     const { topic, writeMetadata, params, seen } = setting('outage');
-    for (const cluster of clusters) await createTopic([cluster.address], topic, PARTITIONS);
+    await kafka.createTopic(topic, PARTITIONS);
     writeMetadata(['a', 'b']);
     const produced: Event[] = [];
-    produced.push(...(await produce(clusters[0], topic, 'a0', 50)), ...(await produce(clusters[1], topic, 'b0', 50)));
+    produced.push(...(await produce(0, topic, 'a0', 50)), ...(await produce(1, topic, 'b0', 50)));
     const job = startJob(params(2));
     await waitForIds(seen, produced.map((event) => event.id));
 
     // b stops answering (its JVM frozen) for a few seconds: a goes on meanwhile.
-    const pid = brokerPid(clusters[1]);
-    expect(pid, 'cluster b has no broker process').toBeDefined();
-    process.kill(pid!, 'SIGSTOP');
+    const paused = await kafka.beginOutage(1, 'pause');
     try {
-      const during = await produce(clusters[0], topic, 'a1', 40);
+      const during = await produce(0, topic, 'a1', 40);
       produced.push(...during);
       await waitForIds(seen, during.map((event) => event.id), 15_000);
       await sleep(3_000);
     } finally {
-      process.kill(pid!, 'SIGCONT');
+      await paused.end();
     }
-    const afterStop = await produce(clusters[1], topic, 'b1', 40);
+    const afterStop = await produce(1, topic, 'b1', 40);
     produced.push(...afterStop);
     await waitForIds(seen, afterStop.map((event) => event.id));
 
-    // b killed and started again on its data: a goes on meanwhile, b's records arrive once it is back.
-    const restart = restartCluster(clusters[1], { graceMs: 0, readyTimeoutMs: 400_000 });
-    const duringRestart = await produce(clusters[0], topic, 'a2', 40);
-    produced.push(...duringRestart);
-    await waitForIds(seen, duringRestart.map((event) => event.id), 30_000);
-    clusters[1] = await restart;
-    const afterRestart = await produce(clusters[1], topic, 'b2', 40);
-    produced.push(...afterRestart);
-    await waitForIds(seen, afterRestart.map((event) => event.id), 90_000);
+    // A killed and restarted cluster: multi-cluster-outage.test.ts (the other cluster's windows fire meanwhile, the
+    // killed one's unread records are counted once after it returns, and nothing read before the kill is read again).
 
     const stopped = await job.stop();
     expect(stopped.restarts, 'the job restarted').toBe(0);

@@ -14,7 +14,7 @@ import { createKafkaClient, type KafkaClient, type KafkaProducer } from '../../s
 import type { ClustersView } from '../../src/connectors/multi-region/cluster-view.ts';
 import { RECORD_ID_HEADER } from '../../src/connectors/multi-region/record-id.ts';
 import { sleep } from '../../src/core/signal.ts';
-import { useKafkaClusters } from '../fixtures/kafka-clusters.ts';
+import { uniqueTopic, useKafkaClusters } from '../fixtures/kafka-clusters.ts';
 import { INPUT, OUTPUT, type CountedEvent, type KeyedEvent, type MigrationJobSpec } from '../fixtures/migration-job.ts';
 import { UNION, type UnionReaderSpec } from '../fixtures/multi-region-union-job.ts';
 import { runWeir } from '../fixtures/weir-process.ts';
@@ -30,6 +30,8 @@ const HOLD_ON_A_MS = 3 * QUIET_MS;
 
 const kafka = useKafkaClusters(2);
 const [A, B] = [0, 1];
+/** The streams' topics: the pool's clusters hold what earlier test files (or an earlier run of this one, watching) wrote. */
+const [IN_TOPIC, OUT_TOPIC] = [uniqueTopic('migration-in'), uniqueTopic('migration-out')];
 const dir = mkdtempSync(join(tmpdir(), 'weir-migration-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -81,7 +83,7 @@ class MovingProducer {
       const events: KeyedEvent[] = KEYS.map((key) => ({ key, seq: (this.written.get(key) ?? 0) + 1 }));
       // A failed send fails the test: a retry here could write a record twice and blame the job for it.
       this.sending = this.clients.get(cluster)!.producer.send([
-        { topic: INPUT, partition: undefined, records: events.map((event) => ({ key: Buffer.from(event.key), value: Buffer.from(JSON.stringify(event)) })) },
+        { topic: IN_TOPIC, partition: undefined, records: events.map((event) => ({ key: Buffer.from(event.key), value: Buffer.from(JSON.stringify(event)) })) },
       ]);
       await this.sending;
       for (const event of events) this.written.set(event.key, event.seq);
@@ -134,16 +136,16 @@ describe('moving a running job from one cluster to another (weir migrate)', () =
   it('loses and doubles nothing per key, never restarts the job, and removes A only once its producer moved and the job read all of it', { timeout: 420_000 }, async () => {
     const started = Date.now();
     const took = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
-    await kafka.createTopic(INPUT, PARTITIONS);
-    await kafka.createTopic(OUTPUT, PARTITIONS);
+    await kafka.createTopic(IN_TOPIC, PARTITIONS);
+    await kafka.createTopic(OUT_TOPIC, PARTITIONS);
     const [idA, idB] = [kafka.ids[A]!, kafka.ids[B]!];
     const metadataFile = join(dir, 'clusters.json');
-    writeFileSync(metadataFile, JSON.stringify(kafka.metadata({ [INPUT]: [{ cluster: idA, topics: [INPUT] }], [OUTPUT]: [{ cluster: idA, topics: [OUTPUT] }] }), null, 2));
+    writeFileSync(metadataFile, JSON.stringify(kafka.metadata({ [INPUT]: [{ cluster: idA, topics: [IN_TOPIC] }], [OUTPUT]: [{ cluster: idA, topics: [OUT_TOPIC] }] }), null, 2));
 
     const producer = new MovingProducer();
     await producer.start();
 
-    const spec: MigrationJobSpec = { metadataFile, groupId: 'migration-job', checkpointIntervalMs: 300 };
+    const spec: MigrationJobSpec = { metadataFile, groupId: uniqueTopic('migration-job'), checkpointIntervalMs: 300 };
     const stop = new AbortController();
     let base: string | undefined;
     const running = runJob({
@@ -205,7 +207,7 @@ describe('moving a running job from one cluster to another (weir migrate)', () =
       const began = migrate.lines[0]!.at;
       process.stderr.write(`[migration] ${steps.map((text, index) => `${text} +${((at[index]! - began) / 1000).toFixed(1)} s`).join(', ')}; producer moved +${((movedAt - began) / 1000).toFixed(1)} s\n`);
       expect(JSON.parse(readFileSync(metadataFile, 'utf8'))).toMatchObject({
-        streams: { [INPUT]: [{ cluster: idB, topics: [INPUT] }], [OUTPUT]: [{ cluster: idB, topics: [OUTPUT] }] },
+        streams: { [INPUT]: [{ cluster: idB, topics: [IN_TOPIC] }], [OUTPUT]: [{ cluster: idB, topics: [OUT_TOPIC] }] },
         migration: { from: idA, to: idB, phase: 'done' },
       });
       const done = await view();
@@ -235,7 +237,7 @@ describe('moving a running job from one cluster to another (weir migrate)', () =
       await until(
         'the job to write every key\'s last record on B',
         async () => {
-          const onB = (await kafka.readCommitted(B, OUTPUT)).map((record) => JSON.parse(record.value!) as CountedEvent);
+          const onB = (await kafka.readCommitted(B, OUT_TOPIC)).map((record) => JSON.parse(record.value!) as CountedEvent);
           const last = new Map<string, number>();
           for (const record of onB) last.set(record.key, Math.max(last.get(record.key) ?? 0, record.seq));
           return KEYS.every((key) => last.get(key) === producer.written.get(key)) ? true : undefined;
@@ -255,14 +257,14 @@ describe('moving a running job from one cluster to another (weir migrate)', () =
 
     // Per cluster, a read_committed reader sees no record twice; the sink wrote on A before the cut-over, on B after.
     for (const index of [A, B]) {
-      const ids = (await kafka.readCommitted(index, OUTPUT)).map((record) => `${record.headers[RECORD_ID_HEADER]} ${record.value}`);
+      const ids = (await kafka.readCommitted(index, OUT_TOPIC)).map((record) => `${record.headers[RECORD_ID_HEADER]} ${record.value}`);
       expect(ids.length, `records on ${kafka.ids[index]}`).toBeGreaterThan(0);
       expect(ids.length - new Set(ids).size, `records on ${kafka.ids[index]} a read_committed reader sees twice`).toBe(0);
     }
     // The union of both, read as a downstream weir job would: every key's sequence once, counted once by the job.
     const unionFile = join(dir, 'union.json');
-    writeFileSync(unionFile, JSON.stringify(kafka.metadata({ [OUTPUT]: [{ cluster: idA, topics: [OUTPUT] }, { cluster: idB, topics: [OUTPUT] }] })));
-    const unionSpec: UnionReaderSpec = { metadataFile: unionFile, stream: OUTPUT, groupId: 'migration-union' };
+    writeFileSync(unionFile, JSON.stringify(kafka.metadata({ [OUTPUT]: [{ cluster: idA, topics: [OUT_TOPIC] }, { cluster: idB, topics: [OUT_TOPIC] }] })));
+    const unionSpec: UnionReaderSpec = { metadataFile: unionFile, stream: OUTPUT, groupId: uniqueTopic('migration-union') };
     const union = (await runJob({ jobModule: UNION_JOB, params: unionSpec, parallelism: 2, logLevel: 'warn' })).outputs.get(UNION) as CountedEvent[];
     process.stderr.write(`[migration] union read after ${took()}\n`);
     const expected = new Map(KEYS.map((key) => [key, oneToN(producer.written.get(key)!)]));
