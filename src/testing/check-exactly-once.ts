@@ -119,7 +119,7 @@ export async function checkExactlyOnce<In, Out>(jobModule: string | URL, options
 
 function firedText(faults: readonly ResolvedFault[]): string {
   const text = faults.map(({ fault, hit, afterMs, fired }) => {
-    const where = hit !== undefined ? ` on pass ${hit}` : afterMs !== undefined ? ` after ${afterMs} ms` : '';
+    const where = hit !== undefined ? ` on pass ${hit}` : afterMs !== undefined && afterMs > 0 ? ` after ${afterMs} ms` : '';
     return `${describeFault(fault)}${where}: ${fired ? 'fired' : 'did not fire'}`;
   });
   return text.length === 0 ? 'none asked for' : text.join('; ');

@@ -25,6 +25,14 @@ export {
 } from './stream-records.ts';
 export { startKafka, stopKafka, restartKafka, type LocalKafka, type StartKafkaOptions } from './kafka/local-kafka.ts';
 export { createTopic } from './kafka/broker.ts';
+export {
+  OperatorHarness,
+  HarnessSnapshot,
+  type HarnessOptions,
+  type HarnessBuilder,
+  type HarnessJobSettings,
+  type TimestampedValue,
+} from './operator-harness.ts';
 export type { TestIo, IoRun, IoRunRequest, IoFaultKind } from './io.ts';
 export { filesIo, publishedRecords, type FilesIoOptions, type FilesIoParams } from './files-io.ts';
 export { kafkaIo, type KafkaIoOptions, type KafkaIoParams, type KafkaTestIo } from './kafka-io.ts';
@@ -46,11 +54,3 @@ export { diffOutputs, formatDiff, type Comparison, type OutputDiff, type KeyDiff
 export { ExactlyOnceViolation, FaultsNotFired } from './errors.ts';
 export { tallyFaults, faultLabel, type CheckReport, type ResolvedFault } from './report.ts';
 export { runWeir, WEIR_BIN, type ProcessOutcome, type RunWeirOptions } from './weir-process.ts';
-export {
-  OperatorHarness,
-  HarnessSnapshot,
-  type HarnessOptions,
-  type HarnessBuilder,
-  type HarnessJobSettings,
-  type TimestampedValue,
-} from './operator-harness.ts';

@@ -126,7 +126,6 @@ describe('the packed weir installed into a fresh project', () => {
   });
 
   test("the project's own vitest tests run its job, and one of its functions in the operator harness", async () => {
-    // By name: the project's weir/testing property tests have tests of their own below.
     const outcome = await run(NPX, ['vitest', 'run', '--reporter=verbose', 'window-job.spec.ts', 'click-count.spec.ts'], app);
     expectSuccess(outcome, 'npx vitest run window-job.spec.ts click-count.spec.ts');
     expect(outcome.stdout).toContain('counts clicks per user per minute');

@@ -7,9 +7,9 @@ import type { Score, WindowTotal } from '../fixtures/installed-app/scores-source
 const JOB = new URL('../fixtures/installed-app/scores-job.ts', import.meta.url);
 const BROKEN_JOB = new URL('../fixtures/installed-app/broken-scores-job.ts', import.meta.url);
 
-/** 5 models, 800 scores at increasing times: 8 windows of 100 ms per model. */
-const input: Score[] = Array.from({ length: 800 }, (_, at) => ({ model: `m${at % 5}`, time: at, score: (at * 7) % 11 }));
-/** About half a second of work per source subtask, with a checkpoint every 30 ms: every protocol point is passed. */
+/** 5 models, 400 scores 10 ms apart: 40 windows of 100 ms per model, firing all through the run. */
+const input: Score[] = Array.from({ length: 400 }, (_, at) => ({ model: `m${at % 5}`, time: at * 10, score: (at * 7) % 11 }));
+/** About 200 ms of work per source subtask, with a checkpoint every 30 ms: every protocol point is passed. */
 const params = { checkpointMs: 30, workMs: 1 };
 const perModel = { perKey: (total: WindowTotal) => total.model };
 
@@ -23,14 +23,14 @@ describe('checkExactlyOnce on a keyed windowed job over files', () => {
         const report = await checkExactlyOnce(JOB, { input, schedule, io: filesIo(), compare: perModel, params });
         reports.push(report);
         expect(report.fired).toBeGreaterThan(0);
-        expect(report.records).toBe(40);
+        expect(report.records).toBe(200);
       }),
       { numRuns: 3, endOnFailure: true },
     );
   });
 
   it('fails a job whose sink writes outside the transaction, naming the keys, the records and the seed', { timeout: 300_000 }, async () => {
-    // A kill once windows have been written: the restarted process writes them again, or overwrites what it wrote.
+    // A kill after windows fired: the restarted job replays them, and its function appends them to the file again.
     const late: FaultSchedule = { io: 'files', faults: [{ kind: 'kill', point: 'user-function', at: 50 }] };
     const failure = await fc
       .assert(
@@ -44,11 +44,15 @@ describe('checkExactlyOnce on a keyed windowed job over files', () => {
         (error: unknown) => error as Error,
       );
     expect(failure, 'the broken job passed').toBeInstanceOf(Error);
-    const message = failure!.message;
-    expect(message).toContain('seed: 1616');
+    // fast-check's report names the seed and the counterexample (the schedule); its cause is the kit's diff.
+    expect(failure!.message).toContain('seed: 1616');
+    expect(failure!.message).toContain('[{"io":"files","faults":[{"kind":"kill","point":"user-function","at":50}]}]');
     expect(failure!.cause).toBeInstanceOf(ExactlyOnceViolation);
-    expect(message).toMatch(/key "m\d": (lost|duplicated|\d+ records? the failure-free run never published)/);
-    expect(message).toContain('"kind":"kill","point":"user-function","at":50');
-    expect(message).toMatch(/kill at user-function .* on pass \d+: fired/);
+    const diff = (failure!.cause as ExactlyOnceViolation).message;
+    // The broken job publishes each total twice (appended, and through its sink): 400 records without faults.
+    expect(diff).toMatch(/^exactly-once violated: the run under faults published \d+ records, the failure-free run 400 records\n/);
+    expect(diff).toMatch(/\n {2}key "m\d": duplicated \d+ records?: \{"model":"m\d","end":\d+,"count":2,"total":\d+\}/);
+    expect(diff).toContain('schedule: kill at user-function (50% into its passes) [files] {"io":"files","faults":[{"kind":"kill","point":"user-function","at":50}]}');
+    expect(diff).toMatch(/faults fired: kill at user-function .* on pass \d+: fired/);
   });
 });
