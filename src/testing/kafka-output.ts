@@ -1,25 +1,29 @@
 /** What a job committed to a topic, as a read_committed consumer sees it: kafkaIo's output. */
 import { randomBytes } from 'node:crypto';
-import { createKafkaClient, type KafkaAdmin, type PartitionFetcher } from '../connectors/kafka/client/index.ts';
+import { createKafkaClient, type PartitionFetcher } from '../connectors/kafka/client/index.ts';
 import { WeirError } from '../core/errors.ts';
-import { sleep } from '../core/signal.ts';
 
 /**
- * Every committed record value of the topic, from the start to its end offsets once they stay put, partition by
- * partition in offset order (records of aborted transactions left out).
+ * Every committed record value of the topic, partition by partition in offset order (records of aborted transactions
+ * left out), read up to the log end offsets of when it is called: a read_committed reader gets there only once every
+ * transaction written before is resolved, so a commit whose markers are not written yet (a broker that just
+ * restarted writes them late) is waited for, never taken for an empty topic.
  */
 export async function readCommitted(brokers: readonly string[], topic: string, timeoutMs = 60_000): Promise<(Buffer | null)[]> {
   const client = createKafkaClient({ brokers, clientId: 'weir-check-output' });
   let fetcher: PartitionFetcher | undefined;
   try {
     const admin = await client.admin();
-    let ends: Map<number, { low: number; high: number }>;
+    let starts: Map<number, { low: number }>;
+    let ends: Map<number, number>;
     try {
-      ends = await settledEnds(admin, topic);
+      starts = await admin.offsetRange(topic);
+      ends = await admin.logEndOffsets(topic);
     } finally {
       await admin.close();
     }
-    const remaining = new Map([...ends].filter(([, { low, high }]) => high > low).map(([partition, { high }]) => [partition, high]));
+    const lowOf = (partition: number): number => starts.get(partition)?.low ?? 0;
+    const remaining = new Map([...ends].filter(([partition, end]) => end > lowOf(partition)));
     const values = new Map<number, (Buffer | null)[]>();
     if (remaining.size === 0) return [];
     let fail: (error: unknown) => void = () => {};
@@ -44,8 +48,8 @@ export async function readCommitted(brokers: readonly string[], topic: string, t
       },
       onFailure: (error) => fail(error),
     });
-    await fetcher.start([...remaining.keys()].map((partition) => ({ topic, partition, offset: ends.get(partition)!.low })));
-    const timer = setTimeout(() => fail(new WeirError(`kafkaIo: reading ${topic} did not reach its end offsets in ${timeoutMs} ms; partitions behind: ${[...remaining.keys()].join(', ')}`)), timeoutMs);
+    await fetcher.start([...remaining.keys()].map((partition) => ({ topic, partition, offset: lowOf(partition) })));
+    const timer = setTimeout(() => fail(new WeirError(`kafkaIo: reading ${topic} did not reach its log end offsets in ${timeoutMs} ms (a transaction still open there ends when its producer's next instance starts, or at the transaction timeout); partitions behind: ${[...remaining.keys()].join(', ')}`)), timeoutMs);
     try {
       await finished;
     } finally {
@@ -56,20 +60,4 @@ export async function readCommitted(brokers: readonly string[], topic: string, t
     await fetcher?.close().catch(() => {});
     await client.close();
   }
-}
-
-/**
- * The topic's read_committed end offsets once they stay put: the last stable offset moves only when a committed
- * transaction's markers are written, a moment after its commit returned.
- */
-async function settledEnds(admin: KafkaAdmin, topic: string): Promise<Map<number, { low: number; high: number }>> {
-  const key = (ends: Map<number, { high: number }>): string => [...ends].map(([partition, { high }]) => `${partition}:${high}`).sort().join(',');
-  let ends = await admin.offsetRange(topic);
-  for (let unchanged = 0; unchanged < 2; ) {
-    await sleep(250);
-    const next = await admin.offsetRange(topic);
-    unchanged = key(next) === key(ends) ? unchanged + 1 : 0;
-    ends = next;
-  }
-  return ends;
 }

@@ -67,8 +67,16 @@ export interface KafkaAdmin {
   topics(): Promise<string[]>;
   /** Every partition of the topics; a topic that does not exist fails with its name. */
   partitionsOf(topics: readonly string[]): Promise<TopicPartition[]>;
-  /** The first and the next-to-be-written offset of every partition of a topic. */
+  /**
+   * The first offset and the read_committed end (the last stable offset) of every partition of a topic: `high` stops
+   * at the first record of a transaction still open, and moves past a committed one once its markers are written.
+   */
   offsetRange(topic: string): Promise<Map<number, { low: number; high: number }>>;
+  /**
+   * The log end offset (high watermark) of every partition of a topic: past every record written, in open
+   * transactions too. A read_committed reader that reaches it has seen every transaction written so far resolved.
+   */
+  logEndOffsets(topic: string): Promise<Map<number, number>>;
   /** Per partition, the first offset whose timestamp is at or after `timestamp` (the end when there is none). */
   offsetsAt(topic: string, timestamp: number): Promise<Map<number, number>>;
   /** The group's committed offsets of a topic's partitions; partitions without one are left out. */

@@ -1,7 +1,8 @@
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { kafkajs } from './load.ts';
 import type { CommittedPosition, KafkaAdmin, TopicPartition } from '../interface.ts';
 import { retryingKafkaErrors } from './retry.ts';
+import { logEndOffsets } from './log-end-offsets.ts';
 import { WeirError } from '../../../../core/errors.ts';
 import { createLogger } from '../../../../observe/logger.ts';
 import { sleep } from '../../../../core/signal.ts';
@@ -13,6 +14,7 @@ export class KafkajsAdmin implements KafkaAdmin {
   constructor(
     private readonly admin: Admin,
     private readonly brokers: readonly string[],
+    private readonly kafka: Kafka,
   ) {}
 
   async topics(): Promise<string[]> {
@@ -31,6 +33,10 @@ export class KafkajsAdmin implements KafkaAdmin {
   async offsetRange(topic: string): Promise<Map<number, { low: number; high: number }>> {
     const offsets = await retryingKafkaErrors(() => this.admin.fetchTopicOffsets(topic));
     return new Map(offsets.map(({ partition, low, high }) => [partition, { low: Number(low), high: Number(high) }]));
+  }
+
+  async logEndOffsets(topic: string): Promise<Map<number, number>> {
+    return retryingKafkaErrors(() => logEndOffsets(this.kafka, topic));
   }
 
   async offsetsAt(topic: string, timestamp: number): Promise<Map<number, number>> {

@@ -49,7 +49,7 @@ export class KafkajsClient implements KafkaClient {
   async admin(): Promise<KafkajsAdmin> {
     const admin = this.kafka.admin();
     await admin.connect();
-    return new KafkajsAdmin(admin, this.brokers);
+    return new KafkajsAdmin(admin, this.brokers, this.kafka);
   }
 
   async fetcher(options: FetcherOptions): Promise<PartitionFetcher> {
