@@ -10,10 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sleep } from '../../src/core/signal.ts';
 import { createKafkaClient, type KafkaRecordView } from '../../src/connectors/kafka/client/index.ts';
 import { brokerPid } from '../../src/testing/kafka/broker.ts';
-import { checkExactlyOnce, decodeEvent, encodeRecord, events, kafkaIo, type FaultSchedule, type KafkaIoParams } from '../../src/testing/index.ts';
-import type { KeyWindowTotal } from '../fixtures/testing-kit/kafka-scores-job.ts';
-
-const JOB = new URL('../fixtures/testing-kit/kafka-scores-job.ts', import.meta.url);
+import { decodeEvent, encodeRecord, events, kafkaIo, type KafkaIoParams } from '../../src/testing/index.ts';
 
 const io = kafkaIo();
 const scratch = mkdtempSync(join(tmpdir(), 'weir-kafka-io-'));
@@ -120,24 +117,5 @@ describe('kafkaIo', () => {
     const given = kafkaIo({ brokers: '127.0.0.1:1' });
     expect(given.faultKinds).toEqual([]);
     expect(() => kafkaIo({ inputPartitions: 0 })).toThrow(/inputPartitions/);
-  });
-});
-
-describe('checkExactlyOnce over kafkaIo', () => {
-  // 4 keys, 300 events out of order within 200 ms (some duplicated, a few idle gaps): about 40 windows of a second.
-  const [input] = fc.sample(events({ keys: 4, count: 300, maxOutOfOrderMs: 200, duplicateShare: 0.05, idleShare: 0.02 }), { numRuns: 1, seed: 16 });
-  const params = { maxOutOfOrderMs: 200, checkpointMs: 50, workMs: 3 };
-  const schedules: FaultSchedule[] = [
-    { io: 'kafka', faults: [{ kind: 'broker-restart', point: 'mid-publish', at: 30 }] },
-    { io: 'kafka', faults: [{ kind: 'kill', point: 'user-function', at: 20 }, { kind: 'broker-restart', point: 'before-publish', at: 50 }] },
-    { io: 'kafka', faults: [{ kind: 'cluster-outage', point: 'async-snapshot', at: 40 }] },
-  ];
-
-  it('finds the keyed windowed job exactly-once under broker restarts, a kill and an outage of its own broker', { timeout: 600_000 }, async () => {
-    for (const schedule of schedules) {
-      const report = await checkExactlyOnce(JOB, { input: input!, schedule, io, compare: { perKey: (total) => (total as KeyWindowTotal).key }, params, timeoutMs: 300_000 });
-      expect(report.faults.map(({ fault, fired }) => `${fault.kind}: ${fired}`)).toEqual(schedule.faults.map(({ kind }) => `${kind}: true`));
-      expect(report.records).toBeGreaterThan(30);
-    }
   });
 });
