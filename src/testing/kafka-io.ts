@@ -129,8 +129,11 @@ async function prepareRun<In, Out>(
 ): Promise<IoRun<Out>> {
   const run = `weir-check-${runName.replace(/[^A-Za-z0-9._-]/g, '-')}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const params: KafkaIoParams = { brokers, inputTopic: `${run}-in`, outputTopic: `${run}-out`, groupId: `${run}-group`, transactionalIdPrefix: run };
-  await createTopic(brokers, params.inputTopic, options.inputPartitions ?? parallelism);
-  await createTopic(brokers, params.outputTopic, options.outputPartitions ?? parallelism);
+  // Records carry their events' times as CreateTime, often days or years back: under the broker's default retention
+  // (by time) it would delete them at its next retention check, in the middle of a run.
+  const keepForever = { 'retention.ms': '-1' };
+  await createTopic(brokers, params.inputTopic, options.inputPartitions ?? parallelism, keepForever);
+  await createTopic(brokers, params.outputTopic, options.outputPartitions ?? parallelism, keepForever);
   await produceInput(brokers, params.inputTopic, input, options);
   const decode = options.decode ?? ((value: Buffer) => JSON.parse(value.toString('utf8')) as Out);
   return {

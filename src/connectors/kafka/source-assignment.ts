@@ -1,6 +1,9 @@
 import type { ReaderOutput, SourceOutput } from '../source.ts';
 import { partitionKey, type KafkaAdmin, type PartitionOffset, type TopicPartition } from './client/index.ts';
 import { ownerOf, type KafkaSourceOptions } from './source.ts';
+import { createLogger } from '../../observe/logger.ts';
+
+const log = createLogger(undefined, { component: 'kafka-source' });
 
 export interface OwnedPartition<T> {
   readonly tp: TopicPartition;
@@ -38,7 +41,11 @@ export class SourceAssignment<T> {
         const key = partitionKey(tp);
         const { low, high } = range.get(tp.partition)!;
         // Restored positions win; a position the broker no longer has (retention deleted it) starts at the earliest.
-        const next = Math.max(this.restored?.get(key) ?? starts.get(tp.partition) ?? low, low);
+        const wanted = this.restored?.get(key) ?? starts.get(tp.partition) ?? low;
+        const next = Math.max(wanted, low);
+        if (wanted < low) {
+          log.warn({ partition: key, position: wanted, earliest: low }, `records ${wanted} to ${low - 1} of ${key} are gone (deleted by the topic's retention): reading from ${low}`);
+        }
         this.owned.set(key, { tp, next, stopAt: high, output: undefined });
       }
     }

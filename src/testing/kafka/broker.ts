@@ -117,6 +117,10 @@ function writeConfig(cluster: Cluster, extra: Readonly<Record<string, string | n
     'group.initial.rebalance.delay.ms': 0,
     // Tests and benchmarks create their topics explicitly (with their partition counts); a typo must not create a topic.
     'auto.create.topics.enable': false,
+    // Test records carry event times as CreateTime, often long past: time-based retention (7 days by default) would
+    // delete them at a retention check in the middle of a run, and a reader would find them gone. The data dir is a
+    // temp dir that goes with the broker, so nothing needs retention here.
+    'log.retention.ms': -1,
     // After a crash (SIGKILL), the restarted broker cannot register until the controller expires its old session:
     // 9 s by default, 4 s here. Heartbeats go over loopback to the same JVM, so a shorter session is not a fencing risk.
     'broker.session.timeout.ms': 4_000,
