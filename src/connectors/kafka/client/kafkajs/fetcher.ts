@@ -6,6 +6,9 @@ import { createLogger } from '../../../../observe/logger.ts';
 
 const log = createLogger(undefined, { component: 'kafka-source' });
 
+/** How long the broker holds a fetch that finds nothing new before it answers it empty (a long poll). */
+export const FETCH_MAX_WAIT_MS = 100;
+
 /**
  * Fetching of assigned partitions on kafkajs, which only consumes through a consumer group: each start has a reader
  * group of its own in which the consumer is the only member (see reader-groups.ts), and an assigner that hands it
@@ -41,7 +44,7 @@ export class KafkajsFetcher implements PartitionFetcher {
     const consumer: Consumer = this.client.kafka.consumer({
       groupId,
       readUncommitted: this.options.readUncommitted,
-      maxWaitTimeInMs: 100,
+      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
       sessionTimeout: READER_SESSION_TIMEOUT_MS,
       partitionAssigners: [ownedPartitionsAssigner(from)],
       // kafkajs's default retries, and no restart once this fetcher let the consumer go: a disconnect while kafkajs
