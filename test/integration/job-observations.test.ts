@@ -13,6 +13,9 @@ import { metricNamesServed, readmeMetricNames } from '../fixtures/metric-names.t
 const JOB = fileURLToPath(new URL('../fixtures/observed-job.ts', import.meta.url));
 const DASHBOARD = new URL('../../ops/grafana/weir-dashboard.json', import.meta.url);
 const EVENTS = 4_000;
+/** Readings the job's timestamp assigner rejects (every 500th from the 250th): dead letters. */
+const BAD = 8;
+const GOOD = EVENTS - BAD;
 const dirs = workDirs('weir-observed-');
 
 type CheckpointsAnswer = {
@@ -115,7 +118,7 @@ beforeAll(async () => {
       sourceBackPressure = Math.max(sourceBackPressure, vertex(graph, 'held-readings').backPressuredTimeMsPerSecond);
       sinkBackPressure = Math.max(sinkBackPressure, vertex(graph, 'slow-sink').backPressuredTimeMsPerSecond);
       const sinkIn = operatorOf(graph, 'window-counts').recordsIn;
-      if (operatorOf(graph, 'held-readings').recordsOut === EVENTS && operatorOf(graph, 'slow-sink').recordsIn === EVENTS && sinkIn > 0 && sinkIn === lines && checkpoints.counts.completed >= 3) break;
+      if (operatorOf(graph, 'held-readings').recordsOut === GOOD && operatorOf(graph, 'slow-sink').recordsIn === GOOD && sinkIn > 0 && sinkIn === lines && checkpoints.counts.completed >= 3) break;
     }
     // The history against the directory: looked at until no checkpoint completed in between.
     const root = checkpointDir;
@@ -139,7 +142,7 @@ describe("a running job's routes and metrics (weir run --http-port)", () => {
   it('GET /job/graph: records in and out equal the input at the source and what the sink wrote', () => {
     const { graph, publishedLines: lines } = observed;
     expect(graph.vertices.map((v) => [v.name, v.parallelism])).toEqual([
-      ['held-readings', 1],
+      ['held-readings -> dead-letters', 1],
       ['count-per-window -> window-counts', 1],
       ['slow-sink', 1],
     ]);
@@ -147,9 +150,12 @@ describe("a running job's routes and metrics (weir run --http-port)", () => {
       { from: 0, to: 1, partitioning: 'hash' },
       { from: 0, to: 2, partitioning: 'rebalance' },
     ]);
-    expect(vertex(graph, 'held-readings')).toMatchObject({ recordsOut: EVENTS });
-    expect(vertex(graph, 'count-per-window')).toMatchObject({ recordsIn: EVENTS });
-    expect(vertex(graph, 'slow-sink')).toMatchObject({ recordsIn: EVENTS });
+    // Every reading but the dead letters leaves the source, on each of its two edges.
+    expect(vertex(graph, 'held-readings')).toMatchObject({ recordsOut: GOOD });
+    expect(vertex(graph, 'count-per-window')).toMatchObject({ recordsIn: GOOD });
+    expect(vertex(graph, 'slow-sink')).toMatchObject({ recordsIn: GOOD });
+    // The dead letters' sink is chained to the source (a side output): in its vertex, not out of it.
+    expect(operatorOf(graph, 'dead-letters').recordsIn).toBe(BAD);
     expect(operatorOf(graph, 'window-counts').recordsIn).toBe(lines);
     // A window per key and 100 ms of event time, all but the last (the watermark stops short of it) fired.
     expect(lines).toBe(4 * (EVENTS / 10) - 4);
@@ -190,13 +196,18 @@ describe("a running job's routes and metrics (weir run --http-port)", () => {
     expect(checkpoints.counts.completed).toBe(checkpoints.history.filter((entry) => entry.status === 'completed').length);
   });
 
-  it('GET /job/dead-letters: none from a source without bad records', () => {
-    expect(observed.deadLetters).toEqual({ total: 0, operators: [{ operatorId: 'readings', operator: 'held-readings', count: 0 }], byReason: [] });
+  it('GET /job/dead-letters: counts per source and reason', () => {
+    expect(observed.deadLetters).toEqual({
+      total: BAD,
+      operators: [{ operatorId: 'readings', operator: 'held-readings', count: BAD }],
+      byReason: [{ operatorId: 'readings', operator: 'held-readings', reason: 'BadRecordError', count: BAD }],
+    });
   });
 
   it('serves the same numbers as weir_* metrics', () => {
     const { metrics } = observed;
-    expect(metrics).toMatch(new RegExp(`^weir_operator_records_out_total\\{job="observed",operator="held-readings",operator_id="readings",subtask="0"\\} ${EVENTS}$`, 'm'));
+    expect(metrics).toMatch(new RegExp(`^weir_operator_records_out_total\\{job="observed",operator="held-readings",operator_id="readings",subtask="0"\\} ${GOOD}$`, 'm'));
+    expect(metrics).toMatch(new RegExp(`^weir_dead_letters_total\\{job="observed",operator="held-readings",operator_id="readings",reason="BadRecordError"\\} ${BAD}$`, 'm'));
     const backpressured = /^weir_operator_backpressured_time_seconds_total\{job="observed",operator="held-readings",operator_id="readings",subtask="0"\} (\S+)$/m.exec(metrics)?.[1];
     expect(Number(backpressured)).toBeGreaterThan(0.1);
     const completed = Number(/^weir_checkpoints_completed_total\{job="observed"\} (\d+)$/m.exec(metrics)?.[1]);
