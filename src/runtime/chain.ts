@@ -324,6 +324,8 @@ export class OperatorChain {
     for (const member of this.members) {
       const { recordsIn, recordsOut } = member.counters;
       this.stats.publishRecords(member.statsSlot, recordsIn, recordsOut, member.operator?.lateRecordsDropped ?? 0);
+      const state = member.keyedState;
+      if (state !== undefined) this.stats.publishStateCache(member.statsSlot, state.cacheHits, state.cacheMisses);
     }
   }
 

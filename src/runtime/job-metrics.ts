@@ -39,6 +39,13 @@ export function registerJobMetrics(registry: Registry, observations: JobObservat
   operatorFamily('gauge', 'weir_operator_current_input_watermark_milliseconds', 'The last watermark an operator subtask received (absent before the first)', (s) => s.inputWatermark);
   operatorFamily('gauge', 'weir_operator_current_output_watermark_milliseconds', 'The last watermark an operator subtask emitted (absent before the first)', (s) => s.outputWatermark);
 
+  const keyed = (s: SubtaskObservation): boolean => s.stateCacheHits + s.stateCacheMisses > 0;
+  operatorFamily('counter', 'weir_state_cache_hits_total', "Keyed state reads the operator subtask's state cache answered", (s) => (keyed(s) ? s.stateCacheHits : null));
+  operatorFamily('counter', 'weir_state_cache_misses_total', "Keyed state reads that went to the operator subtask's LMDB store", (s) => (keyed(s) ? s.stateCacheMisses : null));
+  operatorFamily('gauge', 'weir_state_cache_hit_ratio', "Share of the operator subtask's keyed state reads the cache answered, since it started", (s) =>
+    keyed(s) ? s.stateCacheHits / (s.stateCacheHits + s.stateCacheMisses) : null,
+  );
+
   scrapedFamily(registry, 'counter', 'weir_dead_letters_total', "Records a source sent to its dead letters, by reason (the rejecting error's name)", ['job', 'operator', 'operator_id', 'reason'], () => {
     const { job, deadLetters } = observations.snapshot();
     return deadLetters.map(({ operator, operatorId, reason, count }) => ({ labels: { job: job.name ?? '', operator, operator_id: operatorId, reason }, value: count }));

@@ -31,6 +31,9 @@ export interface SubtaskObservation {
   readonly outputWatermark: number | null;
   readonly lateRecordsDropped: number;
   readonly deadLetters: number;
+  /** Keyed state reads the state cache answered, and those that read LMDB (0 for operators without keyed state). */
+  readonly stateCacheHits: number;
+  readonly stateCacheMisses: number;
 }
 
 /** One operator (a node of the job graph) with its subtasks. */
@@ -63,7 +66,7 @@ export interface VertexObservation {
   /** The slowest subtask's. */
   readonly inputWatermark: number | null;
   readonly outputWatermark: number | null;
-  readonly subtasks: readonly (Omit<SubtaskObservation, 'lateRecordsDropped' | 'deadLetters'>)[];
+  readonly subtasks: readonly Omit<SubtaskObservation, 'lateRecordsDropped' | 'deadLetters' | 'stateCacheHits' | 'stateCacheMisses'>[];
 }
 
 export interface EdgeObservation {

@@ -148,6 +148,8 @@ export class JobObservations {
         outputWatermark: watermarkValue(stats.outputWatermark(slot)),
         lateRecordsDropped: stats.lateRecordsDropped(slot),
         deadLetters: stats.deadLetters(slot),
+        stateCacheHits: stats.stateCacheHits(slot),
+        stateCacheMisses: stats.stateCacheMisses(slot),
       });
     });
     return nodes.map((node, index) => ({

@@ -19,8 +19,11 @@ const FIELD = {
   alignmentCheckpointId: 10,
   alignmentMs: 11,
   deadLetters: 12,
+  /** Keyed state reads the state cache answered, and those that read LMDB. */
+  stateCacheHits: 13,
+  stateCacheMisses: 14,
 } as const;
-const NODE_FIELDS = 13;
+const NODE_FIELDS = 15;
 
 /** What a subtask waits for, when it waits. */
 export type WaitKind = 'idle' | 'backpressured';
@@ -103,6 +106,20 @@ export class StatsBoard {
 
   lateRecordsDropped(slot: number): number {
     return this.field(slot, FIELD.lateRecordsDropped);
+  }
+
+  publishStateCache(slot: number, hits: number, misses: number): void {
+    const at = slot * NODE_FIELDS;
+    this.fields[at + FIELD.stateCacheHits] = hits;
+    this.fields[at + FIELD.stateCacheMisses] = misses;
+  }
+
+  stateCacheHits(slot: number): number {
+    return this.field(slot, FIELD.stateCacheHits);
+  }
+
+  stateCacheMisses(slot: number): number {
+    return this.field(slot, FIELD.stateCacheMisses);
   }
 
   addDeadLetter(slot: number): void {

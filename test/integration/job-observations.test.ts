@@ -212,6 +212,11 @@ describe("a running job's routes and metrics (weir run --http-port)", () => {
     expect(Number(backpressured)).toBeGreaterThan(0.1);
     const completed = Number(/^weir_checkpoints_completed_total\{job="observed"\} (\d+)$/m.exec(metrics)?.[1]);
     expect(completed).toBeGreaterThanOrEqual(observed.checkpoints.counts.completed);
+    // The window keeps keyed state: its reads are counted; a sink without keyed state has no cache series.
+    const cache = (family: string): number => Number(new RegExp(`^${family}\\{job="observed",operator="count-per-window",operator_id="count-per-window",subtask="0"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(cache('weir_state_cache_hits_total') + cache('weir_state_cache_misses_total')).toBeGreaterThan(0);
+    expect(cache('weir_state_cache_hit_ratio')).toBeCloseTo(cache('weir_state_cache_hits_total') / (cache('weir_state_cache_hits_total') + cache('weir_state_cache_misses_total')), 6);
+    expect(metrics).not.toMatch(/^weir_state_cache_hit_ratio\{[^}]*operator="slow-sink"/m);
     expect(metrics).toMatch(/^nodejs_heap_size_used_bytes /m);
   });
 
