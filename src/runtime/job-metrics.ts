@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, type Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { PhysicalPlan } from './planner.ts';
 import type { Deployment } from './deployment.ts';
 import type { StatsBoard } from './stats-board.ts';
@@ -15,7 +15,7 @@ type OperatorLabel = (typeof OPERATOR_LABELS)[number];
  * Registered before the job is planned, so that /metrics answers from the start.
  */
 export function registerJobMetrics(registry: Registry, observations: JobObservations): void {
-  collectDefaultMetrics({ register: registry });
+  registerProcessMetrics(registry);
   const perSubtask = (pick: (subtask: SubtaskObservation) => number | null): Sample<OperatorLabel>[] => {
     const { job, operators } = observations.snapshot();
     return operators.flatMap((operator) =>
@@ -50,6 +50,20 @@ export function registerJobMetrics(registry: Registry, observations: JobObservat
     const { job, deadLetters } = observations.snapshot();
     return deadLetters.map(({ operator, operatorId, reason, count }) => ({ labels: { job: job.name ?? '', operator, operator_id: operatorId, reason }, value: count }));
   });
+}
+
+let processMetrics: Registry | undefined;
+
+/**
+ * prom-client's default process and Node.js metrics, made once per process and shared by every job's registry: each
+ * set starts observers (GC, event-loop delay) that are never stopped, and a process may run many jobs (tests).
+ */
+function registerProcessMetrics(registry: Registry): void {
+  if (processMetrics === undefined) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  for (const { name } of processMetrics.getMetricsAsArray()) registry.registerMetric(processMetrics.getSingleMetric(name)!);
 }
 
 /** Records in flight per channel, read from the stats board (a channel is no operator: its own family). */

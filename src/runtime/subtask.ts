@@ -37,6 +37,8 @@ type Notice = { readonly kind: 'complete' | 'abort' | 'stop'; readonly checkpoin
 
 /** How long a subtask runs before it lets the event loop deliver messages and run other subtasks. */
 const SLICE_MS = 4;
+/** How often a source subtask reports its splits' watermarks (the job's watermark route), at most. */
+const SPLIT_REPORT_MS = 250;
 /** How long a source subtask too far ahead of its alignment group waits before it looks again. */
 const ALIGNMENT_PAUSE_MS = 5;
 
@@ -242,6 +244,7 @@ export class SourceSubtask extends Subtask {
   private readonly watermarks: SourceWatermarks<unknown>;
   private readonly output: ReaderOutput<unknown>;
   private lastWatermarkAt = Number.NEGATIVE_INFINITY;
+  private splitsReportedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     chain: OperatorChain,
@@ -310,7 +313,9 @@ export class SourceSubtask extends Subtask {
     if (now - this.lastWatermarkAt < this.watermarkIntervalMs) return;
     this.lastWatermarkAt = now;
     this.watermarks.emitPeriodic(this.progress);
-    // At the watermark interval, not per record; the status outbox sends only changes, at most every 250 ms.
+    // Not per poll (a watermark interval of 0 emits at every one): the route needs no more than the outbox sends.
+    if (now - this.splitsReportedAt < SPLIT_REPORT_MS) return;
+    this.splitsReportedAt = now;
     this.chain.headContext.reportStatus?.(SPLIT_WATERMARKS_STATUS, this.watermarks.splitWatermarks());
   }
 
