@@ -92,6 +92,7 @@ export class OperatorChain {
   readonly headWatermark: PushWatermark;
   readonly headCounters: Counters;
   private readonly members: ChainMember[] = [];
+  private deadLetters = 0;
 
   constructor(
     graph: LogicalGraph,
@@ -317,7 +318,7 @@ export class OperatorChain {
 
   /** The source sent a record to its dead letters. */
   countDeadLetter(): void {
-    this.stats.addDeadLetter(this.members[0]!.statsSlot);
+    this.stats.publishDeadLetters(this.members[0]!.statsSlot, ++this.deadLetters);
   }
 
   publishStats(): void {

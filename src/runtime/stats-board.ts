@@ -122,8 +122,9 @@ export class StatsBoard {
     return this.field(slot, FIELD.stateCacheMisses);
   }
 
-  addDeadLetter(slot: number): void {
-    this.fields[slot * NODE_FIELDS + FIELD.deadLetters]! += 1;
+  /** The source subtask's dead letters in this attempt (like records in/out, a restarted subtask counts from 0). */
+  publishDeadLetters(slot: number, count: number): void {
+    this.fields[slot * NODE_FIELDS + FIELD.deadLetters] = count;
   }
 
   deadLetters(slot: number): number {
