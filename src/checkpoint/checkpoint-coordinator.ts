@@ -5,6 +5,7 @@ import { CheckpointScheduler, type CheckpointSettings, type SchedulerAction } fr
 import { filesOf, storageAt, withKeyedFiles, subtaskIndexOfTask, type Barrier, type CheckpointTarget, type JobCheckpointState, type OperatorSubtaskState, type SubtaskSnapshot } from './snapshot-state.ts';
 import { CheckpointTakenError } from './storage.ts';
 import { faultPoint } from '../core/fault-points.ts';
+import type { CheckpointHistory } from './checkpoint-history.ts';
 import { describeError } from '../core/errors.ts';
 
 export interface CheckpointCoordinatorOptions {
@@ -29,6 +30,10 @@ export interface CheckpointCoordinatorOptions {
   /** Sends to every worker. */
   readonly send: (message: CheckpointNotice) => void;
   readonly log: Logger;
+  /** The job's checkpoint statistics, kept across attempts (the job's observations read them). */
+  readonly history?: CheckpointHistory;
+  /** The slowest subtask's barrier alignment for a checkpoint, in ms (read from the stats board when it completes). */
+  readonly alignmentOf?: (checkpointId: number) => number;
 }
 
 /** A completed savepoint: where it is, for `--from-savepoint`. */
@@ -151,6 +156,7 @@ export class CheckpointCoordinator {
     this.barriers.set(checkpointId, barrier);
     this.acks.set(checkpointId, new Map());
     if (this.finalWaiter !== undefined && this.finalWaiter.checkpointId === undefined && !savepoint) this.finalWaiter.checkpointId = checkpointId;
+    this.options.history?.triggered(checkpointId, barrier.kind, this.scheduler.table.get(checkpointId)?.triggeredAt ?? Date.now());
     this.options.log.debug({ checkpointId, savepoint }, 'checkpoint triggered');
     this.options.send({ type: 'trigger', barrier });
   }
@@ -179,6 +185,11 @@ export class CheckpointCoordinator {
       return this.abort(checkpointId, `it could not be completed: ${describeError(error)}`);
     }
     this.barriers.delete(checkpointId);
+    this.options.history?.completed(checkpointId, Date.now(), {
+      ...stateSizes(state),
+      alignmentMs: this.options.alignmentOf?.(checkpointId) ?? 0,
+      path: join(root, jobId, `chk-${checkpointId}`),
+    });
     // The checkpoint is complete from here on; a crash now must still publish its epoch (the restore does).
     faultPoint('before-publish');
     if (!savepoint) {
@@ -202,6 +213,7 @@ export class CheckpointCoordinator {
     const barrier = this.barriers.get(checkpointId);
     this.acks.delete(checkpointId);
     this.barriers.delete(checkpointId);
+    this.options.history?.failed(checkpointId, Date.now(), reason);
     this.options.log.warn({ checkpointId, reason }, `checkpoint ${checkpointId} aborted: ${reason}`);
     if (barrier !== undefined) {
       await storageAt(barrier.target)
@@ -238,4 +250,18 @@ export class CheckpointCoordinator {
     }
     return { jobName: this.options.jobName, runId: this.options.runId, maxParallelism: plan.maxParallelism, operators };
   }
+}
+
+/** The bytes of every file a checkpoint's state names, in all and per operator (a file shared by two counts in both). */
+function stateSizes(state: JobCheckpointState): { sizeBytes: number; bytesByOperator: Record<string, number> } {
+  const bytesByOperator: Record<string, number> = {};
+  for (const [operatorId, operator] of Object.entries(state.operators)) {
+    const files = new Map<string, number>();
+    for (const subtask of operator.subtasks) {
+      for (const ref of subtask.keyed ?? []) files.set(ref.file.path, ref.file.bytes);
+      for (const file of subtask.files ?? []) files.set(file.path, file.bytes);
+    }
+    bytesByOperator[operatorId] = [...files.values()].reduce((sum, bytes) => sum + bytes, 0);
+  }
+  return { sizeBytes: filesOf(state).reduce((sum, file) => sum + file.bytes, 0), bytesByOperator };
 }

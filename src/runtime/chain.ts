@@ -4,7 +4,7 @@ import type { OperatorContext, OperatorOutput, RecordTime, StreamOperator } from
 import type { LmdbKeyedStateBackend } from '../state/lmdb-backend.ts';
 import type { PhysicalPlan, PlannedNode, Vertex } from './planner.ts';
 import type { RecordWriter } from './record-writer.ts';
-import type { StatsBoard } from './stats-board.ts';
+import { epochNow, type StatsBoard, type WaitKind } from './stats-board.ts';
 import { OperatorError, describeError, previewRecord } from '../core/errors.ts';
 import { NO_RECORD } from '../core/time.ts';
 import type { ProcessingTimeService } from '../state/timers.ts';
@@ -92,6 +92,7 @@ export class OperatorChain {
   readonly headWatermark: PushWatermark;
   readonly headCounters: Counters;
   private readonly members: ChainMember[] = [];
+  private deadLetters = 0;
 
   constructor(
     graph: LogicalGraph,
@@ -112,6 +113,7 @@ export class OperatorChain {
       const planned = plan.nodes.get(nodeId)!;
       const logical = graph.node(nodeId);
       const counters: Counters = { recordsIn: 0, recordsOut: 0 };
+      const statsSlot = stats.nodeSlot(nodeId, subtask);
       const targetsBySide = new Map<string | undefined, Target[]>();
       const allTargets: Target[] = [];
       const addTarget = (side: string | undefined, target: Target): void => {
@@ -144,6 +146,9 @@ export class OperatorChain {
           sides.get(tagId)?.(record);
         },
         emitWatermark(timestamp) {
+          // A source has no input: what it emits is its input and its output watermark (as Flink shows a source's).
+          if (planned.kind === 'source') stats.setInputWatermark(statsSlot, timestamp);
+          stats.setOutputWatermark(statsSlot, timestamp);
           for (const target of allTargets) target.watermark(timestamp);
         },
       };
@@ -178,6 +183,7 @@ export class OperatorChain {
             operator.process(record, 0);
           },
           watermark: (timestamp) => {
+            stats.setInputWatermark(statsSlot, timestamp);
             try {
               processWatermark(timestamp);
             } catch (error) {
@@ -195,7 +201,7 @@ export class OperatorChain {
         output,
         sides,
         counters,
-        statsSlot: stats.nodeSlot(nodeId, subtask),
+        statsSlot,
       };
       byId.set(nodeId, member);
     }
@@ -287,10 +293,40 @@ export class OperatorChain {
     }
   }
 
+  /** The subtask starts: its busy, backpressured and idle times count from now (for every operator of the chain). */
+  startTimes(): void {
+    const now = epochNow();
+    for (const member of this.members) this.stats.startTimes(member.statsSlot, now);
+  }
+
+  /** Waits for `promise`, counted as idle or backpressured time of the subtask (written once per wait, not per record). */
+  async timeWait<T>(kind: WaitKind, promise: Promise<T>): Promise<T> {
+    const started = epochNow();
+    for (const member of this.members) this.stats.beginWait(member.statsSlot, kind, started);
+    try {
+      return await promise;
+    } finally {
+      const ended = epochNow();
+      for (const member of this.members) this.stats.endWait(member.statsSlot, ended);
+    }
+  }
+
+  /** The subtask aligned checkpoint `checkpointId`'s barriers in `alignmentMs` (the coordinator reads it at completion). */
+  recordAlignment(checkpointId: number, alignmentMs: number): void {
+    for (const member of this.members) this.stats.setAlignment(member.statsSlot, checkpointId, alignmentMs);
+  }
+
+  /** The source sent a record to its dead letters. */
+  countDeadLetter(): void {
+    this.stats.publishDeadLetters(this.members[0]!.statsSlot, ++this.deadLetters);
+  }
+
   publishStats(): void {
     for (const member of this.members) {
       const { recordsIn, recordsOut } = member.counters;
       this.stats.publishRecords(member.statsSlot, recordsIn, recordsOut, member.operator?.lateRecordsDropped ?? 0);
+      const state = member.keyedState;
+      if (state !== undefined) this.stats.publishStateCache(member.statsSlot, state.cacheHits, state.cacheMisses);
     }
   }
 

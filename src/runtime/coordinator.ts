@@ -21,10 +21,11 @@ import { operatorStats, warnAboutDroppedLateRecords } from './job-stats.ts';
 import { JobDefinitionError, JobFailedError, WeirError, describeError } from '../core/errors.ts';
 import { hasCode, reviveError } from '../core/serialized-error.ts';
 import { createLogger, defaultLogLevel, type Logger } from '../observe/logger.ts';
-import { registerJobMetrics } from './job-metrics.ts';
+import { registerChannelMetrics } from './job-metrics.ts';
 import { DEFAULT_METRICS_HOST, startMetricsServer, type MetricsServer } from '../observe/http-server.ts';
 import { CollectedOutputs } from './collected-outputs.ts';
 import { JobStatus } from './job-status.ts';
+import { JobObservations } from './observations.ts';
 import { jobRoutes } from './job-routes.ts';
 import { continuingEarlierRunError, earlierRunTraces } from './fresh-start.ts';
 import type { Source } from '../connectors/source.ts';
@@ -118,11 +119,13 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
   if (options.checkpointDir !== undefined) await makeCheckpointDirectory(options.checkpointDir);
   const registry = new Registry();
   const jobStatus = new JobStatus();
-  const routes = jobRoutes(registry, jobStatus);
+  const observations = new JobObservations(jobStatus);
+  const routes = jobRoutes(registry, jobStatus, observations);
   const server = options.metricsPort === undefined ? undefined : await startMetricsServer(registry, options.metricsPort, options.metricsHost ?? DEFAULT_METRICS_HOST, routes);
   try {
-    return await runLoadedJob(options, jobModule, registry, jobStatus, server, started);
+    return await runLoadedJob(options, jobModule, registry, observations, server, started);
   } finally {
+    observations.close();
     await server?.close();
   }
 }
@@ -131,7 +134,7 @@ async function runLoadedJob(
   options: RunOptions,
   jobModule: string,
   registry: Registry,
-  jobStatus: JobStatus,
+  observations: JobObservations,
   server: MetricsServer | undefined,
   started: number,
 ): Promise<JobResult> {
@@ -148,10 +151,12 @@ async function runLoadedJob(
     log.info(fields, line);
     options.onStatus?.(line);
   };
-  registerJobMetrics(registry, job.name, plan, deployment, stats);
+  const jobStatus = observations.status;
   jobStatus.describe(job.name, plan);
   if (server !== undefined) status(`metrics at ${server.url}`, { port: server.port, host: server.host });
   const storage = openCheckpointStorage(options, job.name);
+  observations.describe(job.name, storage.jobId, plan, stats);
+  registerChannelMetrics(registry, job.name, plan, deployment, stats);
   log.info({ vertices: plan.vertices.length, workers: deployment.workerCount, parallelism: defaultParallelism, jobId: storage.jobId }, 'job starting');
 
   const outputs = new CollectedOutputs();
@@ -177,6 +182,7 @@ async function runLoadedJob(
     for (let attempt = 1; ; attempt++) {
       // After a restart, this instance's own checkpoints (up to its last id) are no news either.
       const seen = attempt === 1 ? seenAtTakeOver : Math.max(seenAtTakeOver, lastCheckpointId);
+      if (restore !== undefined) observations.checkpoints.restored({ checkpointId: restore.checkpointId, kind: restore.target.savepointDir === undefined ? 'checkpoint' : 'savepoint', path: restorePath(restore), restoredAt: Date.now() });
       outcome = await runAttempt({
         jobName: job.name,
         runId,
@@ -202,6 +208,7 @@ async function runLoadedJob(
         stop: options.stopWithSavepoint,
         outputs,
         status: jobStatus,
+        checkpointHistory: observations.checkpoints,
       });
       if (outcome.kind !== 'failed') break;
       const decision = restartStrategy.onFailure(Date.now());
@@ -223,6 +230,7 @@ async function runLoadedJob(
         );
       }
       restarts++;
+      observations.restarted();
       // Another instance of this job id may have written checkpoints meanwhile: ids go on after every one of them.
       lastCheckpointId = Math.max(outcome.lastCheckpointId, await storage.checkpoints.highestId());
       log.warn({ delayMs: decision.delayMs, restarts }, `restarting after: ${outcome.failure.message}`);
@@ -425,4 +433,9 @@ async function readSavepoint(path: string): Promise<RestorePoint> {
   } catch (error) {
     throw new JobDefinitionError(`cannot restore savepoint ${path}: ${describeError(error)}`, { cause: error });
   }
+}
+
+/** Where a restore point's checkpoint or savepoint is. */
+function restorePath(restore: RestorePoint): string {
+  return restore.target.savepointDir ?? join(restore.target.root, restore.target.jobId, `chk-${restore.checkpointId}`);
 }

@@ -17,6 +17,7 @@ import { serializeError } from '../core/serialized-error.ts';
 import { fileNamePart } from '../core/file-names.ts';
 import type { CollectedOutputs } from './collected-outputs.ts';
 import type { JobStatus } from './job-status.ts';
+import type { CheckpointHistory } from '../checkpoint/checkpoint-history.ts';
 
 const CANCEL_GRACE_MS = 5_000;
 const WORKER_URL = new URL('./worker/bootstrap.js', import.meta.url);
@@ -57,6 +58,8 @@ export interface AttemptOptions {
   readonly outputs: CollectedOutputs;
   /** Operator subtasks' statuses, kept for the life of the job. */
   readonly status: JobStatus;
+  /** The job's checkpoint statistics, kept across attempts. */
+  readonly checkpointHistory: CheckpointHistory;
 }
 
 export type AttemptOutcome = (
@@ -109,6 +112,8 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
     lastCheckpointId: options.lastCheckpointId,
     send,
     log,
+    history: options.checkpointHistory,
+    alignmentOf: (checkpointId) => Math.max(0, ...statsSlots(plan, options.stats).map((slot) => options.stats.alignmentMs(slot, checkpointId))),
   });
 
   let failure: FailureReport | undefined;
@@ -266,4 +271,9 @@ function remotePorts(deployment: Deployment): Record<string, MessagePort>[] {
 function attemptFailure(message: string, cause: unknown, code: WeirErrorCode, fatal = false): FailureReport {
   const error = new WeirError(message, { cause, code, fatal });
   return { message, fatal, operator: undefined, stack: error.stack, error: serializeError(error) };
+}
+
+/** Every operator subtask's slot on the stats board. */
+function statsSlots(plan: PhysicalPlan, stats: StatsBoard): number[] {
+  return [...plan.nodes.values()].flatMap((node) => Array.from({ length: node.parallelism }, (_, subtask) => stats.nodeSlot(node.nodeId, subtask)));
 }

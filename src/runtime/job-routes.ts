@@ -4,6 +4,10 @@ import { clustersView, type ClustersView } from '../connectors/multi-region/clus
 import { registerClusterMetrics } from '../connectors/multi-region/cluster-metrics.ts';
 import { CLUSTERS_STATUS, METADATA_STATUS } from '../connectors/multi-region/metadata-status.ts';
 import type { JobStatus } from './job-status.ts';
+import type { JobObservations } from './observations.ts';
+import { registerJobMetrics } from './job-metrics.ts';
+import { registerJobStateMetrics } from './job-state-metrics.ts';
+import { observationRoutes } from './routes/observation-routes.ts';
 
 /** The multi-cluster view of what the job's subtasks reported. */
 export function clustersOf(status: JobStatus): ClustersView {
@@ -13,8 +17,10 @@ export function clustersOf(status: JobStatus): ClustersView {
 /**
  * The job's JSON routes beside /metrics (the job's REST API grows here), and the metrics drawn from the same statuses.
  */
-export function jobRoutes(registry: Registry, status: JobStatus): Route[] {
+export function jobRoutes(registry: Registry, status: JobStatus, observations: JobObservations): Route[] {
   registerClusterMetrics(registry, () => clustersOf(status));
+  registerJobMetrics(registry, observations);
+  registerJobStateMetrics(registry, observations);
   return [
     {
       method: 'GET',
@@ -22,5 +28,6 @@ export function jobRoutes(registry: Registry, status: JobStatus): Route[] {
       description: 'multi-cluster Kafka sources and sinks: per operator and cluster, reachability, lag, epochs, failovers, migration phase',
       answer: () => jsonAnswer(clustersOf(status)),
     },
+    ...observationRoutes(observations),
   ];
 }

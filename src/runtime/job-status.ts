@@ -49,8 +49,17 @@ export class JobStatus {
 
   /** Every subtask's latest status of `kind`, by operator id and subtask. */
   ofKind(kind: string): ReportedStatus[] {
+    return this.matching((entry) => entry.kind === kind);
+  }
+
+  /** Every subtask's latest statuses of `kind` and of kinds `kind@<qualifier>` (one per cluster, say). */
+  ofKindPrefix(kind: string): ReportedStatus[] {
+    return this.matching((entry) => entry.kind === kind || entry.kind.startsWith(`${kind}@`));
+  }
+
+  private matching(include: (entry: { readonly kind: string }) => boolean): ReportedStatus[] {
     return [...this.byKey.values()]
-      .filter((entry) => entry.kind === kind)
+      .filter(include)
       .sort((a, b) => a.operatorId.localeCompare(b.operatorId) || a.subtask - b.subtask)
       .map(({ operator, operatorId, subtask, status, updatedAt }) => ({ operator, operatorId, subtask, status, updatedAt }));
   }

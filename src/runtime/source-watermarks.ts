@@ -113,6 +113,13 @@ export class SourceWatermarks<T> {
     return this.idle;
   }
 
+  /** Every split's own watermark and whether it is idle now, by split id (the job's watermark route shows them). */
+  splitWatermarks(): Record<string, { readonly watermark: number; readonly idle: boolean }> {
+    const result: Record<string, { watermark: number; idle: boolean }> = {};
+    for (const [splitId, split] of this.splits) result[splitId] = { watermark: split.watermark, idle: split.idle || split.markedIdle };
+    return result;
+  }
+
   /**
    * Event-time progress as of now, for watermark alignment after every poll: each split's generator is asked
    * (onPeriodicEmit, so an aligned source calls it more often than the watermark interval), nothing is sent. The

@@ -7,7 +7,8 @@ import type { InputGate } from './input-gate.ts';
 import type { RecordWriter } from './record-writer.ts';
 import type { ProcessingTimeScheduler } from './processing-time.ts';
 import type { ValveOutput } from './watermark-valve.ts';
-import { DEAD_LETTERS } from '../connectors/dead-letter.ts';
+import { DEAD_LETTERS, type DeadLetter } from '../connectors/dead-letter.ts';
+import { DEAD_LETTERS_STATUS, SPLIT_WATERMARKS_STATUS, deadLetterReason } from './observed-statuses.ts';
 import { operatorFailure } from './chain.ts';
 import { OperatorError } from '../core/errors.ts';
 import { Signal, sleep, yieldToEventLoop } from '../core/signal.ts';
@@ -36,6 +37,8 @@ type Notice = { readonly kind: 'complete' | 'abort' | 'stop'; readonly checkpoin
 
 /** How long a subtask runs before it lets the event loop deliver messages and run other subtasks. */
 const SLICE_MS = 4;
+/** How often a source subtask reports its splits' watermarks (the job's watermark route), at most. */
+const SPLIT_REPORT_MS = 250;
 /** How long a source subtask too far ahead of its alignment group waits before it looks again. */
 const ALIGNMENT_PAUSE_MS = 5;
 
@@ -101,6 +104,7 @@ export abstract class Subtask {
    */
   async run(): Promise<void> {
     try {
+      this.chain.startTimes();
       if (!this.checkpointing.restoredFinished) {
         await this.loop();
         if (this.cancelled) return;
@@ -108,7 +112,7 @@ export abstract class Subtask {
         await this.chain.finish();
       }
       for (const writer of this.writers) writer.broadcastEvent({ t: 'end' });
-      while (!this.cancelled && !this.writers.every((writer) => writer.isDrained())) await this.wake.wait();
+      while (!this.cancelled && !this.writers.every((writer) => writer.isDrained())) await this.chain.timeWait('backpressured', this.wake.wait());
       this.chain.publishStats();
       await this.awaitRelease();
     } catch (error) {
@@ -138,7 +142,7 @@ export abstract class Subtask {
         continue;
       }
       if (this.released || this.cancelled) return;
-      await this.wake.wait();
+      await this.chain.timeWait('idle', this.wake.wait());
     }
   }
 
@@ -219,11 +223,28 @@ export abstract class Subtask {
   }
 }
 
+/**
+ * A source's dead letters, counted on the stats board and by reason (the error's name: a bounded set, unlike its
+ * message) in a status the job's process keeps: a bad record is rare, so a status per dead letter costs nothing.
+ */
+function countedDeadLetters(chain: OperatorChain, push: ((letter: DeadLetter) => void) | undefined): ((letter: DeadLetter) => void) | undefined {
+  if (push === undefined) return undefined;
+  const byReason: Record<string, number> = {};
+  return (letter) => {
+    chain.countDeadLetter();
+    const reason = deadLetterReason(letter.reason);
+    byReason[reason] = (byReason[reason] ?? 0) + 1;
+    chain.headContext.reportStatus?.(DEAD_LETTERS_STATUS, byReason);
+    push(letter);
+  };
+}
+
 /** A subtask whose head is a source: polls the reader while every output has credit. */
 export class SourceSubtask extends Subtask {
   private readonly watermarks: SourceWatermarks<unknown>;
   private readonly output: ReaderOutput<unknown>;
   private lastWatermarkAt = Number.NEGATIVE_INFINITY;
+  private splitsReportedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     chain: OperatorChain,
@@ -238,7 +259,7 @@ export class SourceSubtask extends Subtask {
     private readonly alignment: WatermarkAlignment | undefined,
   ) {
     super(chain, head, writers, exchange, timers, checkpointing);
-    const deadLetters = chain.sourceSideOutput(DEAD_LETTERS.id);
+    const deadLetters = countedDeadLetters(chain, chain.sourceSideOutput(DEAD_LETTERS.id));
     const watermarks = new SourceWatermarks(strategy, chain.time, chain.sourceOutput.collect, Date.now, deadLetters);
     this.watermarks = watermarks;
     this.output = watermarks.readerOutput;
@@ -255,14 +276,14 @@ export class SourceSubtask extends Subtask {
         const barrier = this.takeTrigger();
         if (barrier !== undefined) await this.checkpointAtBarrier(barrier);
         if (!this.writersAvailable()) {
-          await this.wake.wait();
+          await this.chain.timeWait('backpressured', this.wake.wait());
           continue;
         }
         if (this.alignment?.ahead === true) {
           // Too far ahead of its alignment group: what it wrote goes out, and it reads again once the others caught up.
           this.emitWatermarkIfDue();
           this.armLinger();
-          await sleep(ALIGNMENT_PAUSE_MS);
+          await this.chain.timeWait('idle', sleep(ALIGNMENT_PAUSE_MS));
           this.restartSlice();
           continue;
         }
@@ -276,7 +297,7 @@ export class SourceSubtask extends Subtask {
           await this.yieldIfSliceUsed();
         } else {
           this.armLinger();
-          await sleep(Math.min(result.waitMs, Math.max(1, this.watermarkIntervalMs)));
+          await this.chain.timeWait('idle', sleep(Math.min(result.waitMs, Math.max(1, this.watermarkIntervalMs))));
           this.restartSlice();
         }
       }
@@ -292,6 +313,10 @@ export class SourceSubtask extends Subtask {
     if (now - this.lastWatermarkAt < this.watermarkIntervalMs) return;
     this.lastWatermarkAt = now;
     this.watermarks.emitPeriodic(this.progress);
+    // Not per poll (a watermark interval of 0 emits at every one): the route needs no more than the outbox sends.
+    if (now - this.splitsReportedAt < SPLIT_REPORT_MS) return;
+    this.splitsReportedAt = now;
+    this.chain.headContext.reportStatus?.(SPLIT_WATERMARKS_STATUS, this.watermarks.splitWatermarks());
   }
 
   /** As in Flink, a bounded source ends event time: every event-time timer downstream fires. */
@@ -307,6 +332,8 @@ export class InputSubtask extends Subtask {
   private readonly aligner: BarrierAligner;
   /** Barriers of the checkpoint being aligned, by id (the aligner knows only ids). */
   private readonly barriers = new Map<number, Barrier>();
+  /** When the first barrier of each checkpoint being aligned arrived: alignment time runs from there. */
+  private readonly barrierArrivals = new Map<number, number>();
 
   constructor(
     chain: OperatorChain,
@@ -331,7 +358,10 @@ export class InputSubtask extends Subtask {
       }
       this.gate.unblockAll();
       const barrier = this.barriers.get(step.checkpointId);
+      const firstBarrierAt = this.barrierArrivals.get(step.checkpointId);
       for (const id of this.barriers.keys()) if (id <= step.checkpointId) this.barriers.delete(id);
+      for (const id of this.barrierArrivals.keys()) if (id <= step.checkpointId) this.barrierArrivals.delete(id);
+      if (step.kind === 'aligned' && firstBarrierAt !== undefined) this.chain.recordAlignment(step.checkpointId, performance.now() - firstBarrierAt);
       if (step.kind === 'aligned' && barrier !== undefined) await this.checkpointAtBarrier(barrier);
     }
   }
@@ -347,13 +377,13 @@ export class InputSubtask extends Subtask {
       await this.runTimers();
       if (this.notices.length > 0) await this.handleNotices();
       if (!this.writersAvailable()) {
-        await this.wake.wait();
+        await this.chain.timeWait('backpressured', this.wake.wait());
         continue;
       }
       const item = this.gate.poll();
       if (item === undefined) {
         this.armLinger();
-        await this.wake.wait();
+        await this.chain.timeWait('idle', this.wake.wait());
         this.restartSlice();
         continue;
       }
@@ -382,7 +412,10 @@ export class InputSubtask extends Subtask {
           await this.afterBatch();
           break;
         case 'barrier':
-          if (!this.barriers.has(item.checkpointId)) this.barriers.set(item.checkpointId, item);
+          if (!this.barriers.has(item.checkpointId)) {
+            this.barriers.set(item.checkpointId, item);
+            this.barrierArrivals.set(item.checkpointId, performance.now());
+          }
           await this.align(this.aligner.onBarrier(index, item.checkpointId));
           break;
         case 'end':

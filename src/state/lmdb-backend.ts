@@ -133,6 +133,10 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
     return this.ns;
   }
 
+  /** State reads the cache answered, and those that went to LMDB (the state cache hit ratio's metrics). */
+  cacheHits = 0;
+  cacheMisses = 0;
+
   /** Cached entries (values, misses and tombstones); for tests and metrics. */
   get cachedEntries(): number {
     return this.cache.size;
@@ -161,10 +165,18 @@ export class LmdbKeyedStateBackend implements KeyedStateBackend, EntrySource {
 
   /** Hot path: a memo hit costs one comparison, a cache hit one or two Map lookups. */
   entry(table: StateTable): CacheEntry {
-    if (table.memoGen === this.gen) return table.memo!;
+    if (table.memoGen === this.gen) {
+      this.cacheHits++;
+      return table.memo!;
+    }
     let entry = table.find(this.ns)?.get(this.ck);
-    if (entry === undefined) entry = this.load(table);
-    else entry.ref = true;
+    if (entry === undefined) {
+      this.cacheMisses++;
+      entry = this.load(table);
+    } else {
+      this.cacheHits++;
+      entry.ref = true;
+    }
     table.memoGen = this.gen;
     table.memo = entry;
     return entry;

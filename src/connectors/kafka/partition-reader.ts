@@ -4,6 +4,7 @@ import { FetchBuffer } from './fetch-buffer.ts';
 import { partitionsToRead, type KafkaSourceOptions, type StartingOffsets } from './source.ts';
 import { SourceAssignment } from './source-assignment.ts';
 import { SourceCommits } from './source-commits.ts';
+import { PartitionLagReporter } from './partition-lag.ts';
 import { emitOrReject } from './source-dead-letters.ts';
 
 const DEFAULT_MAX_BUFFERED = 10_000;
@@ -16,6 +17,8 @@ export type PartitionReaderOptions<T> = Omit<KafkaSourceOptions<T>, 'topics' | '
   readonly splitPrefix?: string;
   /** The cluster id that dead letters of this reader carry. */
   readonly cluster?: string;
+  /** The subtask's RuntimeContext.reportStatus: partitions' lag is reported after each offset commit. */
+  readonly reportStatus?: (kind: string, status: unknown) => void;
 };
 
 /**
@@ -42,7 +45,9 @@ export class KafkaPartitionReader<T> {
     this.client = createKafkaClient(options);
     this.assignment = new SourceAssignment(options, me, restored, options.splitPrefix ?? '');
     this.buffer = new FetchBuffer(options.maxBufferedRecords ?? DEFAULT_MAX_BUFFERED);
-    this.commits = new SourceCommits(this.client, options.groupId);
+    const report = options.reportStatus;
+    const lag = report === undefined ? undefined : new PartitionLagReporter(options.groupId, options.cluster, () => this.endOffsets(), report);
+    this.commits = new SourceCommits(this.client, options.groupId, lag === undefined ? undefined : (positions, latencyMs) => lag.committed(positions, latencyMs));
   }
 
   /** Takes this subtask's partitions (restored positions first, else `startFrom`) and starts fetching them. */

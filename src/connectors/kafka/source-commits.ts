@@ -14,6 +14,8 @@ export class SourceCommits {
   constructor(
     private readonly client: KafkaClient,
     private readonly groupId: string,
+    /** Told after each commit that succeeded, with its positions and how long it took (the lag route's). */
+    private readonly onCommitted?: (positions: readonly PartitionOffset[], commitLatencyMs: number) => void,
   ) {}
 
   /** The positions that checkpoint `checkpointId` holds. */
@@ -27,7 +29,9 @@ export class SourceCommits {
     for (const id of this.snapshots.keys()) if (id <= checkpointId) this.snapshots.delete(id);
     if (positions === undefined || positions.length === 0) return;
     try {
+      const started = performance.now();
       await this.client.commitGroupOffsets(this.groupId, positions, checkpointCommitMetadata(checkpointId));
+      this.onCommitted?.(positions, performance.now() - started);
     } catch (error) {
       log.warn({ groupId: this.groupId, checkpointId, err: error }, 'committing offsets to Kafka failed; the next checkpoint tries again');
     }

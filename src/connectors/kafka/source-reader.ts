@@ -13,7 +13,11 @@ export interface KafkaSourcePosition {
   readonly offsets: Readonly<Record<string, number>>;
 }
 
-type ReaderOptions<T> = Omit<KafkaSourceOptions<T>, 'topics'> & { readonly topics: readonly string[] };
+type ReaderOptions<T> = Omit<KafkaSourceOptions<T>, 'topics'> & {
+  readonly topics: readonly string[];
+  /** The subtask's RuntimeContext.reportStatus (partitions' lag after each commit). */
+  readonly reportStatus?: (kind: string, status: unknown) => void;
+};
 
 /**
  * One subtask's Kafka reader: the partitions it owns on the one cluster (partition-reader.ts), looked for again

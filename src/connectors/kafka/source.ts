@@ -95,7 +95,7 @@ export class KafkaSource<T> implements Source<T> {
     const positions = new Map<string, number>();
     for (const state of restored ?? []) for (const [key, offset] of Object.entries((state as KafkaSourcePosition).offsets)) positions.set(key, offset);
     return new KafkaSourceReader<T>(
-      { ...this.options, topics: topicList(this.options.topics) },
+      { ...this.options, topics: topicList(this.options.topics), ...(ctx.reportStatus === undefined ? {} : { reportStatus: ctx.reportStatus }) },
       { subtask: ctx.subtaskIndex, parallelism: ctx.parallelism, operator: ctx.operatorName },
       restored === undefined ? undefined : positions,
     );

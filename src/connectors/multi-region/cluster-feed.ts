@@ -25,6 +25,8 @@ export interface FeedSettings<T> extends Pick<KafkaSourceOptions<T>, 'groupId' |
   readonly subtask: number;
   readonly parallelism: number;
   readonly operator: string;
+  /** The subtask's RuntimeContext.reportStatus: each cluster's partitions' lag after each offset commit. */
+  readonly reportStatus?: (kind: string, status: unknown) => void;
 }
 
 export type FeedEvent = 'up' | 'down' | 'lag';
@@ -204,6 +206,7 @@ export class ClusterFeed<T> {
         ...(settings.bounded === undefined ? {} : { bounded: settings.bounded }),
         splitPrefix: `${this.cluster}/`,
         cluster: this.cluster,
+        ...(settings.reportStatus === undefined ? {} : { reportStatus: settings.reportStatus }),
         // The client gave up fetching: for this source, the cluster is down, not the job.
         onFailure: (error) => this.markDown(made.reader, error),
       },

@@ -70,6 +70,7 @@ export class MultiClusterSourceReader<T> implements SourceReader<T> {
       requestTimeoutMs,
       healthCheckMs: options.healthCheckMs ?? Math.min(5_000, requestTimeoutMs),
       partitionDiscoveryMs: options.partitionDiscoveryMs ?? 60_000,
+      ...(ctx.reportStatus === undefined ? {} : { reportStatus: ctx.reportStatus }),
       subtask: ctx.subtaskIndex,
       parallelism: ctx.parallelism,
       operator: ctx.operatorName,
