@@ -26,7 +26,7 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 
 export async function runKafkaProduceBench(options: KafkaProduceOptions): Promise<number> {
   const external = process.env[BROKERS_VARIABLE];
-  const clusters = external ? [] : await startClusters(1, { ownerPid: process.pid });
+  const clusters = external ? [] : await startClusters(1, { ownerPid: process.pid, tuning: 'throughput' });
   const brokers = external ?? clusters[0]!.address;
   const run = `bench-produce-${Date.now().toString(36)}`;
   const rates = new Map<string, number[]>();

@@ -117,7 +117,7 @@ export async function runKafkaBench(options: KafkaBenchOptions, child: ChildRunn
   // Built first: a missing JDK or Maven fails the command before a broker starts.
   const streamsClasspath = buildKafkaStreams();
   const external = process.env[BROKERS_VARIABLE];
-  const clusters = external ? [] : await startClusters(1, { ownerPid: process.pid });
+  const clusters = external ? [] : await startClusters(1, { ownerPid: process.pid, tuning: 'throughput' });
   const brokers = external ?? clusters[0]!.address;
   const run = `bench-kafka-${Date.now().toString(36)}`;
   const input = `${run}-input`;

@@ -65,7 +65,7 @@ const range = (values: readonly number[]): [number, number] => [Math.min(...valu
 
 /** The driver: returns the exit code (1 when a run failed or wrote wrong scores; the others still run and print). */
 export async function runMultiRegionBench(options: MultiRegionBenchOptions, child: ChildRunner): Promise<number> {
-  const clusters = await startClusters(CLUSTERS, { ownerPid: process.pid });
+  const clusters = await startClusters(CLUSTERS, { ownerPid: process.pid, tuning: 'throughput' });
   const dir = mkdtempSync(join(tmpdir(), 'weir-bench-multi-region-'));
   const run = `bench-mr-${Date.now().toString(36)}`;
   let status = 0;

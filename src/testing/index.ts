@@ -25,7 +25,7 @@ export {
   type TestEvent,
 } from './stream-records.ts';
 export { startKafka, stopKafka, restartKafka, type LocalKafka, type StartKafkaOptions } from './kafka/local-kafka.ts';
-export { createTopic } from './kafka/broker.ts';
+export { createTopic, type BrokerTuning } from './kafka/broker.ts';
 export {
   OperatorHarness,
   HarnessSnapshot,

@@ -36,7 +36,16 @@ export interface Cluster {
   readonly clusterId: string;
   /** The folder of Kafka's jars the JVM runs from. */
   readonly libs: string;
+  /** How its JVM is tuned (kept for restarts); quick start when absent. */
+  readonly tuning?: BrokerTuning;
 }
+
+/**
+ * How a broker's JVM is tuned. `quick-start` (tests, examples): the client compiler only and the serial collector, a
+ * third less CPU to start (a test run starts dozens) at a throughput no test reaches. `throughput` (benchmarks): the
+ * optimizing compiler and G1, as a production broker runs.
+ */
+export type BrokerTuning = 'quick-start' | 'throughput';
 
 /** How {@link startClusters} starts its clusters. */
 export interface StartOptions {
@@ -48,6 +57,8 @@ export interface StartOptions {
   readonly properties?: Readonly<Record<string, string | number | boolean>>;
   /** The index of the first cluster started (default 0): to add clusters to a set that has this many. */
   readonly firstIndex?: number;
+  /** How the brokers' JVMs are tuned; default `quick-start`. */
+  readonly tuning?: BrokerTuning;
 }
 
 /** Fetches Kafka if needed and starts `count` single-node clusters, each on its own ports. */
@@ -81,7 +92,7 @@ async function startCluster(index: number, libs: string, options: StartOptions):
   if (port === undefined || controllerPort === undefined) throw new WeirError('no free ports for a Kafka broker');
   const dir = mkdtempSync(join(tmpdir(), `weir-kafka-${index}-`));
   const clusterId = newClusterId();
-  const cluster: Cluster = { index, address: `${HOST}:${port}`, port, controllerPort, pid: 0, dir, clusterId, libs };
+  const cluster: Cluster = { index, address: `${HOST}:${port}`, port, controllerPort, pid: 0, dir, clusterId, libs, tuning: options.tuning ?? 'quick-start' };
   try {
     writeConfig(cluster, options.properties ?? {});
     format(cluster);
@@ -161,12 +172,17 @@ function format(cluster: Cluster): void {
   }
 }
 
+const JVM_TUNING: Record<BrokerTuning, readonly string[]> = {
+  'quick-start': ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'],
+  throughput: ['-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35'],
+};
+
 /** Starts the broker JVM of a formatted cluster, detached, and waits until it serves metadata. */
 export async function startBroker(cluster: Cluster, readyTimeoutMs = 60_000): Promise<Cluster> {
   const out = openSync(join(cluster.dir, 'stdout.log'), 'a');
   const child = spawn(
     java(),
-    ['-Xmx512m', '-Xms256m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-Djava.awt.headless=true',
+    ['-Xmx512m', '-Xms256m', ...JVM_TUNING[cluster.tuning ?? 'quick-start'], '-Djava.awt.headless=true',
       `-Dlog4j.configuration=file:${join(cluster.dir, 'log4j.properties')}`, `-Dkafka.logs.dir=${cluster.dir}`,
       '-cp', join(cluster.libs, '*'), 'kafka.Kafka', join(cluster.dir, 'server.properties')],
     { detached: true, stdio: ['ignore', out, out], cwd: cluster.dir },
