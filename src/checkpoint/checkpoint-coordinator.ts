@@ -23,6 +23,11 @@ export interface CheckpointCoordinatorOptions {
   /** Another instance took the checkpoints over: this one must stop (no restart). */
   readonly onTakenOver: (message: string) => void;
   readonly savepoints: CheckpointTarget;
+  /**
+   * Where savepoints taken while the job goes on are written (`requestSavepoint({ stop: false })`): never among the
+   * job's checkpoints, whose retention would delete them. The savepoints target by default.
+   */
+  readonly intermediateSavepoints?: CheckpointTarget;
   /** Completed checkpoints kept (savepoints elsewhere are not counted). */
   readonly retained: number;
   /** Ids go on from here, across attempts and runs. */
@@ -36,13 +41,28 @@ export interface CheckpointCoordinatorOptions {
   readonly alignmentOf?: (checkpointId: number) => number;
 }
 
+/** A completed checkpoint or savepoint, as logged at info and told to `onCompleted`. */
+export interface CompletedCheckpoint {
+  readonly checkpointId: number;
+  readonly kind: 'checkpoint' | 'savepoint';
+  /** Its directory. */
+  readonly path: string;
+  /** From its trigger to its metadata's write. */
+  readonly durationMs: number;
+  /** The bytes of the state files it names (shared files of earlier checkpoints included). */
+  readonly sizeBytes: number;
+  /** The slowest subtask's barrier alignment. */
+  readonly alignmentMs: number;
+  readonly completedAt: number;
+}
+
 /** A completed savepoint: where it is, for `--from-savepoint`. */
 export interface SavepointResult {
   readonly checkpointId: number;
   readonly path: string;
 }
 
-type Waiter = { resolve(result: SavepointResult): void; reject(error: Error): void };
+type Waiter = { resolve(result: SavepointResult): void; reject(error: Error): void; readonly stop: boolean };
 
 /**
  * The main thread's side of checkpoints for one job attempt (docs/architecture.md, decision 7): runs the scheduler's state table on
@@ -60,6 +80,9 @@ export class CheckpointCoordinator {
   private stopped = false;
   private highestId: number;
   private readonly savepointWaiters: Waiter[] = [];
+  /** Savepoints triggered for a stop; the others are intermediate (written apart, no completion notice). */
+  private readonly stopSavepoints = new Set<number>();
+  private readonly completedListeners: ((checkpoint: CompletedCheckpoint) => void)[] = [];
   private finalWaiter: { resolve(): void; reject(error: Error): void; attempts: number; checkpointId?: number } | undefined;
 
   constructor(private readonly options: CheckpointCoordinatorOptions) {
@@ -97,12 +120,23 @@ export class CheckpointCoordinator {
     this.apply(this.scheduler.decline(checkpointId, task, reason, Date.now()));
   }
 
-  requestSavepoint(): Promise<SavepointResult> {
+  /**
+   * Takes a savepoint as soon as no checkpoint is pending. A stop's savepoint (the default) is written among the
+   * checkpoints and its completion is told to the operators (sinks publish up to it: the job stops after it). One the
+   * job goes on after (`stop: false`, Flink's intermediate savepoint) is written apart and is not: the next
+   * checkpoint's completion covers its epoch, so a restore from the job's checkpoints never repeats published output.
+   */
+  requestSavepoint(options: { readonly stop?: boolean } = {}): Promise<SavepointResult> {
     return new Promise((resolve, reject) => {
-      this.savepointWaiters.push({ resolve, reject });
+      this.savepointWaiters.push({ resolve, reject, stop: options.stop ?? true });
       this.scheduler.requestSavepoint();
       this.arm();
     });
+  }
+
+  /** Called after every checkpoint or savepoint completes (the job's HTTP routes keep the latest). */
+  onCompleted(listener: (checkpoint: CompletedCheckpoint) => void): void {
+    this.completedListeners.push(listener);
   }
 
   /** Every subtask finished: one more checkpoint takes their final state, and its completion publishes the last epoch. */
@@ -146,11 +180,15 @@ export class CheckpointCoordinator {
   private trigger(checkpointId: number, savepoint: boolean): void {
     if (this.stopped) return;
     this.highestId = Math.max(this.highestId, checkpointId);
+    // A stop waiting decides: its savepoint must be told to the operators; waiters of an intermediate one share it.
+    const forStop = savepoint && this.savepointWaiters.some((waiter) => waiter.stop);
+    if (forStop) this.stopSavepoints.add(checkpointId);
+    const savepointTarget = forStop ? this.options.savepoints : (this.options.intermediateSavepoints ?? this.options.savepoints);
     const barrier: Barrier = {
       t: 'barrier',
       checkpointId,
       kind: savepoint ? 'savepoint' : 'checkpoint',
-      target: savepoint ? this.options.savepoints : this.options.checkpoints,
+      target: savepoint ? savepointTarget : this.options.checkpoints,
       full: savepoint,
     };
     this.barriers.set(checkpointId, barrier);
@@ -169,6 +207,7 @@ export class CheckpointCoordinator {
     const { root, jobId } = barrier.target;
     const shared = root === this.options.checkpoints.root && jobId === this.options.checkpoints.jobId;
     const owner = shared ? this.options.owner : undefined;
+    const triggeredAt = this.scheduler.table.get(checkpointId)?.triggeredAt ?? Date.now();
     try {
       if (owner !== undefined && (await storage.owner()) !== owner) throw new CheckpointTakenError(`another instance took over the checkpoints`, true);
       // The id's directory is this writer's from here on: another instance that used the same id cannot complete it.
@@ -176,7 +215,6 @@ export class CheckpointCoordinator {
       // A savepoint keeps its files in its own directory, so that it restores wherever it is moved or copied.
       if (savepoint) state = withKeyedFiles(state, await storage.adopt(checkpointId, filesOf(state)));
       faultPoint('checkpoint-reserved');
-      const triggeredAt = this.scheduler.table.get(checkpointId)?.triggeredAt ?? Date.now();
       await storage.commit({ checkpointId, kind: barrier.kind, triggeredAt, files: filesOf(state), state }, owner);
     } catch (error) {
       if (error instanceof CheckpointTakenError && error.takenOver) {
@@ -185,23 +223,31 @@ export class CheckpointCoordinator {
       return this.abort(checkpointId, `it could not be completed: ${describeError(error)}`);
     }
     this.barriers.delete(checkpointId);
-    this.options.history?.completed(checkpointId, Date.now(), {
-      ...stateSizes(state),
-      alignmentMs: this.options.alignmentOf?.(checkpointId) ?? 0,
-      path: join(root, jobId, `chk-${checkpointId}`),
-    });
+    const path = join(root, jobId, `chk-${checkpointId}`);
+    const sizes = stateSizes(state);
+    const alignmentMs = this.options.alignmentOf?.(checkpointId) ?? 0;
+    this.options.history?.completed(checkpointId, Date.now(), { ...sizes, alignmentMs, path });
     // The checkpoint is complete from here on; a crash now must still publish its epoch (the restore does).
     faultPoint('before-publish');
     if (!savepoint) {
       // Old checkpoints that stay cost disk space only: the job goes on.
       await storage.retain(this.options.retained).catch((error: unknown) => this.options.log.warn({ err: describeError(error), checkpointId }, 'could not remove old checkpoints'));
     }
-    this.options.log.debug({ checkpointId, savepoint }, 'checkpoint complete');
-    this.options.send({ type: 'complete', checkpointId });
+    const forStop = this.stopSavepoints.delete(checkpointId);
+    const durationMs = Date.now() - triggeredAt;
+    const { sizeBytes } = sizes;
+    const completed: CompletedCheckpoint = { checkpointId, kind: barrier.kind, path, durationMs, sizeBytes, alignmentMs, completedAt: Date.now() };
+    this.options.log.info(
+      { checkpointId, kind: barrier.kind, durationMs, sizeBytes, alignmentMs, path },
+      `${barrier.kind} ${checkpointId} complete in ${durationMs} ms (alignment ${alignmentMs} ms), ${sizeBytes} bytes`,
+    );
+    // An intermediate savepoint publishes nothing: the operators hear of the next checkpoint, which covers it.
+    if (!savepoint || forStop) this.options.send({ type: 'complete', checkpointId });
     if (savepoint) {
-      const path = join(barrier.target.root, barrier.target.jobId, `chk-${checkpointId}`);
-      for (const waiter of this.savepointWaiters.splice(0)) waiter.resolve({ checkpointId, path });
+      const waiters = forStop ? this.savepointWaiters.splice(0) : this.takeWaiters((waiter) => !waiter.stop);
+      for (const waiter of waiters) waiter.resolve({ checkpointId, path });
     }
+    for (const listener of this.completedListeners) listener(completed);
     const final = this.finalWaiter;
     if (final !== undefined && final.checkpointId !== undefined && checkpointId >= final.checkpointId) {
       this.finalWaiter = undefined;
@@ -222,7 +268,9 @@ export class CheckpointCoordinator {
     }
     if (!this.stopped) this.options.send({ type: 'abort', checkpointId });
     if (barrier?.kind === 'savepoint') {
-      for (const waiter of this.savepointWaiters.splice(0)) waiter.reject(new Error(`savepoint ${checkpointId} aborted: ${reason}`));
+      const forStop = this.stopSavepoints.delete(checkpointId);
+      const waiters = forStop ? this.savepointWaiters.splice(0) : this.takeWaiters((waiter) => !waiter.stop);
+      for (const waiter of waiters) waiter.reject(new Error(`savepoint ${checkpointId} aborted: ${reason}`));
     }
     const final = this.finalWaiter;
     if (final !== undefined && final.checkpointId === checkpointId && !this.stopped) {
@@ -235,6 +283,14 @@ export class CheckpointCoordinator {
         this.scheduler.requestCheckpoint();
       }
     }
+  }
+
+  /** Removes and returns the savepoint waiters that `matches` picks; the others wait on. */
+  private takeWaiters(matches: (waiter: Waiter) => boolean): Waiter[] {
+    const taken = this.savepointWaiters.filter(matches);
+    const kept = this.savepointWaiters.filter((waiter) => !matches(waiter));
+    this.savepointWaiters.splice(0, this.savepointWaiters.length, ...kept);
+    return taken;
   }
 
   /** Gathers the acknowledgements into the metadata's state: per operator, per subtask. */

@@ -1,5 +1,9 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_DRAIN_QUIET_MS } from '../connectors/multi-region/migration-machine.ts';
+import { closestName } from './did-you-mean.ts';
+
+/** Where `weir status|savepoint|stop` look for the job without `--url`: `WEIR_URL`, else this (Flink's REST port). */
+export const DEFAULT_JOB_URL = 'http://127.0.0.1:8081';
 
 export interface RunCommand {
   readonly command: 'run';
@@ -8,8 +12,10 @@ export interface RunCommand {
   readonly jobId: string | undefined;
   readonly checkpointDir: string | undefined;
   readonly fromSavepoint: string | undefined;
-  readonly metricsPort: number | undefined;
-  readonly metricsHost: string | undefined;
+  /** `--http-port`, or its earlier name `--metrics-port`. */
+  readonly httpPort: number | undefined;
+  /** `--http-host`, or its earlier name `--metrics-host`. */
+  readonly httpHost: string | undefined;
   readonly allowNonRestoredState: boolean;
   readonly allowFreshStart: boolean;
   readonly params: unknown;
@@ -35,11 +41,29 @@ export interface MigrateCommand {
   readonly quietMs: number;
 }
 
-export type Command = RunCommand | ClustersCommand | MigrateCommand | { readonly command: 'help' };
+/** `weir status|savepoint|stop`: asks the job's HTTP server at `url`. */
+export type JobVerbCommand = { readonly [C in 'status' | 'savepoint' | 'stop']: JobVerb<C> }['status' | 'savepoint' | 'stop'];
+
+/** One of the {@link JobVerbCommand}s. */
+export interface JobVerb<C extends string> {
+  readonly command: C;
+  readonly url: string;
+  /** `weir status --json`: the server's answer as it is. */
+  readonly json: boolean;
+}
+
+export type Command = RunCommand | ClustersCommand | MigrateCommand | JobVerbCommand | { readonly command: 'help' } | { readonly command: 'version' };
+
+const COMMANDS = ['run', 'status', 'savepoint', 'stop', 'clusters', 'migrate', 'help', 'version'];
 
 export const USAGE = `usage: weir run <job.ts|job.js> [--parallelism N] [--job-id ID] [--checkpoint-dir DIR]
-                [--from-savepoint DIR] [--allow-non-restored-state] [--allow-fresh-start] [--metrics-port P]
-                [--metrics-host H] [--params JSON]
+                [--from-savepoint DIR] [--allow-non-restored-state] [--allow-fresh-start] [--http-port P]
+                [--http-host H] [--params JSON]      (--metrics-port/--metrics-host: the same as --http-*)
+       weir status [--url URL] [--json]      the running job's state, uptime, attempt, restarts, last checkpoint
+       weir savepoint [--url URL]            takes a savepoint, the job going on; prints its directory
+       weir stop [--url URL]                 stops the job with a savepoint; prints its directory
+                (--url: the job's --http-port address; default $WEIR_URL, else ${DEFAULT_JOB_URL})
+       weir --version
        weir clusters --url http://HOST:PORT
        weir migrate --metadata FILE --stream SINK_STREAM[,SOURCE_STREAM...] --from CLUSTER --to CLUSTER
                 --url http://HOST:PORT [--poll-ms MS] [--quiet-ms MS]`;
@@ -58,68 +82,106 @@ function integerFlag(flag: string, text: string | undefined, min: number, max: n
   return value;
 }
 
-export function parseCommand(argv: readonly string[]): Command {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
-  if (command === 'clusters') return parseClusters(rest);
-  if (command === 'migrate') return parseMigrate(rest);
-  if (command !== 'run') throw new UsageError(`unknown command '${command}'; ${USAGE}`);
-  let parsed;
+type Options = Record<string, { readonly type: 'string' | 'boolean'; readonly short?: string }>;
+
+/** A flag that is not one of `options`: refused, naming the one meant when one is close ("did you mean"). */
+function checkFlagNames(args: readonly string[], options: Options, command: string): void {
+  for (const arg of args) {
+    if (arg === '--') return;
+    if (!arg.startsWith('--')) continue;
+    const name = arg.slice(2).split('=')[0]!;
+    if (name in options) continue;
+    const meant = closestName(name, Object.keys(options));
+    throw new UsageError(`unknown option '--${name}' for weir ${command}${meant === undefined ? `; ${USAGE}` : `: did you mean --${meant}?`}`);
+  }
+}
+
+function parseWith(args: readonly string[], options: Options, command: string, allowPositionals: boolean): ReturnType<typeof parseArgs<{ options: Options; allowPositionals: boolean; strict: true }>> {
+  checkFlagNames(args, options, command);
   try {
-    parsed = parseArgs({
-      args: [...rest],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        parallelism: { type: 'string', short: 'p' },
-        'job-id': { type: 'string' },
-        'checkpoint-dir': { type: 'string' },
-        'from-savepoint': { type: 'string' },
-        'allow-non-restored-state': { type: 'boolean' },
-        'allow-fresh-start': { type: 'boolean' },
-        'metrics-port': { type: 'string' },
-        'metrics-host': { type: 'string' },
-        params: { type: 'string' },
-      },
-    });
+    return parseArgs({ args: [...args], allowPositionals, strict: true, options });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  const { values, positionals } = parsed;
+}
+
+/** One option under its two names (`--http-port`, `--metrics-port`): either, or both when they agree. */
+function eitherName(values: Record<string, unknown>, name: string, alias: string): { flag: string; value: string | undefined } {
+  const value = values[name] as string | undefined;
+  const aliased = values[alias] as string | undefined;
+  if (value !== undefined && aliased !== undefined && value !== aliased) {
+    throw new UsageError(`--${name} ${value} and --${alias} ${aliased} are one option under two names and disagree: give one`);
+  }
+  return value !== undefined ? { flag: name, value } : { flag: alias, value: aliased };
+}
+
+export function parseCommand(argv: readonly string[]): Command {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (command === 'version' || command === '--version' || command === '-v') return { command: 'version' };
+  if (command === 'clusters') return parseClusters(rest);
+  if (command === 'migrate') return parseMigrate(rest);
+  if (command === 'status' || command === 'savepoint' || command === 'stop') return parseJobVerb(command, rest);
+  if (command !== 'run') {
+    const meant = closestName(command.replace(/^-+/, ''), COMMANDS);
+    throw new UsageError(`unknown command '${command}'${meant === undefined ? `; ${USAGE}` : `: did you mean 'weir ${meant}'?`}`);
+  }
+  const { values, positionals } = parseWith(
+    rest,
+    {
+      parallelism: { type: 'string', short: 'p' },
+      'job-id': { type: 'string' },
+      'checkpoint-dir': { type: 'string' },
+      'from-savepoint': { type: 'string' },
+      'allow-non-restored-state': { type: 'boolean' },
+      'allow-fresh-start': { type: 'boolean' },
+      'http-port': { type: 'string' },
+      'http-host': { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'metrics-host': { type: 'string' },
+      params: { type: 'string' },
+    },
+    'run',
+    true,
+  );
   if (positionals.length !== 1) throw new UsageError(`weir run needs exactly one job file; ${USAGE}`);
   let params: unknown;
-  if (values.params !== undefined) {
+  if (typeof values['params'] === 'string') {
     try {
-      params = JSON.parse(values.params);
+      params = JSON.parse(values['params']);
     } catch {
-      throw new UsageError(`--params needs JSON, got '${values.params}'`);
+      throw new UsageError(`--params needs JSON, got '${values['params']}'`);
     }
   }
+  const port = eitherName(values, 'http-port', 'metrics-port');
+  const host = eitherName(values, 'http-host', 'metrics-host');
   // Said rather than ignored: a host alone serves nothing.
-  if (values['metrics-host'] !== undefined && values['metrics-port'] === undefined) {
-    throw new UsageError('--metrics-host needs --metrics-port (0 for any free port)');
-  }
+  if (host.value !== undefined && port.value === undefined) throw new UsageError(`--${host.flag} needs --${host.flag.replace('host', 'port')} (0 for any free port)`);
   return {
     command: 'run',
     job: positionals[0]!,
-    parallelism: integerFlag('parallelism', values.parallelism, 1, 32_768),
-    jobId: values['job-id'],
-    checkpointDir: values['checkpoint-dir'],
-    fromSavepoint: values['from-savepoint'],
-    metricsPort: integerFlag('metrics-port', values['metrics-port'], 0, 65_535),
-    metricsHost: values['metrics-host'],
+    parallelism: integerFlag('parallelism', values['parallelism'] as string | undefined, 1, 32_768),
+    jobId: values['job-id'] as string | undefined,
+    checkpointDir: values['checkpoint-dir'] as string | undefined,
+    fromSavepoint: values['from-savepoint'] as string | undefined,
+    httpPort: integerFlag(port.flag, port.value, 0, 65_535),
+    httpHost: host.value,
     allowNonRestoredState: values['allow-non-restored-state'] === true,
     allowFreshStart: values['allow-fresh-start'] === true,
     params,
   };
 }
 
-function parseFlags(args: readonly string[], options: Record<string, { readonly type: 'string' }>): Record<string, string | undefined> {
-  try {
-    return parseArgs({ args: [...args], strict: true, allowPositionals: false, options }).values as Record<string, string | undefined>;
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+function parseFlags(args: readonly string[], options: Options, command: string): Record<string, string | undefined> {
+  return parseWith(args, options, command, false).values as Record<string, string | undefined>;
+}
+
+function parseJobVerb<C extends JobVerbCommand['command']>(command: C, args: readonly string[]): JobVerb<C> {
+  const options: Options = command === 'status' ? { url: { type: 'string' }, json: { type: 'boolean' } } : { url: { type: 'string' } };
+  const values = parseWith(args, options, command, false).values;
+  const url = (values['url'] as string | undefined) ?? process.env['WEIR_URL'] ?? DEFAULT_JOB_URL;
+  if (url === '') throw new UsageError(`weir ${command} needs a --url`);
+  return { command, url, json: values['json'] === true };
 }
 
 function required(values: Record<string, string | undefined>, flag: string, command: string): string {
@@ -129,7 +191,7 @@ function required(values: Record<string, string | undefined>, flag: string, comm
 }
 
 function parseClusters(args: readonly string[]): ClustersCommand {
-  const values = parseFlags(args, { url: { type: 'string' } });
+  const values = parseFlags(args, { url: { type: 'string' } }, 'clusters');
   return { command: 'clusters', url: required(values, 'url', 'clusters') };
 }
 
@@ -142,7 +204,7 @@ function parseMigrate(args: readonly string[]): MigrateCommand {
     url: { type: 'string' },
     'poll-ms': { type: 'string' },
     'quiet-ms': { type: 'string' },
-  });
+  }, 'migrate');
   // The sink's stream first, then the sources' (an empty first name: the job has no multi-cluster sink to move).
   const [sink, ...sources] = required(values, 'stream', 'migrate').split(',').map((name) => name.trim());
   if (sources.some((name) => name === '')) throw new UsageError(`--stream needs names separated by commas, got '${values['stream']}'`);

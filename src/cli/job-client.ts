@@ -1,7 +1,10 @@
 import { describeError, WeirError } from '../core/errors.ts';
 import type { ClustersView } from '../connectors/multi-region/cluster-view.ts';
+import type { JobView } from '../runtime/routes/job-route.ts';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** A savepoint or a stop answers once the savepoint is complete: as long as a checkpoint may take. */
+const SAVEPOINT_TIMEOUT_MS = 10 * 60_000;
 
 /** The base address of a job's HTTP server, from `--url` (`http://host:port`, with or without a path). */
 export function jobServerUrl(text: string): URL {
@@ -9,23 +12,59 @@ export function jobServerUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new WeirError(`--url needs the job's server address, such as http://127.0.0.1:9464, got '${text}'`);
+    throw new WeirError(`--url needs the job's server address, such as http://127.0.0.1:8081, got '${text}'`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new WeirError(`--url needs an http:// address, got '${text}'`);
   return url;
 }
 
-/** GET `<url>/clusters` of a running job (weir run --metrics-port). */
-export async function fetchClusters(base: URL): Promise<ClustersView> {
-  const url = new URL('/clusters', base);
+/** A route's JSON answer; a failed request or an error answer is a one-line WeirError with the server's own `error`. */
+async function requestJson(base: URL, method: 'GET' | 'POST', path: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<unknown> {
+  const url = new URL(path, base);
   let response: Response;
   try {
-    response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    response = await fetch(url, {
+      method,
+      headers: { accept: 'application/json', ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+      ...(method === 'POST' ? { body: '{}' } : {}),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (error) {
-    throw new WeirError(`cannot reach the job at ${url.href}: ${describeError(error)} (is it running with --metrics-port?)`, { cause: error, retriable: true });
+    throw new WeirError(`cannot reach the job at ${url.href}: ${describeError(error)} (is it running with --http-port?)`, { cause: error, retriable: true });
   }
-  if (!response.ok) throw new WeirError(`the job at ${url.href} answered HTTP ${response.status}: ${(await response.text()).trim().split('\n')[0]}`);
-  const view = (await response.json()) as ClustersView;
-  if (typeof view !== 'object' || view === null || !Array.isArray(view.operators)) throw new WeirError(`the job at ${url.href} answered something else than its clusters`);
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (!response.ok) {
+    const error = typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string' ? (body as { error: string }).error : text.trim().split('\n')[0];
+    throw new WeirError(`the job at ${url.href} answered HTTP ${response.status}: ${error}`);
+  }
+  if (body === undefined) throw new WeirError(`the job at ${url.href} answered something else than JSON`);
+  return body;
+}
+
+/** GET `<url>/clusters` of a running job (weir run --http-port). */
+export async function fetchClusters(base: URL): Promise<ClustersView> {
+  const view = (await requestJson(base, 'GET', '/clusters')) as ClustersView;
+  if (typeof view !== 'object' || view === null || !Array.isArray(view.operators)) throw new WeirError(`the job at ${new URL('/clusters', base).href} answered something else than its clusters`);
   return view;
+}
+
+/** GET `<url>/job`: the job's state, attempts, checkpoints. */
+export async function fetchJob(base: URL): Promise<JobView> {
+  const view = (await requestJson(base, 'GET', '/job')) as JobView;
+  if (typeof view !== 'object' || view === null || typeof view.state !== 'string') throw new WeirError(`the job at ${new URL('/job', base).href} answered something else than a job`);
+  return view;
+}
+
+/** POST `<url>/job/savepoints` or `<url>/job/stop`: the savepoint's directory once it is complete. */
+export async function postSavepoint(base: URL, action: 'savepoint' | 'stop'): Promise<{ savepoint: string; checkpointId: number }> {
+  const path = action === 'savepoint' ? '/job/savepoints' : '/job/stop';
+  const answer = (await requestJson(base, 'POST', path, SAVEPOINT_TIMEOUT_MS)) as { savepoint?: unknown; checkpointId?: unknown };
+  if (typeof answer.savepoint !== 'string' || typeof answer.checkpointId !== 'number') throw new WeirError(`the job at ${new URL(path, base).href} answered without a savepoint`);
+  return { savepoint: answer.savepoint, checkpointId: answer.checkpointId };
 }

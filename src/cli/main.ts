@@ -2,7 +2,9 @@ import { parseCommand, USAGE, UsageError } from './args.ts';
 import { runJob } from '../runtime/coordinator.ts';
 import { JobFailedError } from '../core/errors.ts';
 import { errorReport } from './error-report.ts';
-import { fetchClusters, jobServerUrl } from './job-client.ts';
+import { fetchClusters, fetchJob, jobServerUrl, postSavepoint } from './job-client.ts';
+import { jobStatusLines } from './job-status-lines.ts';
+import { weirVersion } from './version.ts';
 import { clustersTable } from './clusters-table.ts';
 import { migrate } from './migrate.ts';
 
@@ -12,6 +14,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     const command = parseCommand(argv);
     if (command.command === 'help') {
       process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (command.command === 'version') {
+      process.stdout.write(`${weirVersion()}\n`);
+      return 0;
+    }
+    if (command.command === 'status') {
+      const job = await fetchJob(jobServerUrl(command.url));
+      process.stdout.write(command.json ? `${JSON.stringify(job, null, 2)}\n` : `${jobStatusLines(job).join('\n')}\n`);
+      return 0;
+    }
+    if (command.command === 'savepoint' || command.command === 'stop') {
+      const { savepoint } = await postSavepoint(jobServerUrl(command.url), command.command);
+      process.stdout.write(`${savepoint}\n`);
       return 0;
     }
     if (command.command === 'clusters') {
@@ -37,10 +53,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         allowNonRestoredState: command.allowNonRestoredState,
         allowFreshStart: command.allowFreshStart,
         stopWithSavepoint: stop.signal,
+        progress: true,
         onStatus: (line) => process.stderr.write(`weir: ${line}\n`),
         ...(command.parallelism === undefined ? {} : { parallelism: command.parallelism }),
-        ...(command.metricsPort === undefined ? {} : { metricsPort: command.metricsPort }),
-        ...(command.metricsHost === undefined ? {} : { metricsHost: command.metricsHost }),
+        ...(command.httpPort === undefined ? {} : { httpPort: command.httpPort }),
+        ...(command.httpHost === undefined ? {} : { httpHost: command.httpHost }),
         ...(command.jobId === undefined ? {} : { jobId: command.jobId }),
         ...(command.checkpointDir === undefined ? {} : { checkpointDir: command.checkpointDir }),
         ...(command.fromSavepoint === undefined ? {} : { fromSavepoint: command.fromSavepoint }),

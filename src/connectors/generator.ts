@@ -74,6 +74,8 @@ export class GeneratorSource<T> implements Source<T> {
   readonly boundedness: 'bounded' | 'unbounded';
   readonly name: string;
   readonly maxParallelism = GENERATOR_LANES;
+  /** Its count, when it has one. */
+  readonly expectedRecords?: number;
 
   private constructor(private readonly options: GeneratorOptions<T>) {
     if (options.count !== undefined && !(Number.isInteger(options.count) && options.count >= 0)) {
@@ -83,6 +85,7 @@ export class GeneratorSource<T> implements Source<T> {
       throw new RangeError(`generator ratePerSecond must be positive, got ${options.ratePerSecond}`);
     }
     this.boundedness = options.count === undefined ? 'unbounded' : 'bounded';
+    if (options.count !== undefined) this.expectedRecords = options.count;
     this.name = options.name ?? 'generator';
   }
 

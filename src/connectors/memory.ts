@@ -12,7 +12,10 @@ export class ElementsSource<T> implements Source<T> {
   readonly boundedness = 'bounded';
   readonly name = 'elements';
   readonly maxParallelism = 1;
-  constructor(private readonly elements: readonly T[]) {}
+  readonly expectedRecords: number;
+  constructor(private readonly elements: readonly T[]) {
+    this.expectedRecords = elements.length;
+  }
 
   createReader(ctx: RuntimeContext): SourceReader<T> {
     const elements = this.elements;

@@ -58,6 +58,11 @@ export interface Source<T> {
   /** Sources that cannot split their input (a list of elements) cap their parallelism here. */
   readonly maxParallelism?: number;
   /**
+   * How many records a bounded source emits in all, when it knows (a list of elements, a generator with a count):
+   * the progress line `weir run` draws on a terminal shows the share read and an ETA from it.
+   */
+  readonly expectedRecords?: number;
+  /**
    * A reader for subtask `ctx.subtaskIndex`. On restore, `restored` holds the snapshots of every reader of the
    * checkpoint (whatever the parallelism was then); each new reader takes its share, so no input is read twice or lost.
    */

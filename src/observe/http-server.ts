@@ -3,14 +3,19 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { WeirError, describeError } from '../core/errors.ts';
 
-/** Only this machine can scrape by default; containers pass 0.0.0.0 (`--metrics-host`). */
-export const DEFAULT_METRICS_HOST = '127.0.0.1';
+/** Only this machine can reach the job's server by default; containers pass 0.0.0.0 (`--http-host`). */
+export const DEFAULT_HTTP_HOST = '127.0.0.1';
+
+/** A request body larger than this is refused (413): every route takes a small JSON object at most. */
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** What a route answers. */
 export interface RouteAnswer {
   readonly status?: number;
   readonly contentType: string;
   readonly body: string;
+  /** Headers beside the content type (`allow` on a 405). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** One route of the job's HTTP server: a method and an exact path (the query string is ignored). */
@@ -22,7 +27,8 @@ export interface Route {
   answer(request: IncomingMessage): RouteAnswer | Promise<RouteAnswer>;
 }
 
-export interface MetricsServer {
+/** The job's HTTP server, as started by {@link startJobServer}. */
+export interface JobServer {
   readonly host: string;
   /** The port it got (the one asked for, or a free one for 0). */
   readonly port: number;
@@ -30,12 +36,57 @@ export interface MetricsServer {
   readonly baseUrl: string;
   /** Where to scrape: `http://<host>:<port>/metrics`. */
   readonly url: string;
+  /** Every route it serves, as `METHOD /path`. */
+  readonly routes: readonly string[];
   close(): Promise<void>;
+}
+
+/**
+ * A request the route refuses: answered with `status` (a 4xx) and `{ "error": message }`. Routes throw it; any other
+ * error a route throws is a 500 with the same JSON shape.
+ */
+export class HttpError extends WeirError {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** A JSON answer, indented for a reader with curl. */
 export function jsonAnswer(value: unknown, status = 200): RouteAnswer {
   return { status, contentType: 'application/json; charset=utf-8', body: `${JSON.stringify(value, null, 2)}\n` };
+}
+
+/** The JSON error every refused request gets: `{ "error": message }` and any details beside it. */
+export function jsonError(status: number, message: string, details: Record<string, unknown> = {}): RouteAnswer {
+  return jsonAnswer({ error: message, ...details }, status);
+}
+
+/**
+ * The request's body as a JSON object: an empty body is `{}`; anything but an object, or a body over 64 KiB, is a
+ * 4xx ({@link HttpError}).
+ */
+export async function readJsonBody(request: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `the request body is over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'the request body is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'the request body must be a JSON object');
+  return value as Record<string, unknown>;
 }
 
 /** The Prometheus text of a registry at GET /metrics. */
@@ -50,33 +101,33 @@ export function metricsRoute(registry: Registry): Route {
 
 /**
  * The job's HTTP server on `host` (port 0 picks a free one): Prometheus metrics at /metrics and the JSON routes given,
- * looked up in a table by method and path.
+ * looked up in a table by method and path. Every error is JSON (`{ "error": ... }`): 404 for an unknown path with the
+ * routes listed, 405 for a method the path does not take, a route's own 4xx, 500 for a route that failed. A failing
+ * route never takes the job down.
  */
-export async function startMetricsServer(registry: Registry, port: number, host: string = DEFAULT_METRICS_HOST, routes: readonly Route[] = []): Promise<MetricsServer> {
+export async function startJobServer(registry: Registry, port: number, host: string = DEFAULT_HTTP_HOST, routes: readonly Route[] = []): Promise<JobServer> {
   const table = new Map<string, Route>();
   for (const route of [metricsRoute(registry), ...routes]) {
     const key = `${route.method} ${route.path}`;
     if (table.has(key)) throw new WeirError(`the job's HTTP server has two routes for ${key}`);
     table.set(key, route);
   }
-  const listing = [...table.values()].map((route) => `${route.method} ${route.path}  ${route.description}`).join('\n');
+  const listing = [...table.values()].map((route) => ({ route: `${route.method} ${route.path}`, description: route.description }));
   const server = createServer((request, response) => {
     const path = request.url?.split('?')[0] ?? '/';
     const route = table.get(`${request.method ?? 'GET'} ${path}`);
-    if (route === undefined) {
-      const known = [...table.values()].some((candidate) => candidate.path === path);
-      response
-        .writeHead(known ? 405 : 404, { 'content-type': 'text/plain' })
-        .end(`${known ? `${request.method} is not allowed on ${path}` : `not found: ${path}`}; routes:\n${listing}\n`);
-      return;
-    }
-    Promise.resolve()
-      .then(() => route.answer(request))
-      .then(
-        (answer) => response.writeHead(answer.status ?? 200, { 'content-type': answer.contentType }).end(answer.body),
-        (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${path} failed: ${describeError(error)}\n`),
-      );
+    const answered = route === undefined ? Promise.resolve(unrouted(table, request.method, path, listing)) : Promise.resolve().then(() => route.answer(request));
+    answered
+      .catch((error: unknown) => (error instanceof HttpError ? jsonError(error.status, error.message) : jsonError(500, `${path} failed: ${describeError(error)}`)))
+      .then((answer) => {
+        if (!response.headersSent) response.writeHead(answer.status ?? 200, { ...answer.headers, 'content-type': answer.contentType }).end(answer.body);
+      })
+      .catch(() => {
+        // The client went away: nothing to answer, and nothing the job should notice.
+      });
   });
+  // A broken client connection is the client's problem, never the job's.
+  server.on('clientError', (_error, socket) => socket.destroy());
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -84,7 +135,7 @@ export async function startMetricsServer(registry: Registry, port: number, host:
     });
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is in use' : describeError(error);
-    throw new WeirError(`cannot serve metrics on ${host}:${port}: ${reason}`, { cause: error, fatal: true });
+    throw new WeirError(`cannot serve HTTP on ${host}:${port}: ${reason}`, { cause: error, fatal: true });
   }
   const bound = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -94,6 +145,13 @@ export async function startMetricsServer(registry: Registry, port: number, host:
     port: bound,
     baseUrl,
     url: `${baseUrl}/metrics`,
+    routes: listing.map(({ route }) => route),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+function unrouted(table: ReadonlyMap<string, Route>, method: string | undefined, path: string, routes: readonly { route: string; description: string }[]): RouteAnswer {
+  const allowed = [...table.values()].filter((candidate) => candidate.path === path).map((candidate) => candidate.method);
+  if (allowed.length > 0) return { ...jsonError(405, `${method ?? '?'} is not allowed on ${path}; it takes ${allowed.join(', ')}`, { allowed }), headers: { allow: allowed.join(', ') } };
+  return jsonError(404, `not found: ${path}`, { routes });
 }

@@ -20,13 +20,16 @@ import { StatsBoard } from './stats-board.ts';
 import { operatorStats, warnAboutDroppedLateRecords } from './job-stats.ts';
 import { JobDefinitionError, JobFailedError, WeirError, describeError } from '../core/errors.ts';
 import { hasCode, reviveError } from '../core/serialized-error.ts';
-import { createLogger, defaultLogLevel, type Logger } from '../observe/logger.ts';
+import { createLogger, defaultLogLevel, prettyLogs, type Logger } from '../observe/logger.ts';
+import { startProgressLine } from './progress-line.ts';
+import { isatty } from 'node:tty';
 import { registerChannelMetrics } from './job-metrics.ts';
-import { DEFAULT_METRICS_HOST, startMetricsServer, type MetricsServer } from '../observe/http-server.ts';
+import { DEFAULT_HTTP_HOST, startJobServer, type JobServer } from '../observe/http-server.ts';
 import { CollectedOutputs } from './collected-outputs.ts';
 import { JobStatus } from './job-status.ts';
 import { JobObservations } from './observations.ts';
 import { jobRoutes } from './job-routes.ts';
+import { JobControl } from './job-control.ts';
 import { continuingEarlierRunError, earlierRunTraces } from './fresh-start.ts';
 import type { Source } from '../connectors/source.ts';
 
@@ -39,9 +42,16 @@ export interface RunOptions {
   readonly parallelism?: number;
   /** Worker threads; default one per core, never more than the job's highest parallelism. */
   readonly threads?: number;
-  /** Serve Prometheus metrics at http://<metricsHost>:<port>/metrics while the job runs (0: a free port, logged). */
+  /**
+   * Serve the job's HTTP API (docs/operations.md: its state, savepoints, stop, probes, Prometheus metrics at /metrics)
+   * at http://<httpHost>:<port> while the job runs (0: a free port, logged).
+   */
+  readonly httpPort?: number;
+  /** The address the job's HTTP server listens on: 127.0.0.1 by default, 0.0.0.0 to be reachable from outside a container. */
+  readonly httpHost?: string;
+  /** The same as `httpPort` (its earlier name); both given, they must agree. */
   readonly metricsPort?: number;
-  /** The address the metrics server listens on: 127.0.0.1 by default, 0.0.0.0 to be reachable from outside a container. */
+  /** The same as `httpHost` (its earlier name); both given, they must agree. */
   readonly metricsHost?: string;
   readonly logLevel?: string;
   /** Parent directory of the run's working state (LMDB files); the system temp directory by default. */
@@ -71,6 +81,11 @@ export interface RunOptions {
   readonly savepointDir?: string;
   /** When aborted, the job takes a savepoint and stops (what the CLI does on SIGTERM). */
   readonly stopWithSavepoint?: AbortSignal;
+  /**
+   * Draws a progress line on stderr while a bounded job runs (records read, rate, ETA), when stderr is a terminal and
+   * the logs are for a person (see docs/operations.md); never into collected logs. `weir run` asks for it.
+   */
+  readonly progress?: boolean;
   /** One-line news a command line prints: what the start restores, where metrics are served. Also logged. */
   readonly onStatus?: (line: string) => void;
 }
@@ -117,13 +132,20 @@ export async function runJob(options: RunOptions): Promise<JobResult> {
   const jobModule = resolveJobPath(options.jobModule);
   // Mistakes of the command line fail before the job loads (seconds for a large one), and nothing opened stays open.
   if (options.checkpointDir !== undefined) await makeCheckpointDirectory(options.checkpointDir);
+  const port = sameIfBoth('httpPort', options.httpPort, 'metricsPort', options.metricsPort);
+  const host = sameIfBoth('httpHost', options.httpHost, 'metricsHost', options.metricsHost);
   const registry = new Registry();
   const jobStatus = new JobStatus();
   const observations = new JobObservations(jobStatus);
-  const routes = jobRoutes(registry, jobStatus, observations);
-  const server = options.metricsPort === undefined ? undefined : await startMetricsServer(registry, options.metricsPort, options.metricsHost ?? DEFAULT_METRICS_HOST, routes);
+  const control = new JobControl();
+  const routes = jobRoutes(registry, jobStatus, observations, control);
+  const server = port === undefined ? undefined : await startJobServer(registry, port, host ?? DEFAULT_HTTP_HOST, routes);
+  if (server !== undefined) control.routes = server.routes;
   try {
-    return await runLoadedJob(options, jobModule, registry, observations, server, started);
+    return await runLoadedJob(options, jobModule, registry, observations, control, server, started);
+  } catch (error) {
+    control.ended('failed', describeError(error));
+    throw error;
   } finally {
     observations.close();
     await server?.close();
@@ -135,7 +157,8 @@ async function runLoadedJob(
   jobModule: string,
   registry: Registry,
   observations: JobObservations,
-  server: MetricsServer | undefined,
+  control: JobControl,
+  server: JobServer | undefined,
   started: number,
 ): Promise<JobResult> {
   const logLevel = options.logLevel ?? defaultLogLevel();
@@ -153,10 +176,15 @@ async function runLoadedJob(
   };
   const jobStatus = observations.status;
   jobStatus.describe(job.name, plan);
-  if (server !== undefined) status(`metrics at ${server.url}`, { port: server.port, host: server.host });
+  if (server !== undefined) {
+    status(`HTTP API at ${server.baseUrl} (GET /job; docs/operations.md)`, { port: server.port, host: server.host, routes: server.routes });
+    status(`metrics at ${server.url}`, { port: server.port, host: server.host });
+  }
   const storage = openCheckpointStorage(options, job.name);
   observations.describe(job.name, storage.jobId, plan, stats);
   registerChannelMetrics(registry, job.name, plan, deployment, stats);
+  Object.assign(control, { name: job.name, jobId: storage.jobId, parallelism: defaultParallelism });
+  const stopSignal = control.stopSignal(options.stopWithSavepoint);
   log.info({ vertices: plan.vertices.length, workers: deployment.workerCount, parallelism: defaultParallelism, jobId: storage.jobId }, 'job starting');
 
   const outputs = new CollectedOutputs();
@@ -165,8 +193,10 @@ async function runLoadedJob(
   const instanceId = storage.instance;
   let outcome: AttemptOutcome;
   let restarts = 0;
+  const drawsProgress = options.progress === true && isatty(2) && prettyLogs();
+  const stopProgress = drawsProgress ? startProgressLine(plan, stats, sourcesOf(env)) : () => {};
   try {
-    let restore = await startingPoint(options, storage, plan, sourcesOf(env), log, status);
+    let restore = await startingPoint(options, storage, plan, sourcesOf(env).map(({ source }) => source), log, status);
     // Only now, with its restore loaded and checked, does this instance take the job over: a newcomer refused above
     // leaves a running instance alone. Before its first state file: the running one stops at its next checkpoint.
     await storage.takeOver();
@@ -179,7 +209,9 @@ async function runLoadedJob(
     // Another instance may be writing higher ids right now: a margin keeps the two sequences apart.
     const found = await storage.checkpoints.highestId();
     let lastCheckpointId = Math.max(restore?.checkpointId ?? 0, found > 0 ? found + CHECKPOINT_ID_MARGIN : 0);
+    if (restore !== undefined) control.restored = { id: restore.checkpointId, path: restorePath(restore) };
     for (let attempt = 1; ; attempt++) {
+      control.attemptStarting(attempt);
       // After a restart, this instance's own checkpoints (up to its last id) are no news either.
       const seen = attempt === 1 ? seenAtTakeOver : Math.max(seenAtTakeOver, lastCheckpointId);
       if (restore !== undefined) observations.checkpoints.restored({ checkpointId: restore.checkpointId, kind: restore.target.savepointDir === undefined ? 'checkpoint' : 'savepoint', path: restorePath(restore), restoredAt: Date.now() });
@@ -203,14 +235,17 @@ async function runLoadedJob(
         checkpointOwner: storage.owner,
         checkRestorePoint: storage.owner === undefined ? undefined : () => checkStillNewest(restore, seen, storage),
         savepoints: { ...storage.savepoints, writer: `${storage.instance}.${attempt}` },
+        intermediateSavepoints: { ...storage.intermediateSavepoints, writer: `${storage.instance}.${attempt}` },
         restore,
         lastCheckpointId,
-        stop: options.stopWithSavepoint,
+        stop: stopSignal,
         outputs,
         status: jobStatus,
         checkpointHistory: observations.checkpoints,
+        control,
       });
       if (outcome.kind !== 'failed') break;
+      control.attemptFailed(outcome.failure.message);
       const decision = restartStrategy.onFailure(Date.now());
       if (!decision.restart || outcome.failure.fatal === true) {
         const { error, fatal } = outcome.failure;
@@ -230,22 +265,27 @@ async function runLoadedJob(
         );
       }
       restarts++;
+      control.restarts = restarts;
       observations.restarted();
       // Another instance of this job id may have written checkpoints meanwhile: ids go on after every one of them.
       lastCheckpointId = Math.max(outcome.lastCheckpointId, await storage.checkpoints.highestId());
       log.warn({ delayMs: decision.delayMs, restarts }, `restarting after: ${outcome.failure.message}`);
       await sleep(decision.delayMs);
       restore = (await latestCheckpoint(storage, log)) ?? restore;
+      if (restore !== undefined) control.restored = { id: restore.checkpointId, path: restorePath(restore) };
       outputs.rollBackTo(restore?.checkpointId ?? 0);
-      if (options.stopWithSavepoint?.aborted === true) {
+      if (stopSignal.aborted) {
         outcome = { kind: 'stopped', savepoint: undefined, reason: 'stopped while restarting', lastCheckpointId, runningSince: undefined, threadIds: [] };
+        control.stopped(undefined, outcome.reason);
         break;
       }
     }
   } finally {
+    stopProgress();
     await storage.dispose();
   }
 
+  control.ended('finished');
   const finished = performance.now();
   const durationMs = finished - started;
   log.info({ durationMs: Math.round(durationMs), restarts }, outcome.kind === 'stopped' ? 'job stopped' : 'job finished');
@@ -272,6 +312,8 @@ interface RunStorage {
   readonly jobId: string;
   readonly target: CheckpointTarget;
   readonly savepoints: CheckpointTarget;
+  /** Savepoints the job goes on after: inside the job's directory, out of its checkpoints' retention. */
+  readonly intermediateSavepoints: CheckpointTarget;
   readonly checkpoints: CheckpointStorage;
   /** Random per run: with the attempt, it names the writer of every file this run writes. */
   readonly instance: string;
@@ -300,6 +342,7 @@ function openCheckpointStorage(options: RunOptions, jobName: string): RunStorage
     jobId,
     target,
     savepoints,
+    intermediateSavepoints: persistent ? { root: join(root, jobId), jobId: 'savepoints' } : savepoints,
     checkpoints,
     instance,
     owner,
@@ -312,6 +355,19 @@ function openCheckpointStorage(options: RunOptions, jobName: string): RunStorage
       if (!persistent) await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Where a restore point's metadata is: a savepoint's own directory, or the checkpoint's in its job's directory. */
+function restorePath(restore: RestorePoint): string {
+  return restore.target.savepointDir ?? join(restore.target.root, restore.target.jobId, `chk-${restore.checkpointId}`);
+}
+
+/** An option under its two names: either, or both when they agree. */
+function sameIfBoth<T>(name: string, value: T | undefined, alias: string, aliasValue: T | undefined): T | undefined {
+  if (value !== undefined && aliasValue !== undefined && value !== aliasValue) {
+    throw new JobDefinitionError(`${name} (${String(value)}) and ${alias} (${String(aliasValue)}) are one option under two names and disagree: give one`);
+  }
+  return value ?? aliasValue;
 }
 
 /** The checkpoint directory, made if missing; a path that cannot be one (a regular file, say) fails in one line. */
@@ -377,8 +433,8 @@ async function startingPoint(
   return restore;
 }
 
-function sourcesOf(env: StreamExecutionEnvironment): Source<unknown>[] {
-  return env.graph.nodes.flatMap((node) => (node.kind === 'source' ? [node.source] : []));
+function sourcesOf(env: StreamExecutionEnvironment): { nodeId: number; source: Source<unknown> }[] {
+  return env.graph.nodes.flatMap((node) => (node.kind === 'source' ? [{ nodeId: node.id, source: node.source }] : []));
 }
 
 /** The newest checkpoint once this instance owns the job, when it is newer than the one loaded before. */
@@ -433,9 +489,4 @@ async function readSavepoint(path: string): Promise<RestorePoint> {
   } catch (error) {
     throw new JobDefinitionError(`cannot restore savepoint ${path}: ${describeError(error)}`, { cause: error });
   }
-}
-
-/** Where a restore point's checkpoint or savepoint is. */
-function restorePath(restore: RestorePoint): string {
-  return restore.target.savepointDir ?? join(restore.target.root, restore.target.jobId, `chk-${restore.checkpointId}`);
 }

@@ -17,6 +17,7 @@ import { serializeError } from '../core/serialized-error.ts';
 import { fileNamePart } from '../core/file-names.ts';
 import type { CollectedOutputs } from './collected-outputs.ts';
 import type { JobStatus } from './job-status.ts';
+import type { JobControl } from './job-control.ts';
 import type { CheckpointHistory } from '../checkpoint/checkpoint-history.ts';
 
 const CANCEL_GRACE_MS = 5_000;
@@ -50,6 +51,8 @@ export interface AttemptOptions {
    */
   readonly checkRestorePoint: (() => Promise<void>) | undefined;
   readonly savepoints: CheckpointTarget;
+  /** Where savepoints the job goes on after are written (apart from its checkpoints). */
+  readonly intermediateSavepoints: CheckpointTarget;
   readonly restore: RestorePoint | undefined;
   readonly lastCheckpointId: number;
   /** Aborted when the job should stop with a savepoint (SIGTERM). */
@@ -58,6 +61,8 @@ export interface AttemptOptions {
   readonly outputs: CollectedOutputs;
   /** Operator subtasks' statuses, kept for the life of the job. */
   readonly status: JobStatus;
+  /** The job's state for its HTTP routes, and their savepoint requests. */
+  readonly control: JobControl;
   /** The job's checkpoint statistics, kept across attempts. */
   readonly checkpointHistory: CheckpointHistory;
 }
@@ -108,6 +113,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
     owner: options.checkpointOwner,
     onTakenOver: (message) => fail(attemptFailure(message, undefined, 'WEIR_ERROR', true)),
     savepoints: options.savepoints,
+    intermediateSavepoints: options.intermediateSavepoints,
     retained: checkpointing?.retained ?? 1,
     lastCheckpointId: options.lastCheckpointId,
     send,
@@ -115,6 +121,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
     history: options.checkpointHistory,
     alignmentOf: (checkpointId) => Math.max(0, ...statsSlots(plan, options.stats).map((slot) => options.stats.alignmentMs(slot, checkpointId))),
   });
+  coordinator.onCompleted((checkpoint) => options.control.checkpointCompleted(checkpoint));
 
   let failure: FailureReport | undefined;
   let stopped: { savepoint: SavepointResult | undefined; reason: string | undefined } | undefined;
@@ -155,6 +162,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
     }
     if (failure !== undefined) return;
     coordinator.start();
+    options.control.attemptRunning({ savepoint: () => coordinator.requestSavepoint({ stop: false }) });
     if (options.stop !== undefined) {
       if (options.stop.aborted) void onStop();
       else options.stop.addEventListener('abort', () => void onStop(), { once: true });
@@ -168,6 +176,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
         log.info({ path: savepoint.path }, `savepoint ${savepoint.checkpointId} written to ${savepoint.path}`);
         stopped = { savepoint, reason: undefined };
         end({ type: 'stop' });
+        options.control.stopped(savepoint, undefined);
         return;
       } catch (error) {
         reason = describeError(error);
@@ -177,6 +186,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
     if (failure === undefined) {
       stopped = { savepoint: undefined, reason: `no savepoint after ${SAVEPOINT_TRIES} tries: ${reason ?? 'unknown'}` };
       end({ type: 'stop' });
+      options.control.stopped(undefined, stopped.reason);
     }
   };
 

@@ -4,6 +4,9 @@ import { clustersView, type ClustersView } from '../connectors/multi-region/clus
 import { registerClusterMetrics } from '../connectors/multi-region/cluster-metrics.ts';
 import { CLUSTERS_STATUS, METADATA_STATUS } from '../connectors/multi-region/metadata-status.ts';
 import type { JobStatus } from './job-status.ts';
+import type { JobControl } from './job-control.ts';
+import { controlRoutes } from './routes/control-routes.ts';
+import { jobRoute } from './routes/job-route.ts';
 import type { JobObservations } from './observations.ts';
 import { registerJobMetrics } from './job-metrics.ts';
 import { registerJobStateMetrics } from './job-state-metrics.ts';
@@ -15,9 +18,10 @@ export function clustersOf(status: JobStatus): ClustersView {
 }
 
 /**
- * The job's JSON routes beside /metrics (the job's REST API grows here), and the metrics drawn from the same statuses.
+ * The job's JSON routes beside /metrics (its REST API: docs/operations.md), and the metrics drawn from the same
+ * statuses. One line per route file.
  */
-export function jobRoutes(registry: Registry, status: JobStatus, observations: JobObservations): Route[] {
+export function jobRoutes(registry: Registry, status: JobStatus, observations: JobObservations, control: JobControl): Route[] {
   registerClusterMetrics(registry, () => clustersOf(status));
   registerJobMetrics(registry, observations);
   registerJobStateMetrics(registry, observations);
@@ -28,6 +32,8 @@ export function jobRoutes(registry: Registry, status: JobStatus, observations: J
       description: 'multi-cluster Kafka sources and sinks: per operator and cluster, reachability, lag, epochs, failovers, migration phase',
       answer: () => jsonAnswer(clustersOf(status)),
     },
+    jobRoute(control),
+    ...controlRoutes(control),
     ...observationRoutes(observations),
   ];
 }

@@ -78,7 +78,7 @@ describe('weir run: early failures exit at once with one line', () => {
     try {
       const outcome = await weir(['run', 'examples/feedback-counts.ts', '--metrics-port', String(port)], 20_000);
       expect(outcome.code).toBe(1);
-      expect(summary(outcome.stderr)).toEqual([`weir: cannot serve metrics on 127.0.0.1:${port}: the port is in use`]);
+      expect(summary(outcome.stderr)).toEqual([`weir: cannot serve HTTP on 127.0.0.1:${port}: the port is in use`]);
       expect(outcome.ms - startupMs).toBeLessThan(EARLY_EXIT_MS);
     } finally {
       server.close();
@@ -96,7 +96,7 @@ describe('weir run: early failures exit at once with one line', () => {
 describe('weir run: metrics address', () => {
   it.each([
     ['127.0.0.1 by default', [], '127.0.0.1'],
-    ['the host asked for', ['--metrics-host', '0.0.0.0'], '0.0.0.0'],
+    ['the host asked for (--http-host beside --metrics-port, its earlier name)', ['--http-host', '0.0.0.0'], '0.0.0.0'],
   ])('--metrics-port 0 prints the port it got and serves there, on %s', { timeout: 60_000 }, async (_, hostFlags, host) => {
     let scraped: Promise<string> | undefined;
     const outcome = await weir(['run', 'test/fixtures/metered-job.ts', '--metrics-port', '0', ...hostFlags], 50_000, (stderr) => {

@@ -123,6 +123,10 @@ describe('the packed weir installed into a fresh project', () => {
     const javascript = await run(NPX, ['weir', 'run', 'doubled-job.mjs'], app);
     expectSuccess(javascript, 'npx weir run doubled-job.mjs');
     expect(javascript.stdout.trim().split('\n')).toEqual(['doubled=2', 'doubled=4', 'doubled=6']);
+    // The installed command reads its version from the installed package.json (dist/cli/ is two folders below it).
+    const version = await run(NPX, ['weir', '--version'], app);
+    expectSuccess(version, 'npx weir --version');
+    expect(version.stdout).toBe(`${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`);
   });
 
   test("the project's own vitest tests run its job, and one of its functions in the operator harness", async () => {
