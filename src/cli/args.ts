@@ -35,14 +35,22 @@ export interface MigrateCommand {
   readonly quietMs: number;
 }
 
-export type Command = RunCommand | ClustersCommand | MigrateCommand | { readonly command: 'help' };
+/** `weir new`: writes a ready project (src/cli/scaffold/). */
+export interface NewCommand {
+  readonly command: 'new';
+  readonly name: string;
+  readonly dir: string | undefined;
+}
+
+export type Command = RunCommand | ClustersCommand | MigrateCommand | NewCommand | { readonly command: 'help' };
 
 export const USAGE = `usage: weir run <job.ts|job.js> [--parallelism N] [--job-id ID] [--checkpoint-dir DIR]
                 [--from-savepoint DIR] [--allow-non-restored-state] [--allow-fresh-start] [--metrics-port P]
                 [--metrics-host H] [--params JSON]
        weir clusters --url http://HOST:PORT
        weir migrate --metadata FILE --stream SINK_STREAM[,SOURCE_STREAM...] --from CLUSTER --to CLUSTER
-                --url http://HOST:PORT [--poll-ms MS] [--quiet-ms MS]`;
+                --url http://HOST:PORT [--poll-ms MS] [--quiet-ms MS]
+       weir new <name> [--dir DIR]`;
 
 /** A command line the CLI refuses; the message is printed as one line. */
 export class UsageError extends Error {
@@ -63,6 +71,7 @@ export function parseCommand(argv: readonly string[]): Command {
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
   if (command === 'clusters') return parseClusters(rest);
   if (command === 'migrate') return parseMigrate(rest);
+  if (command === 'new') return parseNew(rest);
   if (command !== 'run') throw new UsageError(`unknown command '${command}'; ${USAGE}`);
   let parsed;
   try {
@@ -160,4 +169,15 @@ function parseMigrate(args: readonly string[]): MigrateCommand {
     pollMs: integerFlag('poll-ms', values['poll-ms'], 10, 600_000) ?? 1_000,
     quietMs: integerFlag('quiet-ms', values['quiet-ms'], 0, 86_400_000) ?? DEFAULT_DRAIN_QUIET_MS,
   };
+}
+
+function parseNew(args: readonly string[]): NewCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], strict: true, allowPositionals: true, options: { dir: { type: 'string' } } });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (parsed.positionals.length !== 1) throw new UsageError(`weir new needs exactly one project name; ${USAGE}`);
+  return { command: 'new', name: parsed.positionals[0]!, dir: parsed.values.dir };
 }
