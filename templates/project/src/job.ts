@@ -50,6 +50,12 @@ export interface JobParams {
   readonly maxOutOfOrderMs?: number;
   /** Checkpoint interval, default 5 s. */
   readonly checkpointMs?: number;
+  /**
+   * For tests: records per exchange batch, and busy CPU per event in ms. A small test input is otherwise read in a few
+   * milliseconds: every window would fire at its end and every fault land before the first checkpoint.
+   */
+  readonly batchSize?: number;
+  readonly workMs?: number;
 }
 
 const sumValues: AggregateFunction<Event, { count: number; total: number }, { count: number; total: number }> = {
@@ -81,6 +87,7 @@ export default defineJob<JobParams>({ name: 'window-totals' }, (env, params) => 
     .setRestartStrategy({ kind: 'fixed-delay', attempts: 10, delayMs: 1_000 })
     // Watermarks often, so that windows fire all through a run.
     .setAutoWatermarkInterval(50);
+  if (params.batchSize !== undefined) env.setExchangeOptions({ batchSize: params.batchSize });
   const watermarks = WatermarkStrategy.boundedOutOfOrderness<Event>(params.maxOutOfOrderMs ?? 2_000).withTimestamp((event) => event.timestamp);
   const brokers = params.brokers ?? process.env['KAFKA_BROKERS'];
   const files = params.input !== undefined && params.output !== undefined ? { input: params.input, output: params.output } : undefined;
@@ -97,7 +104,13 @@ export default defineJob<JobParams>({ name: 'window-totals' }, (env, params) => 
           ).uid('events')
         : demoEvents(env, watermarks);
 
+  const workMs = params.workMs ?? 0;
   const totals = events
+    .map((event) => {
+      const until = performance.now() + workMs;
+      while (performance.now() < until);
+      return event;
+    })
     .keyBy((event) => event.key)
     .window(TumblingEventTimeWindows.of(Time.milliseconds(params.windowMs ?? 10_000)))
     .aggregate(sumValues, toWindowTotal)

@@ -8,7 +8,8 @@ import type { WindowTotal } from '../src/job.js';
 const job = new URL('../src/job.ts', import.meta.url);
 // 300 events of 4 keys in event-time order; generated once, the same every run.
 const [input] = fc.sample(events({ keys: 4, count: 300, maxOutOfOrderMs: 0 }), { numRuns: 1, seed: 7 });
-const params = { windowMs: 100, maxOutOfOrderMs: 0, checkpointMs: 30 };
+// Checkpoints every 30 ms and 1 ms of work per event: checkpoints and fired windows all through the run.
+const params = { windowMs: 100, maxOutOfOrderMs: 0, checkpointMs: 30, batchSize: 16, workMs: 1 };
 const reports: CheckReport[] = [];
 afterAll(() => console.log('faults fired:', JSON.stringify(tallyFaults(reports))));
 
