@@ -52,9 +52,16 @@ export interface JobVerb<C extends string> {
   readonly json: boolean;
 }
 
-export type Command = RunCommand | ClustersCommand | MigrateCommand | JobVerbCommand | { readonly command: 'help' } | { readonly command: 'version' };
+/** `weir new`: writes a ready project (src/cli/scaffold/). */
+export interface NewCommand {
+  readonly command: 'new';
+  readonly name: string;
+  readonly dir: string | undefined;
+}
 
-const COMMANDS = ['run', 'status', 'savepoint', 'stop', 'clusters', 'migrate', 'help', 'version'];
+export type Command = RunCommand | ClustersCommand | MigrateCommand | JobVerbCommand | NewCommand | { readonly command: 'help' } | { readonly command: 'version' };
+
+const COMMANDS = ['run', 'status', 'savepoint', 'stop', 'clusters', 'migrate', 'new', 'help', 'version'];
 
 export const USAGE = `usage: weir run <job.ts|job.js> [--parallelism N] [--job-id ID] [--checkpoint-dir DIR]
                 [--from-savepoint DIR] [--allow-non-restored-state] [--allow-fresh-start] [--http-port P]
@@ -66,7 +73,8 @@ export const USAGE = `usage: weir run <job.ts|job.js> [--parallelism N] [--job-i
        weir --version
        weir clusters --url http://HOST:PORT
        weir migrate --metadata FILE --stream SINK_STREAM[,SOURCE_STREAM...] --from CLUSTER --to CLUSTER
-                --url http://HOST:PORT [--poll-ms MS] [--quiet-ms MS]`;
+                --url http://HOST:PORT [--poll-ms MS] [--quiet-ms MS]
+       weir new <name> [--dir DIR]`;
 
 /** A command line the CLI refuses; the message is printed as one line. */
 export class UsageError extends Error {
@@ -121,6 +129,7 @@ export function parseCommand(argv: readonly string[]): Command {
   if (command === 'version' || command === '--version' || command === '-v') return { command: 'version' };
   if (command === 'clusters') return parseClusters(rest);
   if (command === 'migrate') return parseMigrate(rest);
+  if (command === 'new') return parseNew(rest);
   if (command === 'status' || command === 'savepoint' || command === 'stop') return parseJobVerb(command, rest);
   if (command !== 'run') {
     const meant = closestName(command.replace(/^-+/, ''), COMMANDS);
@@ -222,4 +231,10 @@ function parseMigrate(args: readonly string[]): MigrateCommand {
     pollMs: integerFlag('poll-ms', values['poll-ms'], 10, 600_000) ?? 1_000,
     quietMs: integerFlag('quiet-ms', values['quiet-ms'], 0, 86_400_000) ?? DEFAULT_DRAIN_QUIET_MS,
   };
+}
+
+function parseNew(args: readonly string[]): NewCommand {
+  const { values, positionals } = parseWith(args, { dir: { type: 'string' } }, 'new', true);
+  if (positionals.length !== 1) throw new UsageError(`weir new needs exactly one project name; ${USAGE}`);
+  return { command: 'new', name: positionals[0]!, dir: values['dir'] as string | undefined };
 }

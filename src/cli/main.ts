@@ -7,6 +7,7 @@ import { jobStatusLines } from './job-status-lines.ts';
 import { weirVersion } from './version.ts';
 import { clustersTable } from './clusters-table.ts';
 import { migrate } from './migrate.ts';
+import { newProject } from './scaffold/new-project.ts';
 
 /** `weir <command>`: returns the exit code; a failure is printed whole on stderr, with one summary line last. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -32,6 +33,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (command.command === 'clusters') {
       process.stdout.write(`${clustersTable(await fetchClusters(jobServerUrl(command.url))).join('\n')}\n`);
+      return 0;
+    }
+    if (command.command === 'new') {
+      const { dir, files } = newProject(command.name, command.dir);
+      process.stdout.write(`wrote ${files.length} files into ${dir}\nnext: cd ${dir} && npm install && npm test\n`);
       return 0;
     }
     if (command.command === 'migrate') {

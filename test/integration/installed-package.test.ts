@@ -5,47 +5,15 @@
  * 2 for files). The tools the project needs beside weir (typescript, @types/node, vitest, fast-check) are installed at the versions this
  * repository uses, from the npm registry (npm's cache serves them when the repository's own install filled it).
  */
-import { execFile } from 'node:child_process';
 import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { expectSuccess, installedVersion, NPM, NPX, ROOT, run } from '../fixtures/commands.ts';
+import { packedWeir } from '../fixtures/packed-weir.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const APP_FILES = fileURLToPath(new URL('../fixtures/installed-app', import.meta.url));
-const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
-
-interface Outcome {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a command to its end; never rejects, so that a failure's output reaches the assertion that reports it. */
-function run(command: string, args: readonly string[], cwd: string, timeoutMs = 240_000): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, WEIR_LOG_LEVEL: 'warn', NODE_OPTIONS: '', NO_COLOR: '1' } },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, stdout, stderr: error !== null && stderr === '' ? error.message : stderr });
-      },
-    );
-  });
-}
-
-/** Fails with the command's own output when it did not exit 0. */
-function expectSuccess(outcome: Outcome, what: string): void {
-  if (outcome.code !== 0) throw new Error(`${what} exited ${outcome.code}\n--- stdout\n${outcome.stdout}\n--- stderr\n${outcome.stderr}`);
-}
-
-function installedVersion(name: string): string {
-  return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-}
 
 let work: string;
 let app: string;
@@ -53,15 +21,12 @@ let app: string;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'weir-installed-'));
   app = join(work, 'app');
-  // prepack builds dist/ first, as for a publish.
-  const pack = await run(NPM, ['pack', '--pack-destination', work], ROOT);
-  expectSuccess(pack, 'npm pack');
-  const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'));
-  if (tarball === undefined) throw new Error(`npm pack wrote no tarball into ${work}:\n${pack.stdout}`);
+  // The run's one packed weir (test/fixtures/packed-weir.ts), shared with the other files that install it.
+  const tarball = await packedWeir();
   cpSync(APP_FILES, app, { recursive: true });
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'weir-user-app', private: true, type: 'module' }, null, 2));
   const tools = ['typescript', '@types/node', 'vitest', 'fast-check'].map((name) => `${name}@${installedVersion(name)}`);
-  const install = await run(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball), ...tools], app, 600_000);
+  const install = await run(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, ...tools], app, 600_000);
   expectSuccess(install, 'npm install of the packed tarball');
 }, 900_000);
 
