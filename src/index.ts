@@ -94,6 +94,6 @@ export type { RestartStrategyConfig } from './api/restart-strategy.ts';
 export { GeneratorSource, RecordRandom, type GeneratorOptions } from './connectors/generator.ts';
 export { ConsoleSink, type ConsoleSinkOptions } from './connectors/console.ts';
 export { FileSource, FileSink, JsonLinesFileSource, JsonLinesFileSink, type JsonLinesSourceOptions, type JsonLinesSinkOptions } from './connectors/files.ts';
-export { CollectSink, DiscardingSink } from './connectors/memory.ts';
+export { CollectSink, DiscardingSink, ElementsSource } from './connectors/memory.ts';
 export { WeirError, FatalError, JobDefinitionError, JobFailedError, OperatorError, isFatal, type WeirErrorCode, type WeirErrorOptions } from './core/errors.ts';
 export { runJob, type RunOptions, type JobResult, type OperatorStats } from './runtime/coordinator.ts';
