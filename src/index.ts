@@ -96,4 +96,5 @@ export { ConsoleSink, type ConsoleSinkOptions } from './connectors/console.ts';
 export { FileSource, FileSink, JsonLinesFileSource, JsonLinesFileSink, type JsonLinesSourceOptions, type JsonLinesSinkOptions } from './connectors/files.ts';
 export { CollectSink, DiscardingSink, ElementsSource } from './connectors/memory.ts';
 export { WeirError, FatalError, JobDefinitionError, JobFailedError, OperatorError, isFatal, type WeirErrorCode, type WeirErrorOptions } from './core/errors.ts';
-export { runJob, type RunOptions, type JobResult, type OperatorStats } from './runtime/coordinator.ts';
+export { runJob } from './runtime/run-job.ts';
+export type { RunOptions, JobResult, OperatorStats } from './runtime/coordinator.ts';

@@ -5,7 +5,8 @@
  * controlled clock (`OperatorHarness`).
  * @module weir/testing
  */
-export { runJob, type RunOptions, type JobResult, type OperatorStats } from '../runtime/coordinator.ts';
+export { runJob } from '../runtime/run-job.ts';
+export type { RunOptions, JobResult, OperatorStats } from '../runtime/coordinator.ts';
 export { CollectSink } from '../connectors/memory.ts';
 export { faultPoint, releaseHold, FAULTS_VARIABLE, type FaultSpec, type FaultAction } from '../core/fault-points.ts';
 export { events, type EventsOptions } from './events.ts';

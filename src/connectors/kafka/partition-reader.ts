@@ -129,15 +129,36 @@ export class KafkaPartitionReader<T> {
     await this.startFetching();
   }
 
-  /** Per owned partition, the end offset (the next to be written); lag is the end minus the position. */
+  /**
+   * Per owned partition, the end offset a reader at this reader's isolation can reach (the next to be written, or for
+   * read_committed the first offset of the oldest open transaction); lag is the end minus the position.
+   */
   async endOffsets(): Promise<Map<string, number>> {
     return this.withAdmin(async (admin) => {
       const ends = new Map<string, number>();
-      for (const topic of new Set([...this.assignment.owned.values()].map(({ tp }) => tp.topic))) {
+      for (const topic of this.ownedTopics()) {
         for (const [partition, { high }] of await admin.offsetRange(topic)) ends.set(partitionKey({ topic, partition }), high);
       }
       return ends;
     });
+  }
+
+  /**
+   * Per owned partition, the log end offset: past every record written, in transactions still open too. Records a
+   * producer keeps writing inside one open transaction leave `endOffsets` still at read_committed; these move.
+   */
+  async logEndOffsets(): Promise<Map<string, number>> {
+    return this.withAdmin(async (admin) => {
+      const ends = new Map<string, number>();
+      for (const topic of this.ownedTopics()) {
+        for (const [partition, end] of await admin.logEndOffsets(topic)) ends.set(partitionKey({ topic, partition }), end);
+      }
+      return ends;
+    });
+  }
+
+  private ownedTopics(): Set<string> {
+    return new Set([...this.assignment.owned.values()].map(({ tp }) => tp.topic));
   }
 
   async close(): Promise<void> {

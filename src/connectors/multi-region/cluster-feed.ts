@@ -134,7 +134,11 @@ export class ClusterFeed<T> {
     try {
       await withTimeout(reader.complete(checkpointId), this.settings.requestTimeoutMs, `cluster ${this.cluster}'s offset commit`);
       const ends = await withTimeout(reader.endOffsets(), this.settings.requestTimeoutMs, `cluster ${this.cluster}'s end offsets`);
-      this.lagAtCheckpoint = this.endsWatch.measure(checkpointId, positions, ends, Date.now()) ?? this.lagAtCheckpoint;
+      // The drain proof's ends are the logs' own: a producer writing inside a transaction it has not committed yet
+      // moves them but not the read_committed ends, and the cluster must not count as drained (its records would be
+      // committed after the source left it).
+      const logEnds = await withTimeout(reader.logEndOffsets(), this.settings.requestTimeoutMs, `cluster ${this.cluster}'s log end offsets`);
+      this.lagAtCheckpoint = this.endsWatch.measure(checkpointId, positions, logEnds, Date.now()) ?? this.lagAtCheckpoint;
       this.lagRecords = lagOf(this.positions(), ends);
       this.onEvent(this, 'lag');
     } catch (error) {

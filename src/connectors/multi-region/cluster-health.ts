@@ -31,9 +31,13 @@ export interface ClusterHealth {
  */
 export interface LagAtCheckpoint {
   readonly checkpointId: number;
+  /** Records between the checkpoint's positions and the log ends, counting records of transactions still open. */
   readonly lagRecords: number;
   readonly partitions: number;
-  /** The sum of the partitions' end offsets, measured once the checkpoint completed (a digest: each end only grows). */
+  /**
+   * The sum of the partitions' log end offsets (past every record written, committed or not), measured once the
+   * checkpoint completed (a digest: each end only grows).
+   */
   readonly endOffsets?: number;
   /** When the end offsets were measured (ms since the epoch, the job's clock). */
   readonly measuredAt?: number;
