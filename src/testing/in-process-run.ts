@@ -1,4 +1,4 @@
-import { runJob } from '../runtime/coordinator.ts';
+import { runJob } from '../runtime/run-job.ts';
 import type { SupervisionOutcome } from './supervisor.ts';
 
 /** What the in-process run of a check needs: the same settings `weir run` gets as flags, and the fault variables. */

@@ -83,7 +83,7 @@ export interface FaultScheduleOptions {
 }
 
 /** The fault kinds an I/O supports: the process faults (those that keep the process, for memoryIo) and its own. */
-export function faultKindsOf(io: IoDescription): FaultKind[] {
+export function faultKindsOf(io: string | Pick<TestIo, 'name' | 'faultKinds' | 'inProcess'>): FaultKind[] {
   const own = typeof io === 'string' ? KNOWN_IO_FAULTS[io] : io.faultKinds;
   if (own === undefined) throw new WeirError(`faultSchedules: unknown I/O '${String(io)}': pass 'files', 'kafka', 'memory' or the I/O adapter itself`);
   return [...(inProcess(io) ? IN_PROCESS_FAULT_KINDS : PROCESS_FAULT_KINDS), ...own];
