@@ -10,6 +10,8 @@
  *
  * `demoRatings` adds a generator that writes that many ratings into `feedback` from the same job, and prints the
  * window scores as they close. Without it, the job reads whatever is produced into `feedback`.
+ * examples/test/feedback-scores-kafka.test.ts proves it exactly-once under faults with weir/testing's kafkaIo, which
+ * names the topics, the consumer group and the transactional id prefix of each run.
  */
 import { ConsoleSink, DEAD_LETTERS, defineJob, GeneratorSource, Time, TumblingEventTimeWindows, WatermarkStrategy } from 'weir';
 import { deadLetterSink, KafkaSink, KafkaSource } from 'weir/kafka';
@@ -39,6 +41,12 @@ export interface ScoresKafkaParams {
   readonly bounded?: boolean;
   /** Also generate this many ratings into the feedback topic (a few thousand a second), and print the scores. */
   readonly demoRatings?: number;
+  /** The source's consumer group; default 'feedback-scores'. */
+  readonly groupId?: string;
+  /** The sinks' transactional ids start with it (`<prefix>-scores-`, `<prefix>-dead-letters-`); default: by job id. */
+  readonly transactionalIdPrefix?: string;
+  /** The checkpoint interval, ms (each one commits the sinks' transactions); default 2,000. */
+  readonly checkpointMs?: number;
 }
 
 export const MODEL_VERSIONS = ['answer-model-v1', 'answer-model-v2', 'answer-model-v3', 'answer-model-v4'];
@@ -77,7 +85,9 @@ export default defineJob<ScoresKafkaParams>({ name: 'feedback-scores-kafka' }, (
   const connection = params.brokers === undefined ? {} : { brokers: params.brokers };
   const feedbackTopic = params.feedbackTopic ?? 'feedback';
   const demo = params.demoRatings;
-  env.enableCheckpointing({ intervalMs: 2_000 });
+  env.enableCheckpointing({ intervalMs: params.checkpointMs ?? 2_000 });
+  const prefix = params.transactionalIdPrefix;
+  const transactionalIdPrefix = (sink: string): { transactionalIdPrefix?: string } => (prefix === undefined ? {} : { transactionalIdPrefix: `${prefix}-${sink}` });
 
   if (demo !== undefined) {
     // One writer, so that each partition gets its ratings in event-time order (within DEMO_JITTER_MS).
@@ -93,7 +103,7 @@ export default defineJob<ScoresKafkaParams>({ name: 'feedback-scores-kafka' }, (
 
   const ratings = env
     .fromSource(
-      KafkaSource.json<Rating>({ ...connection, topics: feedbackTopic, groupId: 'feedback-scores', bounded: params.bounded === true }),
+      KafkaSource.json<Rating>({ ...connection, topics: feedbackTopic, groupId: params.groupId ?? 'feedback-scores', bounded: params.bounded === true }),
       WatermarkStrategy.boundedOutOfOrderness<Rating>(MAX_OUT_OF_ORDERNESS_MS)
         .withTimestamp((rating) => rating.ts)
         // A partition without ratings for 10 s stops holding event time back. Longer than a checkpoint interval:
@@ -105,7 +115,7 @@ export default defineJob<ScoresKafkaParams>({ name: 'feedback-scores-kafka' }, (
   // Records that are not JSON: published with their epoch, as the scores are.
   ratings
     .getSideOutput(DEAD_LETTERS)
-    .sinkTo(deadLetterSink({ ...connection, topic: params.deadLetterTopic ?? 'feedback-dlq', exactlyOnce: true }))
+    .sinkTo(deadLetterSink({ ...connection, topic: params.deadLetterTopic ?? 'feedback-dlq', exactlyOnce: true, ...transactionalIdPrefix('dead-letters') }))
     .uid('feedback-dead-letters');
 
   const scores = ratings
@@ -115,7 +125,7 @@ export default defineJob<ScoresKafkaParams>({ name: 'feedback-scores-kafka' }, (
     .uid('mean-stars-per-model-minute');
 
   const scoresTopic = params.scoresTopic ?? 'model-scores';
-  scores.sinkTo(KafkaSink.json<WindowScore>({ ...connection, topic: scoresTopic, key: (score) => score.modelVersion, exactlyOnce: true })).uid('model-scores');
+  scores.sinkTo(KafkaSink.json<WindowScore>({ ...connection, topic: scoresTopic, key: (score) => score.modelVersion, exactlyOnce: true, ...transactionalIdPrefix('scores') })).uid('model-scores');
   if (demo !== undefined) {
     scores.sinkTo(new ConsoleSink<WindowScore>({ format: scoreLine })).uid('print-scores');
   }

@@ -3,17 +3,25 @@
  * its answer), and the mean rating per model version is published per 1-minute window of answer time.
  *
  *   npx weir run examples/feedback-scores.ts --parallelism 2
+ *
+ * It reads its generator by default. Given `input` (JSON-lines files of answers and ratings, as `FeedbackEvent`s) and
+ * `output` (a directory), it reads the files and publishes the scores there exactly-once, with checkpoints: how
+ * examples/test/feedback-scores.test.ts proves it under faults with weir/testing.
  */
 import {
   CollectSink,
   ConsoleSink,
   defineJob,
+  FileSource,
   GeneratorSource,
   Time,
+  TransactionalFileSink,
   TumblingEventTimeWindows,
   WatermarkStrategy,
   type AggregateFunction,
   type Collector,
+  type DataStream,
+  type StreamExecutionEnvironment,
   type TimeWindow,
   type WindowContext,
 } from 'weir';
@@ -37,9 +45,20 @@ export interface WindowScore {
   readonly meanStars: number;
 }
 
+/** An answer or a rating, as the JSON-lines input files hold them (one stream, in arrival order). */
+export type FeedbackEvent = ({ readonly kind: 'answer' } & Answer) | ({ readonly kind: 'rating' } & Rating);
+
 export interface ScoresParams {
+  /** How many answers (and ratings) the generator makes; default 50,000. */
   readonly answers?: number;
+  /** Collect the scores (`CollectSink` 'scores', for in-process tests) instead of printing them. */
   readonly collect?: boolean;
+  /** JSON-lines files of `FeedbackEvent`s to read instead of the generator. */
+  readonly input?: readonly string[];
+  /** A directory to publish the scores into, exactly-once (`TransactionalFileSink`); checkpointing goes on. */
+  readonly output?: string;
+  /** The checkpoint interval with `output`, ms; default 1,000. */
+  readonly checkpointMs?: number;
 }
 
 const MODEL_VERSIONS = ['answer-model-v1', 'answer-model-v2', 'answer-model-v3', 'answer-model-v4'];
@@ -69,8 +88,8 @@ export function toWindowScore(modelVersion: string, ctx: WindowContext<TimeWindo
   });
 }
 
-export default defineJob<ScoresParams>({ name: 'feedback-scores' }, (env, params) => {
-  const count = params.answers ?? 50_000;
+/** Answers and ratings from the generator: `count` of each, the same every run. */
+function generated(env: StreamExecutionEnvironment, count: number): [DataStream<Answer>, DataStream<Rating>] {
   const answers = env.fromSource(
     GeneratorSource.of<Answer>({
       name: 'answers',
@@ -93,6 +112,35 @@ export default defineJob<ScoresParams>({ name: 'feedback-scores' }, (env, params
     }),
     WatermarkStrategy.boundedOutOfOrderness<Rating>(Time.minutes(10)).withTimestamp((r) => r.ts),
   );
+  return [answers, ratings];
+}
+
+/** Answers and ratings from JSON-lines files of both, split by kind; a rating comes at most 10 minutes late. */
+function fromFiles(env: StreamExecutionEnvironment, paths: readonly string[]): [DataStream<Answer>, DataStream<Rating>] {
+  const feedback = env
+    .fromSource(
+      FileSource.jsonLines<FeedbackEvent>({ paths: [...paths] }),
+      WatermarkStrategy.boundedOutOfOrderness<FeedbackEvent>(Time.minutes(10)).withTimestamp((event) => event.ts),
+      'feedback',
+    )
+    .uid('feedback-files');
+  const answers = feedback.flatMap<Answer>(({ kind, ...answer }, out) => {
+    if (kind === 'answer') out.collect(answer as Answer);
+  });
+  const ratings = feedback.flatMap<Rating>(({ kind, ...rating }, out) => {
+    if (kind === 'rating') out.collect(rating as Rating);
+  });
+  return [answers, ratings];
+}
+
+export default defineJob<ScoresParams>({ name: 'feedback-scores' }, (env, params) => {
+  if (params.output !== undefined) {
+    env.enableCheckpointing({ intervalMs: params.checkpointMs ?? 1_000 }).setRestartStrategy({ kind: 'fixed-delay', attempts: 10, delayMs: 100 });
+    // Small batches between subtasks and frequent watermarks: barriers get between the records of even a small
+    // input, and windows fire all through a run rather than at its end.
+    env.setExchangeOptions({ batchSize: 16 }).setAutoWatermarkInterval(20);
+  }
+  const [answers, ratings] = params.input === undefined ? generated(env, params.answers ?? 50_000) : fromFiles(env, params.input);
 
   const scores = answers
     .keyBy((a) => a.answerId)
@@ -107,6 +155,7 @@ export default defineJob<ScoresParams>({ name: 'feedback-scores' }, (env, params
     .aggregate(meanStars, toWindowScore)
     .uid('mean-rating-per-model-minute');
 
-  if (params.collect === true) scores.sinkTo(new CollectSink<WindowScore>('scores'));
+  if (params.output !== undefined) scores.sinkTo(new TransactionalFileSink<WindowScore>({ directory: params.output })).uid('scores-to-files');
+  else if (params.collect === true) scores.sinkTo(new CollectSink<WindowScore>('scores'));
   else scores.sinkTo(new ConsoleSink<WindowScore>({ format: (s) => `${s.windowStart}  ${s.modelVersion}  ratings=${s.ratings}  mean=${s.meanStars.toFixed(4)}` }));
 });

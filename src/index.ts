@@ -94,7 +94,7 @@ export type { RestartStrategyConfig } from './api/restart-strategy.ts';
 export { GeneratorSource, RecordRandom, type GeneratorOptions } from './connectors/generator.ts';
 export { ConsoleSink, type ConsoleSinkOptions } from './connectors/console.ts';
 export { FileSource, FileSink, JsonLinesFileSource, JsonLinesFileSink, type JsonLinesSourceOptions, type JsonLinesSinkOptions } from './connectors/files.ts';
-export { CollectSink, DiscardingSink } from './connectors/memory.ts';
+export { CollectSink, DiscardingSink, ElementsSource } from './connectors/memory.ts';
 export { WeirError, FatalError, JobDefinitionError, JobFailedError, OperatorError, isFatal, type WeirErrorCode, type WeirErrorOptions } from './core/errors.ts';
 export { runJob } from './runtime/run-job.ts';
 export type { RunOptions, JobResult, OperatorStats } from './runtime/coordinator.ts';

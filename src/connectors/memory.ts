@@ -4,6 +4,11 @@ import type { Sink, SinkWriter } from './sink.ts';
 import { sendToCoordinator } from '../core/coordinator-link.ts';
 import type { RuntimeContext } from '../core/runtime-context.ts';
 
+/** An elements reader's checkpointed position: the index of the next element to emit. */
+interface ElementsPosition {
+  readonly next: number;
+}
+
 /**
  * A bounded source of records held in the job module; one subtask reads them in order. An element whose timestamp the
  * strategy rejects is a dead letter with its index, as the generator's.
@@ -17,10 +22,12 @@ export class ElementsSource<T> implements Source<T> {
     this.expectedRecords = elements.length;
   }
 
-  createReader(ctx: RuntimeContext): SourceReader<T> {
+  createReader(ctx: RuntimeContext, restored?: readonly unknown[]): SourceReader<T> {
     const elements = this.elements;
-    let next = 0;
+    // One reader (maxParallelism 1): a restore goes on after the last element its checkpoint had emitted.
+    let next = restored === undefined ? 0 : Math.max(0, ...restored.map((state) => (state as ElementsPosition).next));
     return {
+      snapshotState: (): ElementsPosition => ({ next }),
       poll(output: ReaderOutput<T>, max: number): PollResult {
         const end = Math.min(elements.length, next + max);
         for (; next < end; next++) {

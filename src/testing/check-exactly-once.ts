@@ -11,6 +11,7 @@ import { planFaults, readPasses, type FaultPlan } from './fault-plan.ts';
 import type { IoRun, TestIo } from './io.ts';
 import { type CheckReport, type ResolvedFault } from './report.ts';
 import { describeFault, describeSchedule, validateSchedule, type FaultSchedule } from './schedule.ts';
+import { runInProcess } from './in-process-run.ts';
 import { supervise, type SupervisionOutcome } from './supervisor.ts';
 
 /** Options of `checkExactlyOnce`. */
@@ -19,7 +20,7 @@ export interface CheckOptions<In, Out> {
   readonly input: readonly In[];
   /** The faults of the run under faults (from `faultSchedules()`, or written by hand to replay one). */
   readonly schedule: FaultSchedule;
-  /** Where the input goes and the output comes from: `filesIo()`, `kafkaIo()`. */
+  /** Where the input goes and the output comes from: `filesIo()`, `kafkaIo()`, `memoryIo()`. */
   readonly io: TestIo<In, Out>;
   /** 'multiset' (default), or `{ perKey }`: per key, the same records in the same order. */
   readonly compare?: Comparison<Out>;
@@ -59,7 +60,7 @@ interface RunResult<Out> {
 
 /**
  * Runs the job module (a `defineJob` default export, path or file URL) through the real runtime, as `weir run` child
- * processes of this package: once without faults, once under the schedule (SIGKILLed processes are started again with
+ * processes of this package (in this process with `memoryIo()`): once without faults, once under the schedule (SIGKILLed processes are started again with
  * the same job id and checkpoint directory, second instances start beside the first), and compares the two outputs.
  * The job takes its I/O from its params (see the I/O adapter), and needs checkpointing and a restart strategy of its
  * own. Throws `ExactlyOnceViolation` with a readable diff when the outputs differ, `FaultsNotFired` when the schedule
@@ -131,22 +132,29 @@ async function runJob<In, Out>(job: string, options: CheckOptions<In, Out>, para
   const ioRun: IoRun<Out> = await options.io.prepare({ input: options.input, directory: join(directory, 'io'), runName: name, parallelism });
   try {
     const params = { ...options.params, ...ioRun.params };
-    const args = ['run', job, '--parallelism', String(parallelism), '--job-id', `${options.jobId ?? 'weir-check'}-${name}`, '--checkpoint-dir', join(directory, 'checkpoints'), '--params', JSON.stringify(params)];
+    const jobId = `${options.jobId ?? 'weir-check'}-${name}`;
+    const checkpointDir = join(directory, 'checkpoints');
+    const args = ['run', job, '--parallelism', String(parallelism), '--job-id', jobId, '--checkpoint-dir', checkpointDir, '--params', JSON.stringify(params)];
     const startedAt = Date.now();
     const kills = plan?.specs.filter((spec) => spec.action === 'kill').length ?? 0;
     const laterInstancesAfterMs = plan?.laterInstancesAfterMs ?? [];
     let running = true;
     const injecting = plan === undefined ? Promise.resolve() : injectIoFaults(plan, ioRun, () => running);
     let supervision: SupervisionOutcome;
+    let collected: ReadonlyMap<string, readonly unknown[]> | undefined;
     try {
-      supervision = await supervise({ args, env, laterInstancesAfterMs, maxProcesses: 2 + 2 * (kills + laterInstancesAfterMs.length), timeoutMs: options.timeoutMs ?? 120_000 });
+      if (options.io.inProcess === true) {
+        ({ supervision, collected } = await runInProcess(job, { params, parallelism, jobId, checkpointDir, env }));
+      } else {
+        supervision = await supervise({ args, env, laterInstancesAfterMs, maxProcesses: 2 + 2 * (kills + laterInstancesAfterMs.length), timeoutMs: options.timeoutMs ?? 120_000 });
+      }
     } catch (error) {
       throw new WeirError(`checkExactlyOnce: the ${name} run of ${job} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     } finally {
       running = false;
       await injecting;
     }
-    return { output: await ioRun.readOutput(), durationMs: Date.now() - startedAt, supervision };
+    return { output: await ioRun.readOutput(collected), durationMs: Date.now() - startedAt, supervision };
   } finally {
     await ioRun.cleanup?.();
   }

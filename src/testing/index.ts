@@ -1,6 +1,6 @@
 /**
  * `weir/testing`: run jobs in tests on the real worker-thread runtime and inspect what they produced; prove a job
- * exactly-once under generated faults (`checkExactlyOnce`, `faultSchedules`, `filesIo`, `kafkaIo`) over generated event
+ * exactly-once under generated faults (`checkExactlyOnce`, `faultSchedules`, `filesIo`, `kafkaIo`, `memoryIo`) over generated event
  * streams (`events`), against a local Kafka broker the kit starts (`startKafka`); unit-test user functions with a
  * controlled clock (`OperatorHarness`).
  * @module weir/testing
@@ -36,6 +36,7 @@ export {
 } from './operator-harness.ts';
 export type { TestIo, IoRun, IoRunRequest, IoFaultKind } from './io.ts';
 export { filesIo, publishedRecords, type FilesIoOptions, type FilesIoParams } from './files-io.ts';
+export { memoryIo, type MemoryIoParams } from './memory-io.ts';
 export { kafkaIo, type KafkaIoOptions, type KafkaIoParams, type KafkaTestIo } from './kafka-io.ts';
 export { checkExactlyOnce, type CheckOptions } from './check-exactly-once.ts';
 export {

@@ -23,8 +23,11 @@ export interface IoRunRequest<In> {
 export interface IoRun<Out> {
   /** Merged into the job module's params (over the check's own `params`): where to read and where to write. */
   readonly params: Readonly<Record<string, unknown>>;
-  /** The output the job committed (read_committed for Kafka), once no process of the run is left. */
-  readOutput(): Promise<Out[]>;
+  /**
+   * The output the job committed (read_committed for Kafka), once no process of the run is left. An in-process I/O
+   * gets what the job's CollectSinks collected, by sink name.
+   */
+  readOutput(collected?: ReadonlyMap<string, readonly unknown[]>): Promise<Out[]>;
   /**
    * Causes an I/O fault (one of the I/O's `faultKinds`) while the job is held at a protocol point; the job goes on
    * when this resolves, so it must return once the I/O is back (or the outage is over).
@@ -35,8 +38,8 @@ export interface IoRun<Out> {
 }
 
 /**
- * An I/O adapter for `checkExactlyOnce`: `filesIo()` (JSON-lines files in, the transactional file sink out) and
- * `kafkaIo()` (topics on a real broker).
+ * An I/O adapter for `checkExactlyOnce`: `filesIo()` (JSON-lines files in, the transactional file sink out),
+ * `kafkaIo()` (topics on a real broker) and `memoryIo()` (records in the params, a CollectSink out, in-process).
  */
 export interface TestIo<In = unknown, Out = unknown> {
   /** Shown in reports and errors ('files', 'kafka'). */
@@ -45,9 +48,14 @@ export interface TestIo<In = unknown, Out = unknown> {
   readonly faultKinds: readonly IoFaultKind[];
   /**
    * The fault point its sink passes in the middle of publishing one checkpoint's output (some published, some not):
-   * where the schedules' 'mid-publish' faults go.
+   * where the schedules' 'mid-publish' faults go ('' for none).
    */
   readonly midPublishPoint: string;
+  /**
+   * The job runs in the test's own process (`runJob`), not as `weir run` processes: only the faults that keep the
+   * process (`throw`, `exit-thread`) and only at worker-thread points apply (`memoryIo()`).
+   */
+  readonly inProcess?: boolean;
   /** Writes the input of one run and names the job's params for it. */
   prepare(request: IoRunRequest<In>): Promise<IoRun<Out>>;
 }

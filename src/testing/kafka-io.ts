@@ -47,6 +47,12 @@ export interface KafkaIoOptions<In, Out> {
   readonly timestamp?: (record: In) => number | undefined;
   /** Reads an output record's value (default: JSON). */
   readonly decode?: (value: Buffer) => Out;
+  /**
+   * The job module's params for a run, from the run's {@link KafkaIoParams} (default: those as they are): for a job
+   * that keeps the names of its production configuration, `({ inputTopic, outputTopic, ...rest }) => ({ ...rest,
+   * feedbackTopic: inputTopic, scoresTopic: outputTopic })`.
+   */
+  readonly params?: (params: KafkaIoParams) => Readonly<Record<string, unknown>>;
   /** How long a `cluster-outage` keeps the broker paused (SIGSTOP: requests hang), in ms; default 3000. */
   readonly outageMs?: number;
   /** How long the broker may take to answer again after a `broker-restart` or outage; default 120 000 ms. */
@@ -137,7 +143,7 @@ async function prepareRun<In, Out>(
   await produceInput(brokers, params.inputTopic, input, options);
   const decode = options.decode ?? ((value: Buffer) => JSON.parse(value.toString('utf8')) as Out);
   return {
-    params: { ...params },
+    params: options.params === undefined ? { ...params } : options.params(params),
     readOutput: async () => (await readCommitted(brokers, params.outputTopic)).map((value, i) => decodeOutput(value, i, decode, params.outputTopic)),
     ...(injectFault === undefined ? {} : { injectFault }),
   };

@@ -46,7 +46,15 @@ export interface FaultSchedule {
 export const PROCESS_FAULT_KINDS: readonly FaultKind[] = ['throw', 'exit-thread', 'kill', 'second-instance'];
 
 /** The I/O fault kinds of the kit's adapters, for `faultSchedules({ io: 'kafka' })` without the adapter at hand. */
-const KNOWN_IO_FAULTS: Readonly<Record<string, readonly IoFaultKind[]>> = { files: [], kafka: ['broker-restart', 'cluster-outage'] };
+const KNOWN_IO_FAULTS: Readonly<Record<string, readonly IoFaultKind[]>> = { files: [], kafka: ['broker-restart', 'cluster-outage'], memory: [] };
+
+/** The process faults of an I/O whose job runs in the test's own process (memoryIo): the ones that keep the process. */
+const IN_PROCESS_FAULT_KINDS: readonly FaultKind[] = ['throw', 'exit-thread'];
+/** The points such a job can fault at: worker-thread points (the checkpoint coordinator is the test's main thread). */
+const IN_PROCESS_POINTS: readonly ProtocolPoint[] = ['user-function', 'alignment', 'async-snapshot'];
+
+type IoDescription = string | Pick<TestIo, 'name' | 'faultKinds' | 'inProcess'>;
+const inProcess = (io: IoDescription): boolean => (typeof io === 'string' ? io === 'memory' : io.inProcess === true);
 
 /**
  * The points each kind may fire at. A thread can only end itself in a worker thread, and the checkpoint coordinator
@@ -64,7 +72,7 @@ const POINTS_OF: Readonly<Record<FaultKind, readonly ProtocolPoint[]>> = {
 /** Options of `faultSchedules`. */
 export interface FaultScheduleOptions {
   /** The I/O the schedules will run against (its fault kinds join the process faults): 'files' (default), 'kafka', or the adapter. */
-  readonly io?: string | Pick<TestIo, 'name' | 'faultKinds'>;
+  readonly io?: string | Pick<TestIo, 'name' | 'faultKinds' | 'inProcess'>;
   /** Only these kinds (default: every kind the I/O supports). */
   readonly kinds?: readonly FaultKind[];
   /** Only these points (default: all of them). A job with parallelism 1 never aligns: leave 'alignment' out for it. */
@@ -74,11 +82,16 @@ export interface FaultScheduleOptions {
   readonly maxFaults?: number;
 }
 
-/** The fault kinds an I/O supports: the process faults and its own. */
-export function faultKindsOf(io: string | Pick<TestIo, 'name' | 'faultKinds'>): FaultKind[] {
+/** The fault kinds an I/O supports: the process faults (those that keep the process, for memoryIo) and its own. */
+export function faultKindsOf(io: string | Pick<TestIo, 'name' | 'faultKinds' | 'inProcess'>): FaultKind[] {
   const own = typeof io === 'string' ? KNOWN_IO_FAULTS[io] : io.faultKinds;
-  if (own === undefined) throw new WeirError(`faultSchedules: unknown I/O '${String(io)}': pass 'files', 'kafka' or the I/O adapter itself`);
-  return [...PROCESS_FAULT_KINDS, ...own];
+  if (own === undefined) throw new WeirError(`faultSchedules: unknown I/O '${String(io)}': pass 'files', 'kafka', 'memory' or the I/O adapter itself`);
+  return [...(inProcess(io) ? IN_PROCESS_FAULT_KINDS : PROCESS_FAULT_KINDS), ...own];
+}
+
+/** The points a kind can fire at with this I/O. */
+function pointsOf(kind: FaultKind, io: IoDescription): readonly ProtocolPoint[] {
+  return inProcess(io) ? POINTS_OF[kind].filter((point) => IN_PROCESS_POINTS.includes(point)) : POINTS_OF[kind];
 }
 
 /**
@@ -102,7 +115,7 @@ export function faultSchedules(options: FaultScheduleOptions = {}): Arbitrary<Fa
   const percent = fc.integer({ min: 0, max: 99 });
   const faults = kinds.flatMap((kind): Arbitrary<ScheduledFault>[] => {
     if (kind === 'second-instance') return [fc.record({ kind: fc.constant(kind), at: fc.oneof(fc.constant(0), percent) })];
-    const at = POINTS_OF[kind].filter((point) => points.includes(point));
+    const at = pointsOf(kind, io).filter((point) => points.includes(point));
     return at.length === 0 ? [] : [fc.record({ kind: fc.constant(kind), point: fc.constantFrom(...at), at: percent })];
   });
   if (faults.length === 0) throw new WeirError(`faultSchedules: no kind of ${kinds.join(', ')} can fire at ${points.join(', ')}`);
@@ -125,7 +138,7 @@ export function describeSchedule(schedule: FaultSchedule): string {
 }
 
 /** Throws a clear error for a schedule that is not well-formed or asks for faults the I/O cannot inject. */
-export function validateSchedule(schedule: FaultSchedule, io: Pick<TestIo, 'name' | 'faultKinds'>): void {
+export function validateSchedule(schedule: FaultSchedule, io: Pick<TestIo, 'name' | 'faultKinds' | 'inProcess'>): void {
   const bad = (why: string): never => {
     throw new WeirError(`checkExactlyOnce: bad fault schedule ${JSON.stringify(schedule)}: ${why}`);
   };
@@ -135,8 +148,9 @@ export function validateSchedule(schedule: FaultSchedule, io: Pick<TestIo, 'name
     if (!supported.includes(fault.kind)) bad(`the ${io.name} I/O cannot inject '${String(fault.kind)}'`);
     if (!Number.isInteger(fault.at) || fault.at < 0 || fault.at > 99) bad(`'at' is a percentage from 0 to 99, got ${String(fault.at)}`);
     if (fault.kind === 'second-instance') continue;
-    if (fault.point === undefined || !POINTS_OF[fault.kind].includes(fault.point)) {
-      bad(`'${fault.kind}' fires at one of ${POINTS_OF[fault.kind].join(', ')}, not at '${String(fault.point)}'`);
+    const points = pointsOf(fault.kind, io);
+    if (fault.point === undefined || !points.includes(fault.point)) {
+      bad(`'${fault.kind}' fires at one of ${points.join(', ')} with the ${io.name} I/O, not at '${String(fault.point)}'`);
     }
   }
 }
