@@ -7,8 +7,11 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * the largest files first, whatever they cost. A file missing from the list just runs in vitest's own order.
  */
 const SLOW_FILES = [
+  // It packs weir for the run (test/fixtures/packed-weir.ts); the scaffold test waits for that pack, so it comes
+  // third, once the second worker has started a file that does not.
   'test/integration/installed-package.test.ts',
   'test/integration/kafka-instances.test.ts',
+  'test/integration/scaffold.test.ts',
   'test/integration/kafka-exactly-once.test.ts',
   'test/integration/multi-region-faults.test.ts',
   'test/integration/multi-cluster-outage.test.ts',
@@ -16,6 +19,8 @@ const SLOW_FILES = [
   'test/integration/savepoints.test.ts',
   'test/integration/instances.test.ts',
   'test/integration/kafka-reader-groups.test.ts',
+  'test/testing/memory-io.test.ts',
+  'examples/test/feedback-scores-kafka.test.ts',
 ];
 
 /** vitest's sequencer, with the known slow files moved to the front. */
