@@ -44,6 +44,7 @@ export class WatermarkStrategy<T> {
     /** @internal */ readonly timestampAssigner: TimestampAssigner<T> | undefined,
     /** @internal */ readonly idleTimeoutMs: number | undefined,
     /** @internal */ readonly alignment: WatermarkAlignmentSpec | undefined = undefined,
+    /** @internal The out-of-orderness bound it was made with (the health score's watermark skew reads it). */ readonly maxOutOfOrdernessMs: number | undefined = undefined,
   ) {}
 
   /** Events arrive at most `maxOutOfOrdernessMs` behind the latest one seen. */
@@ -51,7 +52,7 @@ export class WatermarkStrategy<T> {
     if (!(Number.isFinite(maxOutOfOrdernessMs) && maxOutOfOrdernessMs >= 0)) {
       throw new RangeError(`maxOutOfOrdernessMs must be a non-negative number, got ${maxOutOfOrdernessMs}`);
     }
-    return new WatermarkStrategy<T>(() => new BoundedOutOfOrdernessGenerator<T>(maxOutOfOrdernessMs), undefined, undefined);
+    return new WatermarkStrategy<T>(() => new BoundedOutOfOrdernessGenerator<T>(maxOutOfOrdernessMs), undefined, undefined, undefined, maxOutOfOrdernessMs);
   }
 
   /** Timestamps never decrease within a split. */
@@ -71,13 +72,13 @@ export class WatermarkStrategy<T> {
 
   /** Reads event time from the record; without it, the source's own timestamp is used. */
   withTimestamp(assigner: TimestampAssigner<T>): WatermarkStrategy<T> {
-    return new WatermarkStrategy<T>(this.createGenerator, assigner, this.idleTimeoutMs, this.alignment);
+    return new WatermarkStrategy<T>(this.createGenerator, assigner, this.idleTimeoutMs, this.alignment, this.maxOutOfOrdernessMs);
   }
 
   /** A split without records for `timeoutMs` (processing time) no longer holds the watermark back. */
   withIdleness(timeoutMs: number): WatermarkStrategy<T> {
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new RangeError(`idle timeout must be a positive number, got ${timeoutMs}`);
-    return new WatermarkStrategy<T>(this.createGenerator, this.timestampAssigner, timeoutMs, this.alignment);
+    return new WatermarkStrategy<T>(this.createGenerator, this.timestampAssigner, timeoutMs, this.alignment, this.maxOutOfOrdernessMs);
   }
 
   /**
@@ -92,6 +93,6 @@ export class WatermarkStrategy<T> {
   withWatermarkAlignment(group: string, maxDriftMs: number): WatermarkStrategy<T> {
     if (group.length === 0) throw new TypeError('a watermark alignment group needs a non-empty name');
     if (!(Number.isFinite(maxDriftMs) && maxDriftMs >= 0)) throw new RangeError(`maxDriftMs must be a non-negative number, got ${maxDriftMs}`);
-    return new WatermarkStrategy<T>(this.createGenerator, this.timestampAssigner, this.idleTimeoutMs, { group, maxDriftMs });
+    return new WatermarkStrategy<T>(this.createGenerator, this.timestampAssigner, this.idleTimeoutMs, { group, maxDriftMs }, this.maxOutOfOrdernessMs);
   }
 }

@@ -29,6 +29,7 @@ import { CollectedOutputs } from './collected-outputs.ts';
 import { JobStatus } from './job-status.ts';
 import { JobObservations } from './observations.ts';
 import { jobRoutes } from './job-routes.ts';
+import { healthSettingsOf } from './health/health-settings.ts';
 import { JobControl } from './job-control.ts';
 import { continuingEarlierRunError, earlierRunTraces } from './fresh-start.ts';
 import type { Source } from '../connectors/source.ts';
@@ -188,7 +189,9 @@ async function runLoadedJob(
   log.info({ vertices: plan.vertices.length, workers: deployment.workerCount, parallelism: defaultParallelism, jobId: storage.jobId }, 'job starting');
 
   const outputs = new CollectedOutputs();
-  const restartStrategy = new RestartStrategy(env.restartStrategy ?? (env.checkpointing === undefined ? { kind: 'none' } : DEFAULT_RESTART_STRATEGY));
+  const restartConfig = env.restartStrategy ?? (env.checkpointing === undefined ? { kind: 'none' as const } : DEFAULT_RESTART_STRATEGY);
+  const restartStrategy = new RestartStrategy(restartConfig);
+  observations.settings = healthSettingsOf(env, restartConfig);
   // One id per process start, for checkpoint files and sink files alike; it sorts by start time (the sinks rely on it).
   const instanceId = storage.instance;
   let outcome: AttemptOutcome;
@@ -266,7 +269,7 @@ async function runLoadedJob(
       }
       restarts++;
       control.restarts = restarts;
-      observations.restarted();
+      observations.restarted(outcome.failure.message);
       // Another instance of this job id may have written checkpoints meanwhile: ids go on after every one of them.
       lastCheckpointId = Math.max(outcome.lastCheckpointId, await storage.checkpoints.highestId());
       log.warn({ delayMs: decision.delayMs, restarts }, `restarting after: ${outcome.failure.message}`);

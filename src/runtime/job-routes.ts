@@ -11,6 +11,8 @@ import type { JobObservations } from './observations.ts';
 import { registerJobMetrics } from './job-metrics.ts';
 import { registerJobStateMetrics } from './job-state-metrics.ts';
 import { observationRoutes } from './routes/observation-routes.ts';
+import { healthRoute } from './routes/health-route.ts';
+import { JobHealth } from './health/job-health.ts';
 
 /** The multi-cluster view of what the job's subtasks reported. */
 export function clustersOf(status: JobStatus): ClustersView {
@@ -25,6 +27,7 @@ export function jobRoutes(registry: Registry, status: JobStatus, observations: J
   registerClusterMetrics(registry, () => clustersOf(status));
   registerJobMetrics(registry, observations);
   registerJobStateMetrics(registry, observations);
+  const health = new JobHealth(observations);
   return [
     {
       method: 'GET',
@@ -32,8 +35,9 @@ export function jobRoutes(registry: Registry, status: JobStatus, observations: J
       description: 'multi-cluster Kafka sources and sinks: per operator and cluster, reachability, lag, epochs, failovers, migration phase',
       answer: () => jsonAnswer(clustersOf(status)),
     },
-    jobRoute(control),
+    jobRoute(control, health),
     ...controlRoutes(control),
     ...observationRoutes(observations),
+    healthRoute(registry, observations, health),
   ];
 }

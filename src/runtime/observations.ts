@@ -6,6 +6,7 @@ import { RateWindow } from './rate-window.ts';
 import { DEAD_LETTERS_STATUS, SPLIT_WATERMARKS_STATUS } from './observed-statuses.ts';
 import { KAFKA_PARTITIONS_STATUS, type KafkaPartitionsStatus } from '../connectors/kafka/partition-lag.ts';
 import { graphOf, watermarksOf } from './observation-views.ts';
+import type { HealthSettings } from './health/health-settings.ts';
 import {
   watermarkValue,
   type DeadLetterCount,
@@ -52,7 +53,11 @@ export class JobObservations {
   private planned: Planned | undefined;
   private jobName: string | undefined;
   private jobId: string | undefined;
-  private restartCount = 0;
+  private readonly restartsAt: number[] = [];
+  private restartReason: string | undefined;
+  private readonly sampled: (() => void)[] = [];
+  /** The job's settings its health score measures against; undefined until the job is loaded. */
+  settings: HealthSettings | undefined;
   private readonly rates = new RateWindow();
   private lastSampleAt = Number.NEGATIVE_INFINITY;
   private sampler: NodeJS.Timeout | undefined;
@@ -74,16 +79,35 @@ export class JobObservations {
     const slots = nodes.flatMap((node, operatorIndex) => Array.from({ length: node.parallelism }, (_, subtask) => ({ operatorIndex, subtask, slot: stats.nodeSlot(node.nodeId, subtask) })));
     this.planned = { plan, stats, slots };
     this.sample(this.clock());
-    this.sampler = setInterval(() => this.sample(this.clock()), SAMPLE_EVERY_MS).unref();
+    this.sampler = setInterval(() => {
+      this.sample(this.clock());
+      for (const listener of this.sampled) listener();
+    }, SAMPLE_EVERY_MS).unref();
   }
 
-  /** An attempt failed and the job restarts. */
-  restarted(): void {
-    this.restartCount++;
+  /** An attempt failed (for `reason`) and the job restarts. */
+  restarted(reason?: string): void {
+    this.restartsAt.push(this.clock());
+    this.restartReason = reason;
   }
 
   get restarts(): number {
-    return this.restartCount;
+    return this.restartsAt.length;
+  }
+
+  /** When each restart happened (ms since the epoch), oldest first. */
+  get restartTimes(): readonly number[] {
+    return this.restartsAt;
+  }
+
+  /** Why the latest restart happened. */
+  get lastRestartReason(): string | undefined {
+    return this.restartReason;
+  }
+
+  /** Also called each time the job's counters are sampled (every second while it runs): for what keeps history. */
+  onSample(listener: () => void): void {
+    this.sampled.push(listener);
   }
 
   /** The job ended: no more samples. */
@@ -99,7 +123,7 @@ export class JobObservations {
     const plan = this.planned?.plan;
     const snapshot: JobSnapshot = {
       at: now,
-      job: { name: this.jobName, jobId: this.jobId, startedAt: this.startedAt, uptimeMs: now - this.startedAt, restarts: this.restartCount },
+      job: { name: this.jobName, jobId: this.jobId, startedAt: this.startedAt, uptimeMs: now - this.startedAt, restarts: this.restarts },
       operators,
       graph: plan === undefined ? { vertices: [], edges: [] } : graphOf(plan, operators),
       watermarks: watermarksOf(operators, this.status.ofKind(SPLIT_WATERMARKS_STATUS)),

@@ -1,5 +1,6 @@
 import { jsonAnswer, type Route } from '../../observe/http-server.ts';
 import type { JobControl, JobState } from '../job-control.ts';
+import type { JobHealth } from '../health/job-health.ts';
 
 /** The answer of `GET /job` (docs/operations.md). */
 export interface JobView {
@@ -23,21 +24,23 @@ export interface JobView {
     readonly latestCompleted: { readonly id: number; readonly path: string; readonly completedAt: string } | null;
     readonly restored: { readonly id: number; readonly path: string } | null;
   };
+  /** The health score, 0-100 (its components: `GET /job/health`). */
+  readonly health: number;
   /** Every route the server answers, as `METHOD /path`. */
   readonly routes: readonly string[];
 }
 
 /** `GET /job`: the job's state, attempts and checkpoints, and the routes its server serves. */
-export function jobRoute(control: JobControl): Route {
+export function jobRoute(control: JobControl, health: JobHealth): Route {
   return {
     method: 'GET',
     path: '/job',
-    description: 'the job: id, name, state, uptime, attempt, restarts, parallelism, latest and restored checkpoint, routes',
-    answer: () => jsonAnswer(jobView(control)),
+    description: 'the job: id, name, state, uptime, attempt, restarts, parallelism, latest and restored checkpoint, health score, routes',
+    answer: () => jsonAnswer(jobView(control, health)),
   };
 }
 
-function jobView(control: JobControl): JobView {
+function jobView(control: JobControl, health: JobHealth): JobView {
   const latest = control.latestCheckpoint;
   const failing = control.state === 'restarting' || control.state === 'failed';
   return {
@@ -55,6 +58,7 @@ function jobView(control: JobControl): JobView {
       latestCompleted: latest === undefined ? null : { id: latest.id, path: latest.path, completedAt: new Date(latest.completedAt).toISOString() },
       restored: control.restored ?? null,
     },
+    health: health.report().score,
     routes: control.routes,
   };
 }
