@@ -71,19 +71,19 @@ const percent = (share: number): string => `${Math.round(share * 100)}%`;
 const secondsOf = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 /**
- * Sustained backpressure: the largest share of time a source subtask waited for credit over the rate window. A source
- * that waits half its time reads at half the speed it could; one that always waits reads only as fast as the slowest
- * operator downstream lets it. The share is of the job's own time, so no setting scales it: 10% costs nothing (a
+ * Sustained backpressure: the largest share of time a subtask (a source's, most often) waited for credit over the rate
+ * window. A source that waits half its time reads at half the speed it could; one that always waits reads only as
+ * fast as the slowest operator downstream lets it. The share is of the job's own time, so no setting scales it: 10% costs nothing (a
  * burst filling the buffers), 80% costs it all.
  */
 export function backpressureScore(share: number | null, windowMs: number, slowest: string | undefined): Scored {
   const ok = 0.1;
-  if (share === null) return { name: 'backpressure', applies: true, score: 100, reason: 'no source subtask is running yet', value: null, threshold: ok };
+  if (share === null) return { name: 'backpressure', applies: true, score: 100, reason: 'no subtask is running yet', value: null, threshold: ok };
   const score = linearScore(share, ok, 0.8);
   const reason =
     score === 100
-      ? `sources were backpressured ${percent(share)} of the last ${secondsOf(windowMs)} (costs points from ${percent(ok)})`
-      : `source ${slowest ?? ''} was backpressured ${percent(share)} of the last ${secondsOf(windowMs)}: an operator downstream is slower than the input`;
+      ? `no subtask was backpressured more than ${percent(share)} of the last ${secondsOf(windowMs)} (costs points from ${percent(ok)})`
+      : `${slowest ?? 'a subtask'} was backpressured ${percent(share)} of the last ${secondsOf(windowMs)}: an operator downstream of it is slower than its input`;
   return { name: 'backpressure', applies: true, score, reason, value: share, threshold: ok };
 }
 
@@ -177,7 +177,7 @@ export function watermarkSkewScore(skewMs: number | null, boundMs: number, slowe
   const reason =
     score === 100
       ? `source watermarks are ${secondsOf(skewMs)} of event time apart (costs points beyond ${secondsOf(boundMs)})`
-      : `source ${slowest ?? ''} holds the watermark ${secondsOf(skewMs)} of event time behind the furthest source, beyond ${secondsOf(boundMs)}: windows wait for it and state grows`;
+      : `${slowest ?? 'a source'} holds the watermark ${secondsOf(skewMs)} of event time behind the furthest source, beyond ${secondsOf(boundMs)}: windows wait for it and state grows`;
   return { name: 'watermark_skew', applies: true, score, reason, value: skewMs, threshold: boundMs };
 }
 

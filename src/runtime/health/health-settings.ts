@@ -41,7 +41,8 @@ export function restartBudgetOf(config: RestartStrategyConfig): RestartBudget | 
       return { attempts: Math.max(1, config.attempts), windowMs: undefined };
     case 'exponential-backoff': {
       const multiplier = config.multiplier ?? 2;
-      const steps = config.initialDelayMs > 0 && multiplier > 1 && config.maxDelayMs > config.initialDelayMs ? Math.ceil(Math.log(config.maxDelayMs / config.initialDelayMs) / Math.log(multiplier)) + 1 : 1;
+      // The delays go initial, initial * multiplier, ... up to the maximum (less a rounding error: 8 / 1 at 2 is 3 steps).
+      const steps = config.initialDelayMs > 0 && multiplier > 1 && config.maxDelayMs > config.initialDelayMs ? Math.ceil(Math.log(config.maxDelayMs / config.initialDelayMs) / Math.log(multiplier) - 1e-9) + 1 : 1;
       return { attempts: Math.max(1, config.attempts ?? steps), windowMs: config.resetAfterMs };
     }
   }
