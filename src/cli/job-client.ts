@@ -18,6 +18,17 @@ export function jobServerUrl(text: string): URL {
   return url;
 }
 
+/** Why fetch could not get an answer, in words: the system error under undici's "fetch failed", or the timeout. */
+function unreachableReason(error: unknown): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'no answer in time';
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unknown host';
+  if (code === 'ECONNRESET') return 'the connection was reset';
+  return typeof cause?.message === 'string' ? cause.message : describeError(error);
+}
+
 /** A route's JSON answer; a failed request or an error answer is a one-line WeirError with the server's own `error`. */
 async function requestJson(base: URL, method: 'GET' | 'POST', path: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<unknown> {
   const url = new URL(path, base);
@@ -30,7 +41,8 @@ async function requestJson(base: URL, method: 'GET' | 'POST', path: string, time
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    throw new WeirError(`cannot reach the job at ${url.href}: ${describeError(error)} (is it running with --http-port?)`, { cause: error, retriable: true });
+    // One line, no stack: a job that is not there is an ordinary answer, and fetch's own "fetch failed" says nothing.
+    throw new WeirError(`cannot reach the job at ${url.href}: ${unreachableReason(error)} (is it running with --http-port ${url.port || '80'}? give its address with --url or WEIR_URL)`, { retriable: true });
   }
   const text = await response.text();
   let body: unknown;
