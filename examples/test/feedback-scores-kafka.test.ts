@@ -24,12 +24,14 @@ const io = kafkaIo<Rating, WindowScore>({
   }),
 });
 const START = Date.UTC(2026, 0, 1);
-// Ten minutes of ratings, one a second, each up to 3 s late (within the example's 5 s bound): none is dropped.
-const input: Rating[] = Array.from({ length: 600 }, (_, answerId) => ({
+// Ten minutes of ratings, a hundred a second, each up to 3 s late (within the example's 5 s bound): none is dropped.
+// Enough of them that reading takes several checkpoints, so that windows close and publish all through the run and
+// faults fall between those publications (with a few hundred, every window closed at the end of the input).
+const input: Rating[] = Array.from({ length: 60_000 }, (_, answerId) => ({
   answerId,
   modelVersion: MODEL_VERSIONS[answerId % MODEL_VERSIONS.length]!,
   stars: 1 + ((answerId * 7) % 5),
-  ts: START + answerId * 1_000 - ((answerId * 7_919) % 3_000),
+  ts: START + answerId * 10 - ((answerId * 7_919) % 3_000),
 }));
 
 const reports: CheckReport[] = [];

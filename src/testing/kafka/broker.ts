@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafkaClient, probeKafka } from '../../connectors/kafka/client/index.ts';
 import { WeirError } from '../../core/errors.ts';
+import { makeSharedArchive, sharedArchiveFlags } from './class-archive.ts';
 import { fetchKafka } from './fetch.ts';
 import { java, requireJava } from './java.ts';
 import { connects, freePorts, HOST } from './ports.ts';
@@ -65,6 +66,7 @@ export interface StartOptions {
 export async function startClusters(count: number, options: StartOptions = {}): Promise<Cluster[]> {
   requireJava();
   const libs = fetchKafka();
+  if ((options.tuning ?? 'quick-start') === 'quick-start') await makeSharedArchive(libs, (jvmFlags) => archivingRun(libs, jvmFlags));
   const clusters: Cluster[] = [];
   try {
     // One after the other: a starting JVM keeps both cores busy for ~3 s, and ports are picked without races.
@@ -87,7 +89,13 @@ export async function startClusters(count: number, options: StartOptions = {}): 
   return clusters;
 }
 
-async function startCluster(index: number, libs: string, options: StartOptions): Promise<Cluster> {
+/** A broker started and stopped cleanly with `jvmFlags`, for its JVM to write the class archive at exit. */
+async function archivingRun(libs: string, jvmFlags: readonly string[]): Promise<void> {
+  const cluster = await startCluster(0, libs, {}, jvmFlags);
+  await stopClusters([cluster], { graceMs: 30_000 });
+}
+
+async function startCluster(index: number, libs: string, options: StartOptions, jvmFlags: readonly string[] = []): Promise<Cluster> {
   const [port, controllerPort] = await freePorts(2);
   if (port === undefined || controllerPort === undefined) throw new WeirError('no free ports for a Kafka broker');
   const dir = mkdtempSync(join(tmpdir(), `weir-kafka-${index}-`));
@@ -97,7 +105,7 @@ async function startCluster(index: number, libs: string, options: StartOptions):
     writeConfig(cluster, options.properties ?? {});
     format(cluster);
     if (options.ownerPid !== undefined) watchOwner(options.ownerPid, dir);
-    return await startBroker(cluster, options.readyTimeoutMs);
+    return await startBroker(cluster, options.readyTimeoutMs, jvmFlags);
   } catch (error) {
     await stopClusters([cluster]);
     throw error;
@@ -163,7 +171,7 @@ function writeConfig(cluster: Cluster, extra: Readonly<Record<string, string | n
 function format(cluster: Cluster): void {
   const result = spawnSync(
     java(),
-    ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', `-Dlog4j.configuration=file:${join(cluster.dir, 'log4j.properties')}`,
+    ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', ...sharedArchiveFlags(cluster.libs), `-Dlog4j.configuration=file:${join(cluster.dir, 'log4j.properties')}`,
       '-cp', join(cluster.libs, '*'), 'kafka.tools.StorageTool', 'format', '-t', cluster.clusterId, '-c', join(cluster.dir, 'server.properties')],
     { encoding: 'utf8' },
   );
@@ -178,11 +186,12 @@ const JVM_TUNING: Record<BrokerTuning, readonly string[]> = {
 };
 
 /** Starts the broker JVM of a formatted cluster, detached, and waits until it serves metadata. */
-export async function startBroker(cluster: Cluster, readyTimeoutMs = 60_000): Promise<Cluster> {
+export async function startBroker(cluster: Cluster, readyTimeoutMs = 60_000, jvmFlags: readonly string[] = []): Promise<Cluster> {
+  const tuning = cluster.tuning ?? 'quick-start';
   const out = openSync(join(cluster.dir, 'stdout.log'), 'a');
   const child = spawn(
     java(),
-    ['-Xmx512m', '-Xms256m', ...JVM_TUNING[cluster.tuning ?? 'quick-start'], '-Djava.awt.headless=true',
+    ['-Xmx512m', '-Xms256m', ...JVM_TUNING[tuning], ...(tuning === 'quick-start' ? sharedArchiveFlags(cluster.libs) : []), ...jvmFlags, '-Djava.awt.headless=true',
       `-Dlog4j.configuration=file:${join(cluster.dir, 'log4j.properties')}`, `-Dkafka.logs.dir=${cluster.dir}`,
       '-cp', join(cluster.libs, '*'), 'kafka.Kafka', join(cluster.dir, 'server.properties')],
     { detached: true, stdio: ['ignore', out, out], cwd: cluster.dir },
