@@ -11,7 +11,7 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(hours / 24)}d ${String(hours % 24).padStart(2, '0')}h`;
 }
 
-/** `weir status`: the job in a few lines (state, uptime, attempt, restarts, checkpoints). */
+/** `weir status`: the job in a few lines (state, uptime, attempt, restarts, checkpoints, health score). */
 export function jobStatusLines(job: JobView, now: number = Date.now()): string[] {
   const { latestCompleted, restored } = job.checkpoints;
   const lines = [
@@ -22,5 +22,6 @@ export function jobStatusLines(job: JobView, now: number = Date.now()): string[]
       : `  last checkpoint: ${latestCompleted.id}, ${humanDuration(now - Date.parse(latestCompleted.completedAt))} ago, at ${latestCompleted.path}`,
   ];
   if (restored !== null) lines.push(`  restored from: ${restored.id} at ${restored.path}`);
+  lines.push(`  health: ${job.health}/100 (each component's reason: GET /job/health)`);
   return lines;
 }
