@@ -78,6 +78,7 @@ export class CheckpointCoordinator {
   private settling: Promise<void> = Promise.resolve();
   private busy = false;
   private stopped = false;
+  private stoppedReason: string | undefined;
   private highestId: number;
   private readonly savepointWaiters: Waiter[] = [];
   /** Savepoints triggered for a stop; the others are intermediate (written apart, no completion notice). */
@@ -103,6 +104,7 @@ export class CheckpointCoordinator {
   stop(reason: string): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.stoppedReason = reason;
     clearTimeout(this.timer);
     for (const action of this.scheduler.abortPending(reason, Date.now())) void this.run(action);
     const error = new Error(reason);
@@ -127,6 +129,9 @@ export class CheckpointCoordinator {
    * checkpoint's completion covers its epoch, so a restore from the job's checkpoints never repeats published output.
    */
   requestSavepoint(options: { readonly stop?: boolean } = {}): Promise<SavepointResult> {
+    // An attempt that is ending takes no more savepoints: a request it would never answer held the job's HTTP server
+    // open (and so the process) after the job was over.
+    if (this.stopped) return Promise.reject(new Error(this.stoppedReason ?? 'the attempt ended'));
     return new Promise((resolve, reject) => {
       this.savepointWaiters.push({ resolve, reject, stop: options.stop ?? true });
       this.scheduler.requestSavepoint();

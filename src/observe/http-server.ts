@@ -4,6 +4,9 @@ import type { Registry } from 'prom-client';
 import { WeirError, describeError } from '../core/errors.ts';
 
 /** Only this machine can reach the job's server by default; containers pass 0.0.0.0 (`--http-host`). */
+/** How long closing the server waits for requests in flight before it cuts their connections. */
+const CLOSE_GRACE_MS = 1_000;
+
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 
 /** A request body larger than this is refused (413): every route takes a small JSON object at most. */
@@ -146,7 +149,13 @@ export async function startJobServer(registry: Registry, port: number, host: str
     baseUrl,
     url: `${baseUrl}/metrics`,
     routes: listing.map(({ route }) => route),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // A request still waiting for its answer (a savepoint the ending job will not take) must not keep the process:
+        // it gets a moment to be answered, then its connection is cut.
+        setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+      }),
   };
 }
 
