@@ -210,7 +210,7 @@ async function runLoadedJob(
     // A restore continues the run it restores, so that the names of its output stay the same.
     const runId = restore?.state.runId ?? timeOrderedId();
     // Another instance may be writing higher ids right now: a margin keeps the two sequences apart.
-    const found = await storage.checkpoints.highestId();
+    const found = await highestUsedId(storage);
     let lastCheckpointId = Math.max(restore?.checkpointId ?? 0, found > 0 ? found + CHECKPOINT_ID_MARGIN : 0);
     if (restore !== undefined) control.restored = { id: restore.checkpointId, path: restorePath(restore) };
     for (let attempt = 1; ; attempt++) {
@@ -271,7 +271,7 @@ async function runLoadedJob(
       control.restarts = restarts;
       observations.restarted(outcome.failure.message);
       // Another instance of this job id may have written checkpoints meanwhile: ids go on after every one of them.
-      lastCheckpointId = Math.max(outcome.lastCheckpointId, await storage.checkpoints.highestId());
+      lastCheckpointId = Math.max(outcome.lastCheckpointId, await highestUsedId(storage));
       log.warn({ delayMs: decision.delayMs, restarts }, `restarting after: ${outcome.failure.message}`);
       await sleep(decision.delayMs);
       restore = (await latestCheckpoint(storage, log)) ?? restore;
@@ -325,6 +325,14 @@ interface RunStorage {
   /** Claims the checkpoints (the running instance, if any, stops at its next one) and clears what can never complete. */
   takeOver(): Promise<void>;
   dispose(): Promise<void>;
+}
+
+/**
+ * The highest checkpoint id used under the job id: savepoints taken while the job runs share the checkpoints' ids, and
+ * a new id that one of them holds could not be reserved (a start after a crash would count from its checkpoints alone).
+ */
+async function highestUsedId(storage: RunStorage): Promise<number> {
+  return Math.max(await storage.checkpoints.highestId(), await storageAt(storage.intermediateSavepoints).highestId());
 }
 
 /**
