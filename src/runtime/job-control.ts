@@ -46,7 +46,9 @@ export class JobControl {
   /** Aborted by `stop()` or by `external` (SIGTERM): what the job's attempts watch. */
   stopSignal(external: AbortSignal | undefined): AbortSignal {
     const signal = external === undefined ? this.stopRequest.signal : AbortSignal.any([external, this.stopRequest.signal]);
-    signal.addEventListener('abort', () => this.stopping(), { once: true });
+    // A SIGTERM while the job module was still loading aborted it before anyone listened: no event comes for it.
+    if (signal.aborted) this.stopping();
+    else signal.addEventListener('abort', () => this.stopping(), { once: true });
     return signal;
   }
 

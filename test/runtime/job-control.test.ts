@@ -22,6 +22,16 @@ function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(e
 }
 
 describe('JobControl: what the routes may do in each state', () => {
+  it('is stopping, not running (nor ready), when SIGTERM came while the job module was still loading', () => {
+    const control = new JobControl();
+    const sigterm = new AbortController();
+    sigterm.abort();
+    expect(control.stopSignal(sigterm.signal).aborted).toBe(true);
+    control.attemptStarting(1);
+    control.attemptRunning({ savepoint: () => new Promise<never>(() => {}) });
+    expect(control.state).toBe('stopping');
+  });
+
   it('refuses a savepoint until the attempt runs, and a second one while the first is taken', async () => {
     const control = new JobControl();
     control.attemptStarting(1);
