@@ -51,8 +51,8 @@ describe('GET /job/kafka-lag', () => {
     expect(caughtUp(answer), JSON.stringify(answer)).toBe(true);
     const source = answer!.sources[0]!;
     expect(source).toMatchObject({ operator: expect.any(String), groupId: params.groupId, lag: 0 });
-    expect(source.partitions.map(({ topic, partition, committedOffset, logEndOffset, lag, subtask }) => ({ topic, partition, committedOffset, logEndOffset, lag, subtask }))).toEqual(
-      PER_PARTITION.map((count, partition) => ({ topic: input, partition, committedOffset: count, logEndOffset: count, lag: 0, subtask: 0 })),
+    expect(source.partitions.map(({ topic, partition, committedOffset, endOffset, lag, subtask }) => ({ topic, partition, committedOffset, endOffset, lag, subtask }))).toEqual(
+      PER_PARTITION.map((count, partition) => ({ topic: input, partition, committedOffset: count, endOffset: count, lag: 0, subtask: 0 })),
     );
     for (const partition of source.partitions) {
       expect(partition.cluster).toBeUndefined();

@@ -12,9 +12,12 @@ export interface KafkaPartitionLag {
   readonly cluster?: string;
   /** The offset committed to the source's group (the checkpoint's position). */
   readonly committedOffset: number;
-  /** The partition's end offset (the next to be written) when measured. */
-  readonly logEndOffset: number;
-  /** Records between the committed offset and the log end. */
+  /**
+   * The partition's end offset when measured, as the source reads: the next to be written, or for a read_committed
+   * source (the default) the last stable offset, before the first record of the oldest open transaction.
+   */
+  readonly endOffset: number;
+  /** Records between the committed offset and the end offset. */
   readonly lag: number;
   /** How long the offset commit took. */
   readonly commitLatencyMs: number;
@@ -43,7 +46,7 @@ export class PartitionLagReporter {
     private readonly report: (kind: string, status: unknown) => void,
   ) {}
 
-  /** The group's offsets were committed (in `commitLatencyMs`): measure the lag behind the log ends. */
+  /** The group's offsets were committed (in `commitLatencyMs`): measure the lag behind the end offsets. */
   committed(positions: readonly PartitionOffset[], commitLatencyMs: number): void {
     if (this.measuring) return;
     this.measuring = true;
@@ -60,14 +63,14 @@ export class PartitionLagReporter {
     }
     const measuredAt = Date.now();
     const partitions = positions.map(({ topic, partition, offset }): KafkaPartitionLag => {
-      const logEndOffset = ends.get(partitionKey({ topic, partition })) ?? offset;
+      const endOffset = ends.get(partitionKey({ topic, partition })) ?? offset;
       return {
         topic,
         partition,
         ...(this.cluster === undefined ? {} : { cluster: this.cluster }),
         committedOffset: offset,
-        logEndOffset,
-        lag: Math.max(0, logEndOffset - offset),
+        endOffset,
+        lag: Math.max(0, endOffset - offset),
         commitLatencyMs,
         measuredAt,
       };
