@@ -3,8 +3,11 @@ import type { ClustersView } from '../connectors/multi-region/cluster-view.ts';
 import type { JobView } from '../runtime/routes/job-route.ts';
 
 const REQUEST_TIMEOUT_MS = 10_000;
-/** A savepoint or a stop answers once the savepoint is complete: as long as a checkpoint may take. */
-const SAVEPOINT_TIMEOUT_MS = 10 * 60_000;
+/**
+ * A savepoint or a stop answers once the savepoint is complete. Node's fetch waits at most 5 minutes for an answer's
+ * headers whatever signal it is given, so that is the most the CLI waits; the job goes on with the savepoint.
+ */
+const SAVEPOINT_TIMEOUT_MS = 5 * 60_000;
 
 /** The base address of a job's HTTP server, from `--url` (`http://host:port`, with or without a path). */
 export function jobServerUrl(text: string): URL {
@@ -18,11 +21,14 @@ export function jobServerUrl(text: string): URL {
   return url;
 }
 
+const NO_ANSWER = 'no answer in time';
+
 /** Why fetch could not get an answer, in words: the system error under undici's "fetch failed", or the timeout. */
 function unreachableReason(error: unknown): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'no answer in time';
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return NO_ANSWER;
   const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
   const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return NO_ANSWER;
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unknown host';
   if (code === 'ECONNRESET') return 'the connection was reset';
@@ -42,7 +48,11 @@ async function requestJson(base: URL, method: 'GET' | 'POST', path: string, time
     });
   } catch (error) {
     // One line, no stack: a job that is not there is an ordinary answer, and fetch's own "fetch failed" says nothing.
-    throw new WeirError(`cannot reach the job at ${url.href}: ${unreachableReason(error)} (is it running with --http-port ${url.port || '80'}? give its address with --url or WEIR_URL)`, { retriable: true });
+    const reason = unreachableReason(error);
+    if (reason === NO_ANSWER && method === 'POST') {
+      throw new WeirError(`the job at ${url.href} gave no answer in ${timeoutMs / 1000} s: its savepoint may still be in progress (weir status shows its checkpoints)`, { retriable: true });
+    }
+    throw new WeirError(`cannot reach the job at ${url.href}: ${reason} (is it running with --http-port ${url.port || '80'}? give its address with --url or WEIR_URL)`, { retriable: true });
   }
   const text = await response.text();
   let body: unknown;
