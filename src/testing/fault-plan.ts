@@ -57,7 +57,9 @@ export function planFaults(schedule: FaultSchedule, observed: Observation, io: T
   const laterInstancesAfterMs: number[] = [];
   const faults = schedule.faults.map((fault, index): PlannedFault => {
     if (fault.kind === 'second-instance') {
-      const afterMs = Math.round((fault.at / 100) * observed.durationMs);
+      // Within the same share of the failure-free run's time as pass faults are of its passes: a run under faults
+      // may well be faster (a quieter machine), and a start planned after its end would be no second instance.
+      const afterMs = Math.round((fault.at / 100) * REACHABLE_SHARE * observed.durationMs);
       return { fault, afterMs, instance: laterInstancesAfterMs.push(afterMs) - 1 };
     }
     const pointName = fault.point === 'mid-publish' ? io.midPublishPoint : fault.point!;

@@ -19,7 +19,7 @@ export interface SupervisionPlan {
 export interface SupervisionOutcome {
   /** Processes started, over every instance and restart. */
   readonly processes: number;
-  /** Per instance after the first: whether it started before the job completed. */
+  /** Per instance after the first: whether it started (beside the first, or as a re-run once the job completed). */
   readonly laterInstancesStarted: readonly boolean[];
   /** Processes the kit restarted after a SIGKILL. */
   readonly restarts: number;
@@ -48,19 +48,28 @@ export async function supervise(plan: SupervisionPlan): Promise<SupervisionOutco
   };
   const timer = setTimeout(stopAll, plan.timeoutMs);
 
+  let onCompleted: () => void = () => {};
+  const completion = new Promise<void>((resolve) => (onCompleted = resolve));
   const instance = async (name: string): Promise<void> => {
     for (;;) {
       if (processes >= plan.maxProcesses) throw new WeirError(`the job did not complete within ${plan.maxProcesses} processes`);
       processes++;
+      const rerun = completed;
       let child: ChildProcess | undefined;
       const outcome: ProcessOutcome = await runWeir(plan.args, { env: plan.env, started: (started) => running.add((child = started)) });
       if (child !== undefined) running.delete(child);
+      if (rerun) {
+        // A re-run of a completed job restores its last checkpoint and must end at once, adding nothing.
+        if (outcome.code !== 0) throw new WeirError(`${name}, a re-run of the completed job, exited with ${outcome.code ?? outcome.signal}:\n${outcome.stderr.trim()}`);
+        return;
+      }
       if (completed) return;
       if (failure !== undefined) return;
       if (stopped) throw new WeirError(`the job did not complete within ${plan.timeoutMs} ms (${name} was killed then)`);
       if (outcome.code === 0) {
         completed = true;
         stopAll();
+        onCompleted();
         return;
       }
       if (outcome.signal === 'SIGKILL') {
@@ -82,8 +91,10 @@ export async function supervise(plan: SupervisionPlan): Promise<SupervisionOutco
   plan.laterInstancesAfterMs.forEach((afterMs, at) => {
     instances.push(
       supervised(async () => {
-        await sleep(afterMs);
-        if (completed || stopped) return;
+        // A job that completed before this instance's start gets it at once, as a re-run: what a deployment started
+        // twice does when the first was quicker (and it still must not add or lose a record).
+        await Promise.race([sleep(afterMs), completion]);
+        if (failure !== undefined || (stopped && !completed)) return;
         laterInstancesStarted[at] = true;
         await instance(`instance ${at + 2}`);
       }),

@@ -76,9 +76,9 @@ const SETTINGS = {
 /**
  * Beyond the code's own bounds, on 2 loaded cores: a checkpoint's completion after its barrier, the publish on the
  * surviving cluster itself up to its commit, the read_committed reader's fetch that sees the commit (up to 100 ms), a
- * window firing a watermark interval after the reading that closes it.
+ * window firing a watermark interval after the reading that closes it. A full suite run measured 1.6 s of it.
  */
-const ALLOWANCE_MS = 1_500;
+const ALLOWANCE_MS = 2_500;
 /**
  * Failover (b): one checkpoint interval (an epoch closes at the next barrier) plus the sink's publishTimeoutMs, the
  * bound that holds whatever the health checks find: share-committer.ts gives a publish on the dead primary up after it
