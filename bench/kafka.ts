@@ -6,6 +6,7 @@ import { brokerPid, createTopic, startClusters, stopClusters, type Cluster } fro
 import { LocalCheckpointStorage } from '../src/checkpoint/local-storage.ts';
 import { BROKERS_VARIABLE } from '../src/connectors/kafka/client/index.ts';
 import { runJob } from '../src/runtime/coordinator.ts';
+import { dropKeptWorkerPool } from '../src/runtime/worker-pools.ts';
 import type { KafkaCountParams } from './jobs/kafka-count.ts';
 import { runRaw } from './kafka-raw.ts';
 import { KafkaRounds, ratioLine, type Mode } from './kafka-summary.ts';
@@ -70,6 +71,7 @@ export async function measureKafka(specJson: string): Promise<Line> {
     const checkpointDir = mkdtempSync(join(tmpdir(), 'weir-bench-kafka-checkpoints-'));
     try {
       const params: KafkaCountParams = { ...spec, checkpointIntervalMs: COMMIT_INTERVAL_MS, exactlyOnce: spec.mode === 'exactly-once' };
+      await dropKeptWorkerPool(); // every measured run starts its own threads
       const result = await runJob({
         jobModule: fileURLToPath(new URL('jobs/kafka-count.ts', import.meta.url)),
         params,

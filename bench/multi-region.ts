@@ -6,6 +6,7 @@ import type { WindowScore } from '../examples/feedback-scores-multi-region.ts';
 import { createTopic, startClusters, stopClusters, type Cluster } from '../src/testing/kafka/broker.ts';
 import { clusterId, localMetadata, onEvery, writeMetadataFile } from '../scripts/kafka-metadata.ts';
 import { runJob } from '../src/runtime/coordinator.ts';
+import { dropKeptWorkerPool } from '../src/runtime/worker-pools.ts';
 import type { ChildRunner, Line } from './child-runner.ts';
 import { brokerCpuSeconds } from './kafka.ts';
 import { median } from './kafka-summary.ts';
@@ -50,6 +51,7 @@ export async function measureMultiRegion(specJson: string): Promise<Line> {
   const spec = JSON.parse(specJson) as ThroughputSpec;
   const cpuBefore = process.cpuUsage();
   // Checkpoints (the example's, every 2 s) go to a temporary directory of the run.
+  await dropKeptWorkerPool(); // every measured run starts its own threads
   const result = await runJob({ jobModule: EXAMPLE, params: { clusters: spec.metadataFile, bounded: true }, parallelism: spec.parallelism, logLevel: 'warn' });
   const cpu = process.cpuUsage(cpuBefore);
   return {

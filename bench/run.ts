@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalCheckpointStorage } from '../src/checkpoint/local-storage.ts';
 import { runJob } from '../src/runtime/coordinator.ts';
+import { dropKeptWorkerPool } from '../src/runtime/worker-pools.ts';
 import { measureRecovery, measureSnapshots } from './checkpoint-state.ts';
 import { KAFKA, KAFKA_DEFAULT_EVENTS, measureKafka, runKafkaBench } from './kafka.ts';
 import { KAFKA_PRODUCE, KAFKA_PRODUCE_DEFAULT_EVENTS, runKafkaProduceBench } from './kafka-produce.ts';
@@ -65,6 +66,7 @@ async function measureOnce(name: string, parallelism: number, events: number, ch
   const bench = BENCHMARKS[name]!;
   const checkpointDir = checkpointIntervalMs === undefined ? undefined : mkdtempSync(join(tmpdir(), 'weir-bench-checkpoints-'));
   try {
+    await dropKeptWorkerPool(); // every measured run starts its own threads
     const cpuBefore = process.cpuUsage();
     const result = await runJob({
       jobModule: fileURLToPath(new URL(bench.job, import.meta.url)),

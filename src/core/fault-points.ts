@@ -31,6 +31,17 @@ export const FAULT_COUNTS_VARIABLE = 'WEIR_FAULT_COUNTS';
 const specs: readonly FaultSpec[] = parseFaults(process.env[FAULTS_VARIABLE]);
 const hits = new Map<string, number>();
 const countsDirectory = process.env[FAULT_COUNTS_VARIABLE] || undefined;
+/** The worker tasks this thread started: a thread may serve several attempts (src/runtime/worker-pools.ts). */
+let tasks = 0;
+
+/**
+ * Called as a worker thread starts a task: hits count from zero in each attempt, as they would in a new thread, and
+ * the attempt's counts go to a file of their own.
+ */
+export function startFaultCounting(): void {
+  hits.clear();
+  tasks++;
+}
 
 function parseFaults(text: string | undefined): FaultSpec[] {
   if (text === undefined || text === '') return [];
@@ -62,7 +73,7 @@ export function faultPoint(point: string): void {
  */
 function recordCount(directory: string, hit: number): void {
   if (hit > 16 && hit % 16 !== 0) return;
-  writeFileSync(join(directory, `${process.pid}-${threadId}.json`), JSON.stringify(Object.fromEntries(hits)));
+  writeFileSync(join(directory, `${process.pid}-${threadId}-${tasks}.json`), JSON.stringify(Object.fromEntries(hits)));
 }
 
 /** Creates the marker file; false when it exists (the fault fired before). Tests use it for faults of their own. */

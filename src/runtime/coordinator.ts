@@ -179,6 +179,7 @@ async function runLoadedJob(
   jobStatus.describe(job.name, plan);
   if (server !== undefined) {
     status(`HTTP API at ${server.baseUrl} (GET /job; docs/operations.md)`, { port: server.port, host: server.host, routes: server.routes });
+    status(`dashboard at ${server.baseUrl}/`, { port: server.port, host: server.host });
     status(`metrics at ${server.url}`, { port: server.port, host: server.host });
   }
   const storage = openCheckpointStorage(options, job.name);

@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
 import type { CoordinatorToWorker, FailureReport, WorkerTask, WorkerToCoordinator } from './messages.ts';
 import type { PhysicalPlan } from './planner.ts';
 import type { Deployment } from './deployment.ts';
@@ -19,9 +18,9 @@ import type { CollectedOutputs } from './collected-outputs.ts';
 import type { JobStatus } from './job-status.ts';
 import type { JobControl } from './job-control.ts';
 import type { CheckpointHistory } from '../checkpoint/checkpoint-history.ts';
+import { returnWorkerPool, takeWorkerPool } from './worker-pools.ts';
 
 const CANCEL_GRACE_MS = 5_000;
-const WORKER_URL = new URL('./worker/bootstrap.js', import.meta.url);
 /** A savepoint asked for by SIGTERM is tried this often before the job stops without one. */
 const SAVEPOINT_TRIES = 3;
 
@@ -86,17 +85,12 @@ export type AttemptOutcome = (
 export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcome> {
   const { deployment, plan, log } = options;
   const stateDir = await mkdtemp(join(options.stateParent, `weir-${fileNamePart(options.jobName)}-`));
-  const pool = new Piscina({
-    filename: WORKER_URL.href,
-    minThreads: deployment.workerCount,
-    maxThreads: deployment.workerCount,
-    concurrentTasksPerWorker: 1,
-    idleTimeout: Number.POSITIVE_INFINITY,
-    // Subtasks live in the worker's event loop; Atomics.wait between tasks would stall their message ports.
-    atomics: 'disabled',
-  });
+  const pool = takeWorkerPool(deployment.workerCount);
   // A worker thread that throws outside its task (say, a late callback) is a failure of the attempt, not of the process.
-  pool.on('error', (error: unknown) => fail(attemptFailure(`a worker thread failed: ${describeError(error)}`, error, 'WEIR_WORKER_FAILED')));
+  const onThreadError = (error: unknown): void => fail(attemptFailure(`a worker thread failed: ${describeError(error)}`, error, 'WEIR_WORKER_FAILED'));
+  pool.on('error', onThreadError);
+  /** Every worker's task returned, and no thread died: the threads may serve the next attempt. */
+  let allTasksReturned = false;
   const controls: MessagePort[] = [];
   const send = (message: CoordinatorToWorker): void => {
     for (const control of controls) control.postMessage(message);
@@ -247,16 +241,21 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
         restore: options.restore,
         checkpointing: checkpointing !== undefined,
       };
-      const run = pool.run(task, { transferList: [control.port2, ...Object.values(ports)] }).catch((error: unknown) => {
-        fail(attemptFailure(`worker thread ${worker} died: ${describeError(error)}`, error, 'WEIR_WORKER_FAILED'));
-      });
-      return Promise.all([run, finished]);
+      const run = pool.run(task, { transferList: [control.port2, ...Object.values(ports)] }).then(
+        () => true,
+        (error: unknown) => {
+          fail(attemptFailure(`worker thread ${worker} died: ${describeError(error)}`, error, 'WEIR_WORKER_FAILED'));
+          return false;
+        },
+      );
+      return Promise.all([run, finished]).then(([returned]) => returned);
     });
-    await Promise.race([Promise.all(running), graceOver]);
+    await Promise.race([Promise.all(running).then((returned) => (allTasksReturned = returned.every(Boolean))), graceOver]);
   } finally {
     coordinator.stop(failure?.message ?? 'the attempt ended');
     for (const control of controls) control.close();
-    await pool.destroy();
+    pool.off('error', onThreadError);
+    await returnWorkerPool(pool, deployment.workerCount, allTasksReturned && failure === undefined && stopped === undefined);
     await rm(stateDir, { recursive: true, force: true });
   }
   const common = { lastCheckpointId: coordinator.lastCheckpointId, runningSince, threadIds };

@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import { jsonAnswer, type Route } from '../observe/http-server.ts';
+import { dashboardRoutes } from '../observe/dashboard-routes.ts';
 import { clustersView, type ClustersView } from '../connectors/multi-region/cluster-view.ts';
 import { registerClusterMetrics } from '../connectors/multi-region/cluster-metrics.ts';
 import { CLUSTERS_STATUS, METADATA_STATUS } from '../connectors/multi-region/metadata-status.ts';
@@ -20,8 +21,8 @@ export function clustersOf(status: JobStatus): ClustersView {
 }
 
 /**
- * The job's JSON routes beside /metrics (its REST API: docs/operations.md), and the metrics drawn from the same
- * statuses. One line per route file.
+ * The job's JSON routes beside /metrics (its REST API: docs/operations.md), the web dashboard that reads them, and the
+ * metrics drawn from the same statuses. One line per route file.
  */
 export function jobRoutes(registry: Registry, status: JobStatus, observations: JobObservations, control: JobControl): Route[] {
   registerClusterMetrics(registry, () => clustersOf(status));
@@ -39,5 +40,6 @@ export function jobRoutes(registry: Registry, status: JobStatus, observations: J
     ...controlRoutes(control),
     ...observationRoutes(observations),
     healthRoute(registry, observations, health),
+    ...dashboardRoutes(),
   ];
 }

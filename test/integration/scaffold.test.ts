@@ -128,8 +128,13 @@ async function untilReady(args: readonly string[], port: number): Promise<Runnin
     }
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((response) => response.status === 200, () => false);
     if (ready) {
-      // The liveness probe's route answers too.
+      // The liveness probe's route answers too, and the installed package serves the dashboard and its charting library.
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      for (const [path, contains] of [['/', '/dashboard/app.js'], ['/dashboard/app.js', 'refresh'], ['/dashboard/uplot.js', 'uPlot']] as const) {
+        const response = await fetch(`http://127.0.0.1:${port}${path}`);
+        expect(response.status, path).toBe(200);
+        expect(await response.text(), path).toContain(contains);
+      }
       return { child, output, exited };
     }
     await sleep(200);

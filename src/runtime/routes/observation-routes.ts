@@ -2,7 +2,31 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jsonAnswer, type Route } from '../../observe/http-server.ts';
 import type { JobObservations } from '../observations.ts';
-import type { CheckpointHistoryEntry } from '../../checkpoint/checkpoint-history.ts';
+import type { CheckpointHistoryEntry, RestoredCheckpoint } from '../../checkpoint/checkpoint-history.ts';
+import type { DeadLetterCount, KafkaSourceLag } from '../observation-types.ts';
+
+/** The answer of `GET /job/checkpoints`. */
+export interface CheckpointsAnswer {
+  readonly counts: { readonly completed: number; readonly failed: number; readonly inProgress: number };
+  readonly latestCompleted: CheckpointHistoryEntry | null;
+  readonly restored: RestoredCheckpoint | null;
+  /** Newest last; each completed row says whether its directory is still there (retention removes old ones). */
+  readonly history: readonly (CheckpointHistoryEntry & { readonly retained: boolean })[];
+}
+
+/** The answer of `GET /job/kafka-lag`. */
+export interface KafkaLagAnswer {
+  /** Over every source and partition. */
+  readonly lag: number;
+  readonly sources: readonly KafkaSourceLag[];
+}
+
+/** The answer of `GET /job/dead-letters`. */
+export interface DeadLettersAnswer {
+  readonly total: number;
+  readonly operators: readonly { readonly operatorId: string; readonly operator: string; readonly count: number }[];
+  readonly byReason: readonly DeadLetterCount[];
+}
 
 /**
  * What the running job knows about itself, as read-only JSON routes (docs/operations.md, REST routes), each a view
@@ -34,7 +58,8 @@ export function observationRoutes(observations: JobObservations): Route[] {
       description: 'per Kafka source, topic and partition (and cluster): committed offset, log end offset, lag, commit latency',
       answer: () => {
         const sources = observations.snapshot().kafkaLag;
-        return jsonAnswer({ lag: sources.reduce((sum, source) => sum + source.lag, 0), sources });
+        const answer: KafkaLagAnswer = { lag: sources.reduce((sum, source) => sum + source.lag, 0), sources };
+        return jsonAnswer(answer);
       },
     },
     {
@@ -46,14 +71,15 @@ export function observationRoutes(observations: JobObservations): Route[] {
         const perOperator = snapshot.operators
           .filter((operator) => operator.kind === 'source')
           .map((operator) => ({ operatorId: operator.operatorId, operator: operator.name, count: operator.subtasks.reduce((sum, subtask) => sum + subtask.deadLetters, 0) }));
-        return jsonAnswer({ total: perOperator.reduce((sum, entry) => sum + entry.count, 0), operators: perOperator, byReason: snapshot.deadLetters });
+        const answer: DeadLettersAnswer = { total: perOperator.reduce((sum, entry) => sum + entry.count, 0), operators: perOperator, byReason: snapshot.deadLetters };
+        return jsonAnswer(answer);
       },
     },
   ];
 }
 
 /** The checkpoint history; each completed row says whether its directory is still there (retention removes old ones). */
-async function checkpointsView(observations: JobObservations): Promise<unknown> {
+async function checkpointsView(observations: JobObservations): Promise<CheckpointsAnswer> {
   const { checkpoints } = observations.snapshot();
   const history = await Promise.all(checkpoints.history.map(async (entry) => ({ ...entry, retained: await retained(entry) })));
   return {

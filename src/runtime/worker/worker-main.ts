@@ -9,6 +9,7 @@ import { SourceWatermarkBoard } from '../watermark-alignment.ts';
 import { describeError, isFatal, OperatorError } from '../../core/errors.ts';
 import { serializeError } from '../../core/serialized-error.ts';
 import { setCoordinatorPort, sendToCoordinator as post } from '../../core/coordinator-link.ts';
+import { startFaultCounting } from '../../core/fault-points.ts';
 import { buildSubtasks } from './subtask-builder.ts';
 import { StatusOutbox } from './status-outbox.ts';
 import { createLogger } from '../../observe/logger.ts';
@@ -22,6 +23,7 @@ const sendToCoordinator = (message: WorkerToCoordinator): void => post(message);
 export async function runWorkerTask(task: WorkerTask): Promise<void> {
   const control: MessagePort = task.control;
   setCoordinatorPort(control);
+  startFaultCounting();
   const log = createLogger(task.logLevel, { worker: task.workerIndex });
   let subtasks: ReturnType<typeof buildSubtasks> = [];
   let runs: Promise<void>[] = [];
