@@ -2,9 +2,9 @@ import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Test files that take a minute or more on 2 cores, slowest first (measured in full runs). Two workers finish
- * together only when the long files start early; a fresh clone has no timing cache, and vitest would then start
- * the largest files first, whatever they cost. A file missing from the list just runs in vitest's own order.
+ * Test files that take a minute or more on 2 cores, slowest first, then those of 20-40 s (measured in full runs).
+ * Two workers finish together only when the long files start early; a fresh clone has no timing cache, and vitest
+ * would then start the largest files first, whatever they cost. A file missing from the list just runs in vitest's own order.
  */
 const SLOW_FILES = [
   // It packs weir for the run (test/fixtures/packed-weir.ts); the scaffold test waits for that pack, so it comes
@@ -24,6 +24,17 @@ const SLOW_FILES = [
   'test/integration/kafka-reader-groups.test.ts',
   'test/testing/memory-io.test.ts',
   'examples/test/feedback-scores-kafka.test.ts',
+  // Half a minute or so each: started before the many short files, so that neither worker ends the run with one.
+  'test/bench/nexmark.test.ts',
+  'test/integration/kafka-fencing.test.ts',
+  'test/cli/weir-command.test.ts',
+  'test/integration/multi-region-migration.test.ts',
+  'examples/test/feedback-scores.test.ts',
+  'test/integration/multi-cluster-source.test.ts',
+  'test/integration/restarts-and-reruns.test.ts',
+  'test/testing/kafka-io.test.ts',
+  'test/cli/clusters-and-migrate.test.ts',
+  'test/integration/health-score.test.ts',
 ];
 
 /** vitest's sequencer, with the known slow files moved to the front. */

@@ -28,7 +28,6 @@ import { runJob } from 'weir/testing';
 import { fetchClusters } from '../../src/cli/job-client.ts';
 import type { ClustersView, OperatorClusters } from '../../src/connectors/multi-region/cluster-view.ts';
 import { decodeRecordId, RECORD_ID_HEADER } from '../../src/connectors/multi-region/record-id.ts';
-import { READER_SESSION_TIMEOUT_MS } from '../../src/connectors/kafka/client/kafkajs/reader-groups.ts';
 import { FETCH_MAX_WAIT_MS } from '../../src/connectors/kafka/client/kafkajs/fetcher.ts';
 import { sleep } from '../../src/core/signal.ts';
 import { freePort } from '../fixtures/free-port.ts';
@@ -69,6 +68,8 @@ const SETTINGS = {
   // Half the defaults; shorter ones took a loaded machine's slow answers for an outage (flapping, spurious failovers).
   requestTimeoutMs: 5_000,
   healthCheckMs: 1_000,
+  // A third of the default 30 s: the test waits for the killed cluster's old members' sessions to expire.
+  sessionTimeoutMs: 10_000,
   publishTimeoutMs: 5_000,
   healthCheckIntervalMs: 500,
   failbackAfterMs: 3_000,
@@ -227,7 +228,7 @@ describe('MultiClusterKafkaSource and MultiClusterKafkaSink through a 60 s clust
         await sleep(3 * SETTINGS.checkpointIntervalMs + ALLOWANCE_MS);
         // The restarted broker keeps the members its groups had before the kill until their sessions expire; after
         // that, only consumers that run are members.
-        await sleep(Math.max(0, returnedAt + READER_SESSION_TIMEOUT_MS + 5_000 - Date.now()));
+        await sleep(Math.max(0, returnedAt + SETTINGS.sessionTimeoutMs + 5_000 - Date.now()));
         readerGroups = await liveReaderGroups(KILLED, spec.groupId);
         views.push((await view())!);
         stopping = true;

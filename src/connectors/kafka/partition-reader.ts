@@ -59,6 +59,7 @@ export class KafkaPartitionReader<T> {
       subtask: this.me.subtask,
       parallelism: this.me.parallelism,
       readUncommitted: this.options.readUncommitted ?? false,
+      ...(this.options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: this.options.sessionTimeoutMs }),
       // A closed reader's fetcher may still deliver while it winds down (a cluster that stopped answering): ignored.
       onBatch: (batch) => {
         if (!this.closed) this.buffer.add(batch, this.fetcher);

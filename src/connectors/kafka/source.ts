@@ -28,6 +28,12 @@ export interface KafkaSourceOptions<T> extends KafkaConnectionOptions {
   readonly maxBufferedRecords?: number;
   /** Read records of aborted and open transactions too; default false (read_committed). */
   readonly readUncommitted?: boolean;
+  /**
+   * How long after a subtask's last heartbeat Kafka drops its reader from the reader group (`session.timeout.ms`), in
+   * ms: a killed process's reader groups can be deleted by the next start only after that. Default 30 s; brokers
+   * accept 6 s to 5 min unless `group.min.session.timeout.ms` and `group.max.session.timeout.ms` say otherwise.
+   */
+  readonly sessionTimeoutMs?: number;
   readonly deserializer: Deserializer<T>;
 }
 
@@ -66,6 +72,9 @@ export class KafkaSource<T> implements Source<T> {
       throw new WeirError('a Kafka source needs `topics` or `topicPattern` (one of them)');
     }
     if (typeof options.groupId !== 'string' || options.groupId === '') throw new WeirError('a Kafka source needs a `groupId`');
+    if (options.sessionTimeoutMs !== undefined && !(Number.isInteger(options.sessionTimeoutMs) && options.sessionTimeoutMs > 0)) {
+      throw new WeirError(`a Kafka source's \`sessionTimeoutMs\` must be a whole number of ms above 0 (got ${options.sessionTimeoutMs})`);
+    }
     this.boundedness = options.bounded === true ? 'bounded' : 'unbounded';
     this.name = `kafka:${options.topicPattern?.source ?? topics.join(',')}`;
   }

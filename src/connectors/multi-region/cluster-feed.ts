@@ -15,7 +15,7 @@ const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 10_000;
 
 /** What every cluster's feed of one source subtask shares. */
-export interface FeedSettings<T> extends Pick<KafkaSourceOptions<T>, 'groupId' | 'deserializer' | 'readUncommitted' | 'maxBufferedRecords' | 'bounded'> {
+export interface FeedSettings<T> extends Pick<KafkaSourceOptions<T>, 'groupId' | 'deserializer' | 'readUncommitted' | 'maxBufferedRecords' | 'sessionTimeoutMs' | 'bounded'> {
   /** How long one call to the cluster (opening, an admin query, a commit) may take before the cluster counts as down. */
   readonly requestTimeoutMs: number;
   /** How often the cluster's end offsets are asked for (lag, and whether it still answers). */
@@ -203,6 +203,7 @@ export class ClusterFeed<T> {
         deserializer: settings.deserializer,
         ...(settings.readUncommitted === undefined ? {} : { readUncommitted: settings.readUncommitted }),
         ...(settings.maxBufferedRecords === undefined ? {} : { maxBufferedRecords: settings.maxBufferedRecords }),
+        ...(settings.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: settings.sessionTimeoutMs }),
         ...(settings.bounded === undefined ? {} : { bounded: settings.bounded }),
         splitPrefix: `${this.cluster}/`,
         cluster: this.cluster,

@@ -66,6 +66,7 @@ export class MultiClusterSourceReader<T> implements SourceReader<T> {
       deserializer: options.deserializer,
       ...(options.readUncommitted === undefined ? {} : { readUncommitted: options.readUncommitted }),
       ...(options.maxBufferedRecords === undefined ? {} : { maxBufferedRecords: options.maxBufferedRecords }),
+      ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
       ...(options.bounded === undefined ? {} : { bounded: options.bounded }),
       requestTimeoutMs,
       healthCheckMs: options.healthCheckMs ?? Math.min(5_000, requestTimeoutMs),

@@ -39,6 +39,8 @@ export interface MultiClusterSourceOptions<T> {
   readonly maxBufferedRecords?: number;
   /** Read records of aborted and open transactions too; default false (read_committed). */
   readonly readUncommitted?: boolean;
+  /** Kafka's `session.timeout.ms` for each cluster's reader groups (KafkaSourceOptions.sessionTimeoutMs); default 30 s. */
+  readonly sessionTimeoutMs?: number;
   /** Drop the copies of a multi-cluster sink's epochs that another cluster delivered first (`weir-id` header); default true. */
   readonly dedup?: boolean;
   /** Epoch intervals kept per (producer, share, partition) for the dedup; default 1,000 (the oldest are forgotten). */
@@ -80,7 +82,7 @@ export class MultiClusterKafkaSource<T> implements Source<T> {
     if (options.unreachable !== undefined && options.unreachable !== 'idle' && options.unreachable !== 'hold') {
       throw new WeirError(`a multi-cluster Kafka source's \`unreachable\` is 'idle' or 'hold', not ${JSON.stringify(options.unreachable)}`);
     }
-    for (const name of ['requestTimeoutMs', 'healthCheckMs', 'offsetRetentionMs', 'dedupMaxIntervals'] as const) {
+    for (const name of ['requestTimeoutMs', 'healthCheckMs', 'offsetRetentionMs', 'dedupMaxIntervals', 'sessionTimeoutMs'] as const) {
       const value = options[name];
       if (value !== undefined && !(value > 0)) throw new WeirError(`a multi-cluster Kafka source's \`${name}\` must be above 0 (got ${value})`);
     }

@@ -111,6 +111,8 @@ export interface FetcherOptions {
   readonly parallelism: number;
   /** Read records of aborted and open transactions too; default false (read_committed). */
   readonly readUncommitted: boolean;
+  /** How long after its last heartbeat the broker drops a reader's group member, in ms (session.timeout.ms); the adapter's default when absent. */
+  readonly sessionTimeoutMs?: number;
   /** Called with each fetched batch, in fetch order; a paused partition's batches stop coming soon after `pause`. */
   readonly onBatch: (batch: FetchedBatch) => void;
   /** Called once when fetching fails for good (the client gave up retrying it). */

@@ -20,10 +20,14 @@ export class KafkajsFetcher implements PartitionFetcher {
   /** The second look for earlier runs' reader groups, once the sessions of killed processes' members have expired. */
   private staleGroupsTimer: NodeJS.Timeout | undefined;
 
+  private readonly sessionTimeoutMs: number;
+
   constructor(
     private readonly client: KafkajsClient,
     private readonly options: FetcherOptions,
-  ) {}
+  ) {
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? READER_SESSION_TIMEOUT_MS;
+  }
 
   /**
    * Reader groups that killed processes left: those whose members' sessions expired go now, the others a little after
@@ -31,7 +35,7 @@ export class KafkajsFetcher implements PartitionFetcher {
    */
   async open(): Promise<void> {
     await deleteStaleReaderGroups(this.client, this.options.groupId, this.options);
-    this.staleGroupsTimer = setTimeout(() => void deleteStaleReaderGroups(this.client, this.options.groupId, this.options), READER_SESSION_TIMEOUT_MS + 15_000);
+    this.staleGroupsTimer = setTimeout(() => void deleteStaleReaderGroups(this.client, this.options.groupId, this.options), this.sessionTimeoutMs + 15_000);
     this.staleGroupsTimer.unref();
   }
 
@@ -45,7 +49,9 @@ export class KafkajsFetcher implements PartitionFetcher {
       groupId,
       readUncommitted: this.options.readUncommitted,
       maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
-      sessionTimeout: READER_SESSION_TIMEOUT_MS,
+      sessionTimeout: this.sessionTimeoutMs,
+      // kafkajs's 3 s, or a third of a shorter session (Kafka's advice: a few heartbeats may be missed before it ends).
+      heartbeatInterval: Math.min(3_000, Math.floor(this.sessionTimeoutMs / 3)),
       partitionAssigners: [ownedPartitionsAssigner(from)],
       // kafkajs's default retries, and no restart once this fetcher let the consumer go: a disconnect while kafkajs
       // handles a crash (a cluster gone away) does not cancel the restart it schedules after it, and the restarted

@@ -15,7 +15,7 @@ import { createLogger } from '../../../../observe/logger.ts';
 
 const log = createLogger(undefined, { component: 'kafka-source' });
 
-/** kafkajs's default: a killed reader's member leaves its group this long after its last heartbeat. */
+/** kafkajs's default, and a source's unless it sets `sessionTimeoutMs`: a killed reader's member leaves its group this long after its last heartbeat. */
 export const READER_SESSION_TIMEOUT_MS = 30_000;
 
 const prefixOf = (groupId: string): string => `${groupId}.weir-reader-`;
