@@ -1,11 +1,11 @@
 // The dashboard: reads the job's routes every second (`?refresh=<ms>` for another period), shows them, keeps a few
 // minutes of readings for the charts, and sends the savepoint and stop requests.
 import { getJson, postJson } from './api.js';
-import { bytes, count, duration, END_OF_EVENT_TIME, perSecond, share, watermark } from './format.js';
+import { bytes, count, duration, END_OF_EVENT_TIME, perSecond, seriesLabels, share, watermark, watermarkTick } from './format.js';
 import { drawGraph } from './graph-view.js';
 import { History } from './history.js';
 import { TimeChart } from './charts.js';
-import { byId, showCheckpoints, showDeadLetters, showHealth, showJob, showKafkaLag, showVertices, showWatermarks } from './panels.js';
+import { byId, enableActions, showCheckpoints, showDeadLetters, showHealth, showJob, showKafkaLag, showVertices, showWatermarks } from './panels.js';
 
 /** @typedef {import('./types.d.ts').JobView} JobView */
 /** @typedef {import('./types.d.ts').GraphObservation} GraphObservation */
@@ -16,6 +16,8 @@ import { byId, showCheckpoints, showDeadLetters, showHealth, showJob, showKafkaL
 /** @typedef {import('./types.d.ts').DeadLettersAnswer} DeadLettersAnswer */
 
 const MIN_REFRESH_MS = 100;
+/** While the server does not answer, the page asks again less and less often, up to this. */
+const MAX_RETRY_MS = 10_000;
 const refreshMs = Math.max(MIN_REFRESH_MS, Number(new URLSearchParams(location.search).get('refresh') ?? 1000) || 1000);
 
 const throughput = new History();
@@ -26,10 +28,11 @@ const charts = {
   throughput: new TimeChart(byId('chart-throughput'), 'records/s', (value) => perSecond(value)),
   backpressure: new TimeChart(byId('chart-backpressure'), 'backpressured', (value) => share(value)),
   checkpoints: new TimeChart(byId('chart-checkpoints'), 'duration', (value) => duration(value)),
-  watermarks: new TimeChart(byId('chart-watermarks'), 'event time', (value) => watermark(value)),
+  watermarks: new TimeChart(byId('chart-watermarks'), 'event time', (value) => watermark(value), (value) => watermarkTick(value)),
   lag: new TimeChart(byId('chart-lag'), 'records behind', (value) => count(value)),
 };
 let refreshes = 0;
+let retryMs = refreshMs;
 
 /** Every route the page shows, read together. */
 async function readJob() {
@@ -56,10 +59,13 @@ async function readJob() {
 /** @param {Awaited<ReturnType<typeof readJob>>} read */
 function remember(read) {
   const now = Date.now();
+  const vertexLabels = seriesLabels(read.graph.vertices);
+  const label = (/** @type {number} */ id) => vertexLabels.get(id) ?? String(id);
   // What a source vertex emits, what every other vertex takes in (a sink emits nothing).
   const fed = new Set(read.graph.edges.map((edge) => edge.to));
-  throughput.add(now, new Map(read.graph.vertices.map((vertex) => [vertex.name, fed.has(vertex.id) ? vertex.recordsInPerSecond : vertex.recordsOutPerSecond])));
-  backpressure.add(now, new Map(read.graph.vertices.map((vertex) => [vertex.name, vertex.backPressuredTimeMsPerSecond])));
+  throughput.add(now, new Map(read.graph.vertices.map((vertex) => [label(vertex.id), fed.has(vertex.id) ? vertex.recordsInPerSecond : vertex.recordsOutPerSecond])));
+  backpressure.add(now, new Map(read.graph.vertices.map((vertex) => [label(vertex.id), vertex.backPressuredTimeMsPerSecond])));
+  const operatorLabels = seriesLabels(read.watermarks.operators.map((operator) => ({ id: operator.operatorId, name: operator.name })));
   // An operator's watermark is its slowest subtask's; an ended input's is drawn as a gap, not as the end of time.
   watermarks.add(
     now,
@@ -67,11 +73,12 @@ function remember(read) {
       read.watermarks.operators.map((operator) => {
         const values = operator.subtasks.map((subtask) => subtask.outputWatermark);
         const slowest = values.includes(null) ? null : Math.min(.../** @type {number[]} */ (values));
-        return [operator.name, slowest === null || slowest >= END_OF_EVENT_TIME ? null : slowest];
+        return [operatorLabels.get(operator.operatorId) ?? operator.name, slowest === null || slowest >= END_OF_EVENT_TIME ? null : slowest];
       }),
     ),
   );
-  lag.add(now, new Map(read.kafkaLag.sources.map((source) => [source.operator, source.lag])));
+  const sourceLabels = seriesLabels(read.kafkaLag.sources.map((source) => ({ id: source.operatorId, name: source.operator })));
+  lag.add(now, new Map(read.kafkaLag.sources.map((source) => [sourceLabels.get(source.operatorId) ?? source.operator, source.lag])));
 }
 
 /** @param {Awaited<ReturnType<typeof readJob>>} read */
@@ -106,12 +113,22 @@ async function refresh() {
     remember(read);
     show(read);
     byId('connection').textContent = '';
+    document.body.classList.remove('disconnected');
+    retryMs = refreshMs;
   } catch (error) {
-    byId('connection').textContent = `The job's server did not answer (${error instanceof Error ? error.message : String(error)}); the job may have ended. Trying again.`;
+    // The job's process ended (its server goes with it) or cannot be reached: what the page shows is its last reading.
+    document.body.classList.add('disconnected');
+    const state = byId('job-state');
+    state.textContent = 'not answering';
+    state.className = 'state failed';
+    enableActions(false);
+    retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
+    const reason = error instanceof Error ? error.message : String(error);
+    byId('connection').textContent = `The job's server does not answer (${reason}): the job has ended, or its process is gone. Below is the last state read; the page asks again every ${Math.round(retryMs / 1000)} s.`;
   }
   // Readers of the page (its test) wait on this to know a refresh drew what the routes said.
   document.body.dataset['refreshes'] = String(++refreshes);
-  setTimeout(() => void refresh(), refreshMs);
+  setTimeout(() => void refresh(), retryMs);
 }
 
 /**

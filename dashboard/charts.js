@@ -11,6 +11,8 @@ export class TimeChart {
   #unit;
   /** @type {(value: number) => string} */
   #format;
+  /** @type {(value: number) => string} */
+  #axisFormat;
   /** @type {uPlot | undefined} */
   #plot;
   /** @type {string} */
@@ -19,12 +21,14 @@ export class TimeChart {
   /**
    * @param {HTMLElement} element
    * @param {string} unit the y axis's label
-   * @param {(value: number) => string} format how the axis and the legend write a value
+   * @param {(value: number) => string} format how the legend writes a value
+   * @param {(value: number) => string} [axisFormat] how the axis writes one, when shorter than the legend's
    */
-  constructor(element, unit, format) {
+  constructor(element, unit, format, axisFormat = format) {
     this.#element = element;
     this.#unit = unit;
     this.#format = format;
+    this.#axisFormat = axisFormat;
   }
 
   /**
@@ -73,7 +77,7 @@ export class TimeChart {
           value: (_self, value) => (value === null ? '-' : format(value)),
         })),
       ],
-      axes: [{}, { label: this.#unit, size: 70, values: (_self, ticks) => ticks.map((tick) => format(tick)) }],
+      axes: [{}, { label: this.#unit, size: 80, values: (_self, ticks) => ticks.map((tick) => this.#axisFormat(tick)) }],
     };
   }
 }

@@ -50,6 +50,25 @@ export function watermark(value) {
   return value >= EARLIEST_DATE_MS ? new Date(value).toISOString() : count(value);
 }
 
+/**
+ * A name per item for chart legends: its own name, or with its id beside it where two items share a name (two
+ * sources both called `generator`), so that their lines stay apart.
+ * @template {string | number} I
+ * @param {readonly { id: I, name: string }[]} items
+ * @returns {Map<I, string>}
+ */
+export function seriesLabels(items) {
+  /** @type {Map<string, number>} */
+  const uses = new Map();
+  for (const { name } of items) uses.set(name, (uses.get(name) ?? 0) + 1);
+  return new Map(items.map(({ id, name }) => [id, (uses.get(name) ?? 0) > 1 ? `${name} #${id}` : name]));
+}
+
+/** @param {number} value an event time, on a chart's axis: the time of day (UTC) when it is a date, else the number */
+export function watermarkTick(value) {
+  return value >= EARLIEST_DATE_MS ? new Date(value).toISOString().slice(11, 19) : count(value);
+}
+
 /** @param {number} epochMs */
 export function clock(epochMs) {
   return new Date(epochMs).toLocaleTimeString('en-GB');

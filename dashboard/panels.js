@@ -43,6 +43,10 @@ function setText(id, text) {
  */
 function fillTable(id, headers, rows, empty = 'none') {
   const table = byId(id);
+  // Unchanged tables are left alone: a reader selecting a checkpoint's path keeps the selection across refreshes.
+  const content = JSON.stringify([headers, rows, empty]);
+  if (table.dataset['content'] === content) return;
+  table.dataset['content'] = content;
   const head = document.createElement('tr');
   for (const [index, header] of headers.entries()) {
     const th = document.createElement('th');
@@ -73,6 +77,18 @@ function fillTable(id, headers, rows, empty = 'none') {
   table.replaceChildren(head, ...body);
 }
 
+/**
+ * The savepoint and stop buttons take effect only on a running job (not while it starts, restarts or stops); a button
+ * waiting for its answer stays as it is.
+ * @param {boolean} enabled
+ */
+export function enableActions(enabled) {
+  for (const id of ['savepoint', 'stop']) {
+    const button = /** @type {HTMLButtonElement} */ (byId(id));
+    if (button.dataset['busy'] !== 'true') button.disabled = !enabled;
+  }
+}
+
 /** @param {JobView} job */
 export function showJob(job) {
   document.title = `${job.name ?? 'weir job'}: ${job.state}`;
@@ -89,11 +105,7 @@ export function showJob(job) {
   setText('job-latest-checkpoint', latest === null ? 'none yet' : `${latest.id} at ${clock(Date.parse(latest.completedAt))}`);
   const restored = job.checkpoints.restored;
   setText('job-restored', restored === null ? 'nothing (a fresh start)' : `${restored.id}: ${restored.path}`);
-  const idle = job.state === 'finished' || job.state === 'failed' || job.state === 'stopping';
-  for (const id of ['savepoint', 'stop']) {
-    const button = /** @type {HTMLButtonElement} */ (byId(id));
-    if (button.dataset['busy'] !== 'true') button.disabled = idle;
-  }
+  enableActions(job.state === 'running');
 }
 
 /** @param {GraphObservation} graph */

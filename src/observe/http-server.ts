@@ -119,7 +119,8 @@ export async function startJobServer(registry: Registry, port: number, host: str
   const server = createServer((request, response) => {
     const path = request.url?.split('?')[0] ?? '/';
     const route = table.get(`${request.method ?? 'GET'} ${path}`);
-    const answered = route === undefined ? Promise.resolve(unrouted(table, request.method, path, listing)) : Promise.resolve().then(() => route.answer(request));
+    const refused = route?.method === 'POST' ? crossOriginRefusal(request) : undefined;
+    const answered = route === undefined || refused !== undefined ? Promise.resolve(refused ?? unrouted(table, request.method, path, listing)) : Promise.resolve().then(() => route.answer(request));
     answered
       .catch((error: unknown) => (error instanceof HttpError ? jsonError(error.status, error.message) : jsonError(500, `${path} failed: ${describeError(error)}`)))
       .then((answer) => {
@@ -157,6 +158,24 @@ export async function startJobServer(registry: Registry, port: number, host: str
         setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
       }),
   };
+}
+
+/**
+ * A 403 for a POST a browser sent from another site's page: its `Origin` is not this server's own address (the
+ * `Host` it was sent to). Without it, any page open in a browser on the job's machine could stop the job (a form
+ * posts across origins without asking). Tools that send no `Origin` (curl, `weir stop`) are served.
+ */
+function crossOriginRefusal(request: IncomingMessage): RouteAnswer | undefined {
+  const origin = request.headers.origin;
+  if (origin === undefined) return undefined;
+  let host: string | undefined;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = undefined; // 'null' (a sandboxed page, a file) or garbage: no origin this server can be
+  }
+  if (host !== undefined && host === request.headers.host) return undefined;
+  return jsonError(403, `refused: a request from ${origin} to act on the job (only pages this server serves, or tools that send no Origin, may)`);
 }
 
 function unrouted(table: ReadonlyMap<string, Route>, method: string | undefined, path: string, routes: readonly { route: string; description: string }[]): RouteAnswer {

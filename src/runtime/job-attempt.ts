@@ -85,11 +85,12 @@ export type AttemptOutcome = (
 export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcome> {
   const { deployment, plan, log } = options;
   const stateDir = await mkdtemp(join(options.stateParent, `weir-${fileNamePart(options.jobName)}-`));
-  const pool = takeWorkerPool(deployment.workerCount);
+  const lease = takeWorkerPool(deployment.workerCount);
+  const pool = lease.pool;
   // A worker thread that throws outside its task (say, a late callback) is a failure of the attempt, not of the process.
   const onThreadError = (error: unknown): void => fail(attemptFailure(`a worker thread failed: ${describeError(error)}`, error, 'WEIR_WORKER_FAILED'));
   pool.on('error', onThreadError);
-  /** Every worker's task returned, and no thread died: the threads may serve the next attempt. */
+  /** Every worker's task returned and closed its subtasks, and no thread died: the threads may serve the next attempt. */
   let allTasksReturned = false;
   const controls: MessagePort[] = [];
   const send = (message: CoordinatorToWorker): void => {
@@ -242,7 +243,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
         checkpointing: checkpointing !== undefined,
       };
       const run = pool.run(task, { transferList: [control.port2, ...Object.values(ports)] }).then(
-        () => true,
+        (closedCleanly: unknown) => closedCleanly === true,
         (error: unknown) => {
           fail(attemptFailure(`worker thread ${worker} died: ${describeError(error)}`, error, 'WEIR_WORKER_FAILED'));
           return false;
@@ -255,7 +256,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
     coordinator.stop(failure?.message ?? 'the attempt ended');
     for (const control of controls) control.close();
     pool.off('error', onThreadError);
-    await returnWorkerPool(pool, deployment.workerCount, allTasksReturned && failure === undefined && stopped === undefined);
+    await returnWorkerPool(lease, allTasksReturned && failure === undefined && stopped === undefined);
     await rm(stateDir, { recursive: true, force: true });
   }
   const common = { lastCheckpointId: coordinator.lastCheckpointId, runningSince, threadIds };

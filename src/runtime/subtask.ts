@@ -273,6 +273,8 @@ export class SourceSubtask extends Subtask {
         this.checkLinger();
         await this.runTimers();
         if (this.notices.length > 0) await this.handleNotices();
+        // A stop notice ends the subtask now: a wait below would be for input or credit nobody sends any more.
+        if (this.cancelled) break;
         const barrier = this.takeTrigger();
         if (barrier !== undefined) await this.checkpointAtBarrier(barrier);
         if (!this.writersAvailable()) {
@@ -376,6 +378,7 @@ export class InputSubtask extends Subtask {
       this.checkLinger();
       await this.runTimers();
       if (this.notices.length > 0) await this.handleNotices();
+      if (this.cancelled) break;
       if (!this.writersAvailable()) {
         await this.chain.timeWait('backpressured', this.wake.wait());
         continue;

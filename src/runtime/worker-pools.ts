@@ -1,4 +1,6 @@
 import { Piscina } from 'piscina';
+import { describeError } from '../core/errors.ts';
+import { createLogger } from '../observe/logger.ts';
 
 const WORKER_URL = new URL('./worker/bootstrap.js', import.meta.url);
 
@@ -8,25 +10,44 @@ const WORKER_URL = new URL('./worker/bootstrap.js', import.meta.url);
  * CPU, and a process that runs many jobs (a test suite, weir/testing's checks) would pay it for every run.
  *
  * A kept thread is only handed to an attempt that would have started an identical one: same number of threads, same
- * environment variables (a thread's `process.env` is a copy made when it starts, and fault injection reads it). A
- * thread that ran a failed or stopped attempt, or one that did not end its task, is never kept. A job module's
- * top-level variables live on in a kept thread between runs, as they do on the main thread, which imports it once.
+ * environment variables as when the threads started (a thread's `process.env` is a copy made then, and fault injection
+ * reads it). The threads of an attempt that failed, stopped, or whose subtasks did not all close cleanly are never
+ * kept. A job module's top-level variables live on in a kept thread between runs, as they do on the main thread,
+ * which imports it once.
  */
-let kept: { readonly key: string; readonly pool: Piscina } | undefined;
+
+/** Threads taken for one attempt, with what they were started under. */
+export interface WorkerPoolLease {
+  readonly pool: Piscina;
+  readonly workerCount: number;
+  /** The thread count and environment variables the threads started with. */
+  readonly key: string;
+}
+
+let kept: { readonly lease: WorkerPoolLease; readonly onIdleError: (error: unknown) => void } | undefined;
 
 function keyOf(workerCount: number): string {
   const environment = Object.entries(process.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return JSON.stringify([workerCount, environment]);
 }
 
-/** A pool of `workerCount` worker threads: the kept one when it fits, else new ones (a kept pool that does not fit goes). */
-export function takeWorkerPool(workerCount: number): Piscina {
+function destroy(pool: Piscina): Promise<void> {
+  return pool.destroy().catch(() => {
+    // Threads that will not end cleanly are ended all the same; nothing of theirs is wanted.
+  });
+}
+
+/** Threads for an attempt: the kept ones when they fit, else new ones (kept ones that do not fit are ended). */
+export function takeWorkerPool(workerCount: number): WorkerPoolLease {
   const key = keyOf(workerCount);
   const previous = kept;
   kept = undefined;
-  if (previous?.key === key) return previous.pool;
-  if (previous !== undefined) void previous.pool.destroy();
-  return new Piscina({
+  if (previous !== undefined) {
+    previous.lease.pool.off('error', previous.onIdleError);
+    if (previous.lease.key === key) return previous.lease;
+    void destroy(previous.lease.pool);
+  }
+  const pool = new Piscina({
     filename: WORKER_URL.href,
     minThreads: workerCount,
     maxThreads: workerCount,
@@ -35,17 +56,28 @@ export function takeWorkerPool(workerCount: number): Piscina {
     // Subtasks live in the worker's event loop; Atomics.wait between tasks would stall their message ports.
     atomics: 'disabled',
   });
+  return { pool, workerCount, key };
 }
 
 /**
- * Gives back the pool of an attempt that ended: kept for the next attempt when every thread finished its task
- * cleanly, destroyed otherwise. Idle threads do not keep the process alive (piscina unrefs them).
+ * Gives back the threads of an attempt that ended: kept for the next attempt when `clean` (every task returned and
+ * closed its subtasks), ended otherwise. Idle threads do not keep the process alive (piscina unrefs them); one that
+ * fails while kept (a timer the last run's code left behind) ends them all, instead of failing the process.
  */
-export async function returnWorkerPool(pool: Piscina, workerCount: number, clean: boolean): Promise<void> {
-  if (!clean || pool.threads.length !== workerCount) return pool.destroy();
+export async function returnWorkerPool(lease: WorkerPoolLease, clean: boolean): Promise<void> {
+  if (!clean || lease.pool.threads.length !== lease.workerCount) return destroy(lease.pool);
+  const onIdleError = (error: unknown): void => {
+    if (kept?.lease === lease) kept = undefined;
+    createLogger().warn({ err: error }, `a worker thread kept from an earlier run failed while idle, and its threads were ended: ${describeError(error)}`);
+    void destroy(lease.pool);
+  };
+  lease.pool.on('error', onIdleError);
   const previous = kept;
-  kept = { key: keyOf(workerCount), pool };
-  if (previous !== undefined && previous.pool !== pool) await previous.pool.destroy();
+  kept = { lease, onIdleError };
+  if (previous !== undefined && previous.lease !== lease) {
+    previous.lease.pool.off('error', previous.onIdleError);
+    await destroy(previous.lease.pool);
+  }
 }
 
 /**
@@ -55,5 +87,7 @@ export async function returnWorkerPool(pool: Piscina, workerCount: number, clean
 export async function dropKeptWorkerPool(): Promise<void> {
   const previous = kept;
   kept = undefined;
-  await previous?.pool.destroy();
+  if (previous === undefined) return;
+  previous.lease.pool.off('error', previous.onIdleError);
+  await destroy(previous.lease.pool);
 }

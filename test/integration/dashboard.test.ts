@@ -143,6 +143,14 @@ describe("the web dashboard, in headless Chromium, against a running job's serve
       expect(await page.locator('#chart-lag').getAttribute('data-series')).toBe('0');
       expect(await page.locator('#kafka-lag-total').textContent()).toBe('The job reads no Kafka topic.');
 
+      // Another site's page may not act on the job (a form posts across origins without asking); the page itself may.
+      for (const origin of ['http://evil.example', 'null']) {
+        const refused = await fetch(`${url}/job/savepoints`, { method: 'POST', headers: { origin, 'content-type': 'text/plain' }, body: '{}' });
+        expect(refused.status, origin).toBe(403);
+        expect(((await refused.json()) as { error: string }).error).toContain(`a request from ${origin} to act on the job`);
+      }
+      expect((await get<CheckpointsAnswer>(url, '/job/checkpoints')).history.filter((entry) => entry.kind === 'savepoint')).toEqual([]);
+
       // "Take savepoint": the page says where it went; it is complete on disk and in the route's history.
       await page.click('#savepoint');
       await page.locator('#action-result', { hasText: /^Savepoint \d+: / }).waitFor({ timeout: 30_000 });
@@ -173,6 +181,11 @@ describe("the web dashboard, in headless Chromium, against a running job's serve
       expect(savepoint).toMatch(/chk-\d+$/);
       await page.locator('#action-result', { hasText: /^Stopped with savepoint \d+: / }).waitFor({ timeout: 10_000 });
       expect(await page.locator('#action-result').textContent()).toBe(`Stopped with savepoint ${/chk-(\d+)$/.exec(savepoint!)![1]}: ${savepoint}`);
+      // The job's server went with its process: the page says so and offers nothing to press.
+      await page.locator('#job-state', { hasText: 'not answering' }).waitFor({ timeout: 10_000 });
+      expect(await page.locator('#connection').textContent()).toContain("The job's server does not answer");
+      expect(await page.locator('#savepoint').isDisabled()).toBe(true);
+      expect(await page.locator('#stop').isDisabled()).toBe(true);
     } finally {
       await page.close();
       await writeFile(params.releaseFile, '');

@@ -34,4 +34,12 @@ describe('worker threads kept between runs in one process', () => {
       delete process.env['WEIR_WORKER_POOLS_TEST'];
     }
   });
+
+  it('that fail while idle (a timer the last run left behind) are ended, and the process goes on', { timeout: 60_000 }, async () => {
+    const leftBehind = await run({ throwLaterMs: 500 });
+    expect(leftBehind.outputs.get('ids')).toHaveLength(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const after = await run({});
+    expect([...threadsOf(after)].filter((id) => threadsOf(leftBehind).has(id)), 'the failed threads were ended, not handed on').toEqual([]);
+  });
 });

@@ -18,9 +18,10 @@ const sendToCoordinator = (message: WorkerToCoordinator): void => post(message);
 
 /**
  * Entry of a worker thread's long-lived task: rebuild the job's graph from its module (functions are never
- * serialised), check it matches the coordinator's plan, then run this worker's subtasks until all finish.
+ * serialised), check it matches the coordinator's plan, then run this worker's subtasks until all finish. Resolves
+ * true when every subtask closed cleanly: only then may the thread serve another attempt (src/runtime/worker-pools.ts).
  */
-export async function runWorkerTask(task: WorkerTask): Promise<void> {
+export async function runWorkerTask(task: WorkerTask): Promise<boolean> {
   const control: MessagePort = task.control;
   setCoordinatorPort(control);
   startFaultCounting();
@@ -28,6 +29,7 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
   let subtasks: ReturnType<typeof buildSubtasks> = [];
   let runs: Promise<void>[] = [];
   const statuses = new StatusOutbox((reports) => sendToCoordinator({ type: 'status', reports }));
+  let closedCleanly = true;
   const cancelAll = (): void => subtasks.forEach((subtask) => subtask.runner.cancel());
   control.on('message', (message: CoordinatorToWorker) => {
     switch (message.type) {
@@ -108,10 +110,16 @@ export async function runWorkerTask(task: WorkerTask): Promise<void> {
     await Promise.allSettled(runs);
   } finally {
     // Subtasks that never ran (a failed open elsewhere) still hold open state environments.
-    for (const subtask of subtasks) await subtask.close().catch((error: unknown) => log.debug({ err: error }, 'close failed'));
+    for (const subtask of subtasks) {
+      await subtask.close().catch((error: unknown) => {
+        closedCleanly = false;
+        log.debug({ err: error }, 'close failed');
+      });
+    }
     for (const subtask of subtasks) subtask.closeChannels();
     statuses.close();
     setCoordinatorPort(undefined);
     control.close();
   }
+  return closedCleanly;
 }
