@@ -196,7 +196,6 @@ async function runLoadedJob(
   // One id per process start, for checkpoint files and sink files alike; it sorts by start time (the sinks rely on it).
   const instanceId = storage.instance;
   let outcome: AttemptOutcome;
-  let restarts = 0;
   const drawsProgress = options.progress === true && isatty(2) && prettyLogs();
   const stopProgress = drawsProgress ? startProgressLine(plan, stats, sourcesOf(env)) : () => {};
   try {
@@ -268,12 +267,10 @@ async function runLoadedJob(
           `job '${job.name}' failed: ${outcome.failure.message}; another instance of job '${storage.jobId}' took over its checkpoints in ${storage.target.root}, so this one stops instead of restarting`,
         );
       }
-      restarts++;
-      control.restarts = restarts;
       observations.restarted(outcome.failure.message);
       // Another instance of this job id may have written checkpoints meanwhile: ids go on after every one of them.
       lastCheckpointId = Math.max(outcome.lastCheckpointId, await highestUsedId(storage));
-      log.warn({ delayMs: decision.delayMs, restarts }, `restarting after: ${outcome.failure.message}`);
+      log.warn({ delayMs: decision.delayMs, restarts: observations.restarts }, `restarting after: ${outcome.failure.message}`);
       await sleep(decision.delayMs);
       restore = (await latestCheckpoint(storage, log)) ?? restore;
       if (restore !== undefined) control.restored = { id: restore.checkpointId, path: restorePath(restore) };
@@ -292,7 +289,7 @@ async function runLoadedJob(
   control.ended('finished');
   const finished = performance.now();
   const durationMs = finished - started;
-  log.info({ durationMs: Math.round(durationMs), restarts }, outcome.kind === 'stopped' ? 'job stopped' : 'job finished');
+  log.info({ durationMs: Math.round(durationMs), restarts: observations.restarts }, outcome.kind === 'stopped' ? 'job stopped' : 'job finished');
   const operators = operatorStats(plan, deployment, stats, outcome.threadIds);
   warnAboutDroppedLateRecords(log, operators);
   return {
@@ -304,7 +301,7 @@ async function runLoadedJob(
     maxInFlightRecords: deployment.channels.reduce((sum, spec) => sum + stats.maxInFlightRecords(spec.slot), 0),
     operators,
     plan,
-    restarts,
+    restarts: observations.restarts,
     ...(outcome.kind === 'stopped' ? { stopped: { savepoint: outcome.savepoint?.path, reason: outcome.reason } } : {}),
   };
 }

@@ -31,7 +31,6 @@ export class JobControl {
   parallelism: number | undefined;
   /** 1 for the first attempt, one more after each restart. */
   attempt = 0;
-  restarts = 0;
   latestCheckpoint: (CheckpointRef & { readonly completedAt: number }) | undefined;
   restored: CheckpointRef | undefined;
   /** What the job's HTTP server serves, as `METHOD /path`. */

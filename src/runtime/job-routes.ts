@@ -36,7 +36,7 @@ export function jobRoutes(registry: Registry, status: JobStatus, observations: J
       description: 'multi-cluster Kafka sources and sinks: per operator and cluster, reachability, lag, epochs, failovers, migration phase',
       answer: () => jsonAnswer(clustersOf(status)),
     },
-    jobRoute(control, health),
+    jobRoute(control, observations, health),
     ...controlRoutes(control),
     ...observationRoutes(observations),
     healthRoute(registry, observations, health),

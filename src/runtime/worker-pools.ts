@@ -24,7 +24,12 @@ export interface WorkerPoolLease {
   readonly key: string;
 }
 
-let kept: { readonly lease: WorkerPoolLease; readonly onIdleError: (error: unknown) => void } | undefined;
+interface Kept {
+  readonly lease: WorkerPoolLease;
+  readonly onIdleError: (error: unknown) => void;
+}
+
+let kept: Kept | undefined;
 
 function keyOf(workerCount: number): string {
   const environment = Object.entries(process.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -40,13 +45,14 @@ function destroy(pool: Piscina): Promise<void> {
 /** Threads for an attempt: the kept ones when they fit, else new ones (kept ones that do not fit are ended). */
 export function takeWorkerPool(workerCount: number): WorkerPoolLease {
   const key = keyOf(workerCount);
-  const previous = kept;
-  kept = undefined;
-  if (previous !== undefined) {
-    previous.lease.pool.off('error', previous.onIdleError);
-    if (previous.lease.key === key) return previous.lease;
-    void destroy(previous.lease.pool);
+  if (kept?.lease.key === key) {
+    const { lease, onIdleError } = kept;
+    kept = undefined;
+    lease.pool.off('error', onIdleError);
+    return lease;
   }
+  void end(kept);
+  kept = undefined;
   const pool = new Piscina({
     filename: WORKER_URL.href,
     minThreads: workerCount,
@@ -74,10 +80,7 @@ export async function returnWorkerPool(lease: WorkerPoolLease, clean: boolean): 
   lease.pool.on('error', onIdleError);
   const previous = kept;
   kept = { lease, onIdleError };
-  if (previous !== undefined && previous.lease !== lease) {
-    previous.lease.pool.off('error', previous.onIdleError);
-    await destroy(previous.lease.pool);
-  }
+  await end(previous);
 }
 
 /**
@@ -87,7 +90,12 @@ export async function returnWorkerPool(lease: WorkerPoolLease, clean: boolean): 
 export async function dropKeptWorkerPool(): Promise<void> {
   const previous = kept;
   kept = undefined;
-  if (previous === undefined) return;
-  previous.lease.pool.off('error', previous.onIdleError);
-  await destroy(previous.lease.pool);
+  await end(previous);
+}
+
+/** Ends threads that were kept (their idle listener first: ending them is not a failure). */
+async function end(entry: Kept | undefined): Promise<void> {
+  if (entry === undefined) return;
+  entry.lease.pool.off('error', entry.onIdleError);
+  await destroy(entry.lease.pool);
 }

@@ -11,6 +11,7 @@ import type { JobView } from '../../src/runtime/routes/job-route.ts';
 import type { ObservedJobParams } from '../fixtures/observed-job.ts';
 import { startChromium } from '../fixtures/browser.ts';
 import { workDirs } from '../fixtures/work-dirs.ts';
+import { routeJson } from '../fixtures/route-json.ts';
 
 const JOB = fileURLToPath(new URL('../fixtures/observed-job.ts', import.meta.url));
 const EVENTS = 2_000;
@@ -30,11 +31,6 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const get = async <T>(base: string, path: string): Promise<T> => {
-  const response = await fetch(`${base}${path}`);
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}: ${await response.text()}`);
-  return (await response.json()) as T;
-};
 
 /** A number as the page writes it ("3,992"). */
 const numberIn = (text: string | null): number => Number((text ?? '').replaceAll(',', '').trim());
@@ -56,10 +52,10 @@ async function settledJob(base: () => string | undefined, ended: () => boolean):
     if (ended()) throw new Error('the job ended before the dashboard was read');
     const url = base();
     if (url !== undefined) {
-      const graph = await get<GraphObservation>(url, '/job/graph');
+      const graph = await routeJson<GraphObservation>(url, '/job/graph');
       const source = graph.vertices.find((vertex) => vertex.name.startsWith('held-readings'));
       const downstream = graph.vertices.filter((vertex) => vertex !== source);
-      const checkpoints = await get<CheckpointsAnswer>(url, '/job/checkpoints');
+      const checkpoints = await routeJson<CheckpointsAnswer>(url, '/job/checkpoints');
       if (source?.recordsOut === GOOD && downstream.length === 3 && downstream.every((vertex) => vertex.recordsIn === (vertex.name === 'dead-letters' ? BAD : GOOD)) && checkpoints.counts.completed > 0) return url;
     }
     if (Date.now() > deadline) throw new Error('the job never took in all its readings');
@@ -87,7 +83,7 @@ describe("the web dashboard, in headless Chromium, against a running job's serve
       await refreshed(page);
 
       // The header against GET /job.
-      const job = await get<JobView>(url, '/job');
+      const job = await routeJson<JobView>(url, '/job');
       expect(await page.locator('#job-name').textContent()).toBe(job.name);
       expect(await page.locator('#job-state').textContent()).toBe('running');
       expect(numberIn(await page.locator('#job-attempt').textContent())).toBe(job.attempt);
@@ -95,7 +91,7 @@ describe("the web dashboard, in headless Chromium, against a running job's serve
       expect(numberIn(await page.locator('#job-parallelism').textContent())).toBe(2);
 
       // The graph and its table against GET /job/graph: the counts hold still while the source waits.
-      const graph = await get<GraphObservation>(url, '/job/graph');
+      const graph = await routeJson<GraphObservation>(url, '/job/graph');
       expect(await page.locator('#graph g.vertex').count()).toBe(graph.vertices.length);
       for (const vertex of graph.vertices) {
         const key = String(vertex.id);
@@ -108,7 +104,7 @@ describe("the web dashboard, in headless Chromium, against a running job's serve
       expect(graph.vertices.reduce((sum, vertex) => sum + vertex.recordsIn, 0)).toBe(GOOD * 2 + BAD);
 
       // Watermarks per operator subtask against GET /job/watermarks.
-      const watermarks = await get<WatermarkObservation>(url, '/job/watermarks');
+      const watermarks = await routeJson<WatermarkObservation>(url, '/job/watermarks');
       for (const operator of watermarks.operators) {
         for (const subtask of operator.subtasks) {
           const key = `${operator.operatorId}/${subtask.subtask}`;
@@ -118,15 +114,15 @@ describe("the web dashboard, in headless Chromium, against a running job's serve
       expect(watermarks.operators.length).toBeGreaterThan(0);
 
       // Dead letters against GET /job/dead-letters.
-      const deadLetters = await get<DeadLettersAnswer>(url, '/job/dead-letters');
+      const deadLetters = await routeJson<DeadLettersAnswer>(url, '/job/dead-letters');
       expect(deadLetters.total).toBe(BAD);
       expect(numberIn((await page.locator('#dead-letters-total').textContent())!.split(' ')[0]!)).toBe(deadLetters.total);
 
       // Checkpoints go on completing: what the page shows lies between two readings of the route around its refresh.
-      const before = await get<CheckpointsAnswer>(url, '/job/checkpoints');
+      const before = await routeJson<CheckpointsAnswer>(url, '/job/checkpoints');
       await refreshed(page);
       const shown = numberIn((await page.locator('#checkpoint-counts').textContent())!.split(' ')[0]!);
-      const after = await get<CheckpointsAnswer>(url, '/job/checkpoints');
+      const after = await routeJson<CheckpointsAnswer>(url, '/job/checkpoints');
       expect(shown).toBeGreaterThanOrEqual(before.counts.completed);
       expect(shown).toBeLessThanOrEqual(after.counts.completed);
 
@@ -149,7 +145,7 @@ describe("the web dashboard, in headless Chromium, against a running job's serve
         expect(refused.status, origin).toBe(403);
         expect(((await refused.json()) as { error: string }).error).toContain(`a request from ${origin} to act on the job`);
       }
-      expect((await get<CheckpointsAnswer>(url, '/job/checkpoints')).history.filter((entry) => entry.kind === 'savepoint')).toEqual([]);
+      expect((await routeJson<CheckpointsAnswer>(url, '/job/checkpoints')).history.filter((entry) => entry.kind === 'savepoint')).toEqual([]);
 
       // "Take savepoint": the page says where it went; it is complete on disk and in the route's history.
       await page.click('#savepoint');
@@ -158,7 +154,7 @@ describe("the web dashboard, in headless Chromium, against a running job's serve
       expect(result, 'the savepoint button said where the savepoint went').not.toBeNull();
       const [, id, path] = result!;
       expect(existsSync(join(path!, '_metadata'))).toBe(true);
-      const history = await get<CheckpointsAnswer>(url, '/job/checkpoints');
+      const history = await routeJson<CheckpointsAnswer>(url, '/job/checkpoints');
       expect(history.history).toContainEqual(expect.objectContaining({ checkpointId: Number(id), kind: 'savepoint', status: 'completed', path }));
       await refreshed(page);
       expect(await cell(page, 'checkpoint-history', id!, 'kind')).toBe('savepoint');

@@ -5,9 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runJob, type JobResult } from '../../src/runtime/coordinator.ts';
 import { LocalCheckpointStorage } from '../../src/checkpoint/local-storage.ts';
 import type { GraphObservation, VertexObservation, WatermarkObservation } from '../../src/runtime/observation-types.ts';
-import type { CheckpointHistoryEntry } from '../../src/checkpoint/checkpoint-history.ts';
+import type { CheckpointsAnswer } from '../../src/runtime/routes/observation-routes.ts';
 import type { ObservedJobParams } from '../fixtures/observed-job.ts';
 import { workDirs } from '../fixtures/work-dirs.ts';
+import { routeJson } from '../fixtures/route-json.ts';
 import { metricNamesServed, readmeMetricNames } from '../fixtures/metric-names.ts';
 
 const JOB = fileURLToPath(new URL('../fixtures/observed-job.ts', import.meta.url));
@@ -20,11 +21,6 @@ const GOOD = EVENTS - BAD;
 const LAST_WATERMARK = (EVENTS - 1) * 10 - 1;
 const dirs = workDirs('weir-observed-');
 
-type CheckpointsAnswer = {
-  counts: { completed: number; failed: number; inProgress: number };
-  latestCompleted: CheckpointHistoryEntry | null;
-  history: (CheckpointHistoryEntry & { retained: boolean })[];
-};
 
 /** What the routes answered while the job ran, and what its directories held then. */
 interface Observed {
@@ -82,11 +78,6 @@ async function readCheckpoints(root: string, jobId: string): Promise<Map<number,
   return found;
 }
 
-const get = async <T>(base: string, path: string): Promise<T> => {
-  const response = await fetch(`${base}${path}`);
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}: ${await response.text()}`);
-  return (await response.json()) as T;
-};
 
 beforeAll(async () => {
   const dir = dirs();
@@ -109,11 +100,11 @@ beforeAll(async () => {
       if (Date.now() > deadline) throw new Error(`the numbers never settled: ${JSON.stringify(last.graph?.vertices.map((v) => [v.name, v.recordsIn, v.recordsOut]))}, published ${last.publishedLines}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
       if (base === undefined) continue;
-      const graph = await get<GraphObservation>(base, '/job/graph');
+      const graph = await routeJson<GraphObservation>(base, '/job/graph');
       if (graph.vertices.length === 0) continue;
-      const watermarks = await get<WatermarkObservation>(base, '/job/watermarks');
+      const watermarks = await routeJson<WatermarkObservation>(base, '/job/watermarks');
       const lines = await publishedLines(params.outputDirectory);
-      const checkpoints = await get<CheckpointsAnswer>(base, '/job/checkpoints');
+      const checkpoints = await routeJson<CheckpointsAnswer>(base, '/job/checkpoints');
       last = { graph, watermarks, publishedLines: lines, checkpoints };
       windowWatermarks.push(watermarks.operators.find((operator) => operator.name === 'count-per-window')!.subtasks[0]!.inputWatermark);
       sourceRates.push(vertex(graph, 'held-readings').recordsOutPerSecond);
@@ -127,12 +118,12 @@ beforeAll(async () => {
     // The history against the directory: looked at until no checkpoint completed in between.
     const root = checkpointDir;
     let onDisk = await checkpointsOnDisk(root, 'observed');
-    let checkpoints = await get<CheckpointsAnswer>(base!, '/job/checkpoints');
+    let checkpoints = await routeJson<CheckpointsAnswer>(base!, '/job/checkpoints');
     for (let again = await checkpointsOnDisk(root, 'observed'); [...again.keys()].join() !== [...onDisk.keys()].join(); again = await checkpointsOnDisk(root, 'observed')) {
       onDisk = again;
-      checkpoints = await get<CheckpointsAnswer>(base!, '/job/checkpoints');
+      checkpoints = await routeJson<CheckpointsAnswer>(base!, '/job/checkpoints');
     }
-    const deadLetters = await get<unknown>(base!, '/job/dead-letters');
+    const deadLetters = await routeJson<unknown>(base!, '/job/dead-letters');
     const metrics = await fetch(`${base}/metrics`).then((response) => response.text());
     Object.assign(last, { checkpoints, onDisk, deadLetters, metrics });
   } finally {

@@ -1,6 +1,7 @@
 import { jsonAnswer, type Route } from '../../observe/http-server.ts';
 import type { JobControl, JobState } from '../job-control.ts';
 import type { JobHealth } from '../health/job-health.ts';
+import type { JobObservations } from '../observations.ts';
 
 /** The answer of `GET /job` (docs/operations.md). */
 export interface JobView {
@@ -31,16 +32,16 @@ export interface JobView {
 }
 
 /** `GET /job`: the job's state, attempts and checkpoints, and the routes its server serves. */
-export function jobRoute(control: JobControl, health: JobHealth): Route {
+export function jobRoute(control: JobControl, observations: JobObservations, health: JobHealth): Route {
   return {
     method: 'GET',
     path: '/job',
     description: 'the job: id, name, state, uptime, attempt, restarts, parallelism, latest and restored checkpoint, health score, routes',
-    answer: () => jsonAnswer(jobView(control, health)),
+    answer: () => jsonAnswer(jobView(control, observations.restarts, health)),
   };
 }
 
-function jobView(control: JobControl, health: JobHealth): JobView {
+function jobView(control: JobControl, restarts: number, health: JobHealth): JobView {
   const latest = control.latestCheckpoint;
   const failing = control.state === 'restarting' || control.state === 'failed';
   return {
@@ -52,7 +53,7 @@ function jobView(control: JobControl, health: JobHealth): JobView {
     startedAt: new Date(control.startedAt).toISOString(),
     uptimeMs: Date.now() - control.startedAt,
     attempt: control.attempt,
-    restarts: control.restarts,
+    restarts,
     parallelism: control.parallelism,
     checkpoints: {
       latestCompleted: latest === undefined ? null : { id: latest.id, path: latest.path, completedAt: new Date(latest.completedAt).toISOString() },
