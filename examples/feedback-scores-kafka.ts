@@ -101,14 +101,15 @@ export default defineJob<ScoresKafkaParams>({ name: 'feedback-scores-kafka' }, (
       .setParallelism(1);
   }
 
+  const timestamps = WatermarkStrategy.boundedOutOfOrderness<Rating>(MAX_OUT_OF_ORDERNESS_MS).withTimestamp((rating) => rating.ts);
+  // Unbounded, a partition without ratings for 10 s stops holding event time back (longer than a checkpoint interval:
+  // transactional producers, as the demo's, publish in bursts, one per checkpoint). A bounded run reads every
+  // partition to the end it found at start, so none is idle; there a broker that is away longer than 10 s would let
+  // the partitions read first move event time past ratings not yet read, and their windows fire without them.
   const ratings = env
     .fromSource(
       KafkaSource.json<Rating>({ ...connection, topics: feedbackTopic, groupId: params.groupId ?? 'feedback-scores', bounded: params.bounded === true }),
-      WatermarkStrategy.boundedOutOfOrderness<Rating>(MAX_OUT_OF_ORDERNESS_MS)
-        .withTimestamp((rating) => rating.ts)
-        // A partition without ratings for 10 s stops holding event time back. Longer than a checkpoint interval:
-        // transactional producers (as the demo's) publish in bursts, one per checkpoint.
-        .withIdleness(10_000),
+      params.bounded === true ? timestamps : timestamps.withIdleness(10_000),
       'ratings',
     )
     .uid('feedback-source');
